@@ -1,0 +1,54 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		PG_VERSION_NUM shims, so that the same sources build on 13 to 17.
+ *
+ * Only PostgreSQL 15 is built and tested in this project's CI; the other
+ * branches are kept compile-clean by review.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCHEMA_GUARD_COMPAT_H
+#define SCHEMA_GUARD_COMPAT_H
+
+#if PG_VERSION_NUM < 130000
+#error "schema_guard requires PostgreSQL 13 or later"
+#endif
+
+/* ProcessUtility_hook gained "readOnlyTree" in 14. */
+#if PG_VERSION_NUM >= 140000
+#define SG_PROCESS_UTILITY_PARAMS \
+	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define SG_PROCESS_UTILITY_ARGS \
+	pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
+#else
+#define SG_PROCESS_UTILITY_PARAMS \
+	PlannedStmt *pstmt, const char *queryString, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define SG_PROCESS_UTILITY_ARGS \
+	pstmt, queryString, context, params, queryEnv, dest, qc
+#endif
+
+/* MarkGUCPrefixReserved replaced EmitWarningsOnPlaceholders in 15. */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* InitMaterializedSRF appeared in 15 (as SetSingleFuncCall, renamed in 15.1). */
+#if PG_VERSION_NUM < 150000
+#define SG_NEED_MATERIALIZED_SRF_SHIM 1
+#endif
+
+/* REINDEX options became a DefElem list in 14. */
+#if PG_VERSION_NUM >= 140000
+#define SG_REINDEX_IS_CONCURRENT(stmt) sg_defelem_list_has((stmt)->params, "concurrently")
+#else
+#define SG_REINDEX_IS_CONCURRENT(stmt) ((stmt)->concurrent)
+#endif
+
+/* DropStmt/IndexStmt "concurrent" exists in every supported version. */
+
+#endif							/* SCHEMA_GUARD_COMPAT_H */
