@@ -43,6 +43,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	sg_define_rule_gucs();
+	sg_jsonb_define_gucs();
 
 	MarkGUCPrefixReserved("schema_guard");
 

@@ -124,6 +124,9 @@ extern void sg_check_drop_index(DropStmt *stmt);
 extern void sg_check_reindex(ReindexStmt *stmt);
 extern void sg_check_rewrite(Oid relid, int reason);
 
+/* jsonb_shape.c */
+extern void sg_jsonb_define_gucs(void);
+
 /* guard_utility.c */
 extern void sg_utility_init(void);
 extern void sg_check_utility(Node *parsetree);

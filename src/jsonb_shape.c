@@ -1,0 +1,1360 @@
+/*-------------------------------------------------------------------------
+ *
+ * jsonb_shape.c
+ *		JSONB shape inference: jsonb_shape(), jsonb_shape_summary() and
+ *		jsonb_infer_contract().
+ *
+ * The column is read as the caller through an SPI cursor, so privileges and
+ * row-level security apply.  Each document is walked in its binary form with
+ * the jsonb iterator (no text round trip) and folded into a trie of paths
+ * that lives in its own memory context; everything a row needs is freed by
+ * resetting a per-row context.  The trie is capped by
+ * schema_guard.jsonb_path_budget, and objects whose keys are data (ids,
+ * dates, more distinct keys than schema_guard.jsonb_map_threshold) are
+ * collapsed into ".*", so memory does not grow with the data.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "schema_guard.h"
+#include "jsonb_shape.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(sg_jsonb_shape);
+PG_FUNCTION_INFO_V1(sg_jsonb_shape_summary);
+PG_FUNCTION_INFO_V1(sg_jsonb_infer_contract);
+
+const char *const sg_json_type_names[SG_JT_COUNT] = {
+	"object", "array", "string", "integer", "number", "boolean", "null"
+};
+
+static int	sg_jsonb_path_budget = 10000;
+static int	sg_jsonb_map_threshold = 100;
+
+/* A restart re-reads the rows once a map-like object has been recognised. */
+#define SG_MAX_RESTARTS		8
+#define SG_FETCH_ROWS		1000
+#define SG_Z95				1.959963984540054
+
+void
+sg_jsonb_define_gucs(void)
+{
+	DefineCustomIntVariable("schema_guard.jsonb_path_budget",
+							"Maximum number of distinct paths one JSONB shape scan keeps.",
+							"Values under paths beyond the budget are not counted; "
+							"the scan reports how many.",
+							&sg_jsonb_path_budget,
+							10000, 16, 1000000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("schema_guard.jsonb_map_threshold",
+							"Distinct keys under one object path beyond which the "
+							"object is treated as a map and its keys collapse into \".*\".",
+							NULL,
+							&sg_jsonb_map_threshold,
+							100, 2, 1000000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+}
+
+/*
+ * Validate the (table, column) of a scan and lock the table.  Returns the
+ * column's attnum.  for_scan also checks that the caller may read it.
+ */
+AttrNumber
+sg_jsonb_column(Oid relid, Name colname, bool for_scan)
+{
+	HeapTuple	tup;
+	char		relkind;
+	AttrNumber	attnum;
+	Oid			typid;
+	char	   *relname;
+
+	LockRelationOid(relid, AccessShareLock);
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid),
+				 errhint("The table may have been dropped; pass an existing table name.")));
+	relkind = ((Form_pg_class) GETSTRUCT(tup))->relkind;
+	ReleaseSysCache(tup);
+	relname = get_rel_name(relid);
+
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_MATVIEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table, partitioned table or materialized view",
+						relname),
+				 errhint("JSONB shapes are read from stored rows.")));
+
+	attnum = get_attnum(relid, NameStr(*colname));
+	if (attnum == InvalidAttrNumber || attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						NameStr(*colname), relname),
+				 errhint("Pass the name of a json or jsonb column of the table.")));
+
+	typid = getBaseType(get_atttype(relid, attnum));
+	if (typid != JSONBOID && typid != JSONOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of relation \"%s\" is not of type json or jsonb",
+						NameStr(*colname), relname),
+				 errdetail("The column is of type %s.",
+						   format_type_be(get_atttype(relid, attnum))),
+				 errhint("JSONB shape functions only read json and jsonb columns.")));
+
+	if (for_scan &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck(relid, attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for column \"%s\" of relation \"%s\"",
+						NameStr(*colname), relname),
+				 errhint("Shape functions run as the caller, who needs SELECT on the column.")));
+	return attnum;
+}
+
+void
+sg_check_sample_percent(bool isnull, double sample_percent)
+{
+	if (isnull)
+		return;
+	if (isnan(sample_percent) || sample_percent <= 0 || sample_percent > 100)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_percent must be greater than 0 and at most 100"),
+				 errdetail("sample_percent was %g.", sample_percent),
+				 errhint("Pass NULL for a full scan.")));
+}
+
+/* 95% Wilson score interval of a proportion x/n. */
+static void
+sg_wilson(int64 x, int64 n, double *low, double *high)
+{
+	double		p,
+				z2,
+				denom,
+				center,
+				half;
+
+	if (n <= 0)
+	{
+		*low = 0;
+		*high = 1;
+		return;
+	}
+	p = (double) x / n;
+	z2 = SG_Z95 * SG_Z95;
+	denom = 1 + z2 / n;
+	center = (p + z2 / (2.0 * n)) / denom;
+	half = SG_Z95 * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / denom;
+	*low = Max(0.0, center - half);
+	*high = Min(1.0, center + half);
+}
+
+double
+sg_wilson_low(int64 x, int64 n)
+{
+	double		lo,
+				hi;
+
+	sg_wilson(x, n, &lo, &hi);
+	return lo;
+}
+
+double
+sg_wilson_high(int64 x, int64 n)
+{
+	double		lo,
+				hi;
+
+	sg_wilson(x, n, &lo, &hi);
+	return hi;
+}
+
+/* "public.orders.doc" */
+char *
+sg_column_identity(Oid relid, AttrNumber attnum)
+{
+	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+	char	   *rel = get_rel_name(relid);
+	char	   *att = get_attname(relid, attnum, true);
+
+	if (nsp == NULL || rel == NULL || att == NULL)
+		return psprintf("%u.%d", relid, attnum);
+	return psprintf("%s.%s", quote_qualified_identifier(nsp, rel),
+					quote_identifier(att));
+}
+
+/* A key is written bare when it is an identifier, else as a JSON string. */
+void
+sg_append_path_key(StringInfo buf, const char *key, int keylen)
+{
+	bool		bare = keylen > 0 &&
+		(isalpha((unsigned char) key[0]) || key[0] == '_');
+
+	for (int i = 1; bare && i < keylen; i++)
+		bare = isalnum((unsigned char) key[i]) || key[i] == '_';
+	for (int i = 0; bare && i < keylen; i++)
+		bare = !IS_HIGHBIT_SET(key[i]);
+
+	appendStringInfoChar(buf, '.');
+	if (bare)
+		appendBinaryStringInfo(buf, key, keylen);
+	else
+	{
+		char	   *k = pnstrdup(key, keylen);
+
+		escape_json(buf, k);
+		pfree(k);
+	}
+}
+
+char *
+sg_shape_path(SgShapeScan *scan, int32 node)
+{
+	StringInfoData buf;
+	int32	   *chain;
+	int			depth = scan->nodes[node].depth;
+	int32		n = node;
+
+	chain = palloc(sizeof(int32) * (depth + 1));
+	for (int i = depth; i >= 0; i--)
+	{
+		chain[i] = n;
+		n = scan->nodes[n].parent;
+	}
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '$');
+	for (int i = 1; i <= depth; i++)
+	{
+		SgShapeNode *sn = &scan->nodes[chain[i]];
+
+		if (sn->edge == SG_EDGE_KEY)
+			sg_append_path_key(&buf, sn->key, sn->keylen);
+		else if (sn->edge == SG_EDGE_ELEM)
+			appendStringInfoString(&buf, "[*]");
+		else
+			appendStringInfoString(&buf, ".*");
+	}
+	pfree(chain);
+	return buf.data;
+}
+
+/* Mask of the types observed at a node. */
+int
+sg_shape_node_types(SgShapeNode *node)
+{
+	int			mask = 0;
+
+	for (int t = 0; t < SG_JT_COUNT; t++)
+		if (node->types[t].rows > 0)
+			mask |= 1 << t;
+	return mask;
+}
+
+/*
+ * Keys that are data rather than names: numbers, uuids, ISO dates and long
+ * hex strings (hashes, object ids).
+ */
+static bool
+sg_key_looks_like_data(const char *key, int len)
+{
+	int			digits = 0,
+				hex = 0;
+
+	if (len == 0)
+		return false;
+	/* most keys are names: reject them on the first character */
+	if (!isxdigit((unsigned char) key[0]) && key[0] != '-')
+		return false;
+	for (int i = 0; i < len; i++)
+	{
+		if (isdigit((unsigned char) key[i]))
+			digits++;
+		if (isxdigit((unsigned char) key[i]))
+			hex++;
+	}
+	/* integers, possibly negative or with a fraction */
+	if (digits > 0 && strspn(key, "-0123456789.") >= (size_t) len)
+		return true;
+	/* uuid 8-4-4-4-12 */
+	if (len == 36 && hex == 32 && key[8] == '-' && key[13] == '-' &&
+		key[18] == '-' && key[23] == '-')
+		return true;
+	/* ISO date, possibly with a time */
+	if (len >= 10 && isdigit((unsigned char) key[0]) &&
+		isdigit((unsigned char) key[3]) && key[4] == '-' && key[7] == '-' &&
+		isdigit((unsigned char) key[9]))
+		return true;
+	return len >= 16 && hex == len;
+}
+
+static uint32
+sg_key_hash(int32 parent, const char *key, int keylen)
+{
+	return hash_bytes((const unsigned char *) key, keylen) ^
+		murmurhash32((uint32) parent);
+}
+
+static void
+sg_hash_insert(SgShapeScan *s, int32 n)
+{
+	SgShapeNode *node = &s->nodes[n];
+	uint32		mask = s->hash_size - 1;
+	uint32		h = sg_key_hash(node->parent, node->key, node->keylen) & mask;
+
+	while (s->hash[h] >= 0)
+		h = (h + 1) & mask;
+	s->hash[h] = n;
+}
+
+static void
+sg_hash_grow(SgShapeScan *s)
+{
+	uint32		size = s->hash_size * 2;
+
+	pfree(s->hash);
+	s->hash = MemoryContextAlloc(s->cxt, sizeof(int32) * size);
+	memset(s->hash, -1, sizeof(int32) * size);
+	s->hash_size = size;
+	for (int32 n = 0; n < s->nnodes; n++)
+		if (s->nodes[n].edge == SG_EDGE_KEY)
+			sg_hash_insert(s, n);
+}
+
+/* The named child of a node, or -1. */
+int32
+sg_shape_find_child(SgShapeScan *s, int32 parent, const char *key, int keylen)
+{
+	uint32		mask = s->hash_size - 1;
+	uint32		h = sg_key_hash(parent, key, keylen) & mask;
+
+	for (;;)
+	{
+		int32		n = s->hash[h];
+		SgShapeNode *c;
+
+		if (n < 0)
+			return -1;
+		c = &s->nodes[n];
+		if (c->parent == parent && c->keylen == keylen &&
+			memcmp(c->key, key, keylen) == 0)
+			return n;
+		h = (h + 1) & mask;
+	}
+}
+
+/* Was this object path flagged map-like before a restart? */
+static int
+sg_flagged_map(SgShapeScan *s, int32 n)
+{
+	ListCell   *lc,
+			   *lr;
+	char	   *path = NULL;
+	int			reasons = 0;
+
+	forboth(lc, s->map_paths, lr, s->map_path_reasons)
+	{
+		const char *p = lfirst(lc);
+
+		if (path == NULL)
+			path = sg_shape_path(s, n);
+		if (strcmp(p, path) == 0)
+			reasons |= lfirst_int(lr);
+	}
+	if (path)
+		pfree(path);
+	return reasons;
+}
+
+static int32
+sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
+			const char *key, int keylen)
+{
+	SgShapeNode *node;
+	SgShapeNode *p = parent >= 0 ? &s->nodes[parent] : NULL;
+	int32		n;
+
+	if (s->nnodes >= sg_jsonb_path_budget)
+	{
+		s->budget_exhausted = true;
+		return -1;
+	}
+	if (s->nnodes >= s->nodes_alloc)
+	{
+		s->nodes_alloc *= 2;
+		s->nodes = repalloc_huge(s->nodes, sizeof(SgShapeNode) * s->nodes_alloc);
+		p = parent >= 0 ? &s->nodes[parent] : NULL;
+	}
+	n = s->nnodes++;
+	node = &s->nodes[n];
+	memset(node, 0, sizeof(SgShapeNode));
+	node->parent = parent;
+	node->edge = edge;
+	node->depth = p ? p->depth + 1 : 0;
+	node->elem_child = -1;
+	node->map_child = -1;
+	node->last_doc = -1;
+	node->req_index = -1;
+	for (int t = 0; t < SG_JT_COUNT; t++)
+		node->types[t].last_doc = -1;
+	if (edge == SG_EDGE_KEY)
+	{
+		node->key = MemoryContextAlloc(s->cxt, keylen + 1);
+		memcpy(node->key, key, keylen);
+		node->key[keylen] = '\0';
+		node->keylen = keylen;
+		p->nkeys++;
+		if ((uint32) s->nnodes * 2 > s->hash_size)
+			sg_hash_grow(s);
+		else
+			sg_hash_insert(s, n);
+	}
+	else if (edge == SG_EDGE_ELEM)
+		p->elem_child = n;
+	else if (edge == SG_EDGE_MAP)
+		p->map_child = n;
+
+	if (s->contract)
+	{
+		node->contract = p ? sg_contract_child(p->contract, edge, key, keylen)
+			: s->contract;
+		if (edge == SG_EDGE_KEY)
+			node->req_index = sg_contract_required_index(p->contract, key, keylen);
+	}
+	if (s->map_paths != NIL)
+		node->map_reasons = sg_flagged_map(s, n);
+	return n;
+}
+
+/*
+ * Flag an object path as map-like.  Keys already counted under their own
+ * names make the scan start again, so that every count stays exact.
+ */
+static void
+sg_flag_map(SgShapeScan *s, int32 n, int reason)
+{
+	SgShapeNode *node = &s->nodes[n];
+	MemoryContext old;
+
+	if (node->map_reasons == 0)
+		s->maps_collapsed++;
+	node->map_reasons |= reason;
+	if (reason != SG_MAP_CARDINALITY || node->nkeys == 0 ||
+		s->restarts >= SG_MAX_RESTARTS)
+		return;
+	old = MemoryContextSwitchTo(s->keepcxt);
+	s->map_paths = lappend(s->map_paths, sg_shape_path(s, n));
+	s->map_path_reasons = lappend_int(s->map_path_reasons, reason);
+	MemoryContextSwitchTo(old);
+	s->restart = true;
+}
+
+static int32
+sg_child(SgShapeScan *s, int32 parent, SgEdge edge, const char *key, int keylen)
+{
+	SgShapeNode *p;
+
+	if (parent < 0)
+		return -1;
+	p = &s->nodes[parent];
+	if (edge == SG_EDGE_KEY)
+	{
+		bool		documented = p->contract &&
+			sg_contract_documents_key(p->contract, key, keylen);
+
+		if (!documented)
+		{
+			if (sg_key_looks_like_data(key, keylen))
+			{
+				if (!(p->map_reasons & SG_MAP_KEY_PATTERN))
+					sg_flag_map(s, parent, SG_MAP_KEY_PATTERN);
+				edge = SG_EDGE_MAP;
+			}
+			else if (p->map_reasons & SG_MAP_CARDINALITY)
+				edge = SG_EDGE_MAP;
+		}
+		if (edge == SG_EDGE_KEY)
+		{
+			int32		n = sg_shape_find_child(s, parent, key, keylen);
+
+			if (n >= 0)
+				return n;
+			if (!documented && p->nkeys >= sg_jsonb_map_threshold)
+			{
+				sg_flag_map(s, parent, SG_MAP_CARDINALITY);
+				edge = SG_EDGE_MAP;
+			}
+			else
+				return sg_new_node(s, parent, edge, key, keylen);
+		}
+	}
+	if (edge == SG_EDGE_ELEM)
+		return p->elem_child >= 0 ? p->elem_child :
+			sg_new_node(s, parent, edge, NULL, 0);
+	return p->map_child >= 0 ? p->map_child :
+		sg_new_node(s, parent, SG_EDGE_MAP, NULL, 0);
+}
+
+/* The caller's row, for examples: primary key or ctid, as text. */
+static char *
+sg_row_key(SgShapeScan *s, HeapTuple tuple, TupleDesc desc)
+{
+	if (s->cur_row_key == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(s->rowcxt);
+		char	   *k = SPI_getvalue(tuple, desc, 2);
+
+		s->cur_row_key = k ? k : "NULL";
+		MemoryContextSwitchTo(old);
+	}
+	return s->cur_row_key;
+}
+
+void
+sg_remember_example(char **examples, int *nexamples, const char *row_key)
+{
+	if (*nexamples < SG_MAX_EXAMPLES)
+		examples[(*nexamples)++] = pstrdup(row_key);
+}
+
+typedef struct SgWalk
+{
+	SgShapeScan *s;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+} SgWalk;
+
+static void
+sg_count(SgWalk *w, int32 n, SgJsonType t, int64 len, bool has_len)
+{
+	SgShapeScan *s = w->s;
+	SgShapeNode *node;
+	SgTypeSlot *slot;
+
+	if (n < 0)
+	{
+		s->values_skipped++;
+		return;
+	}
+	node = &s->nodes[n];
+	node->occurrences++;
+	if (t == SG_JT_OBJECT)
+		node->objects++;
+	if (node->last_doc != s->cur_doc)
+	{
+		node->last_doc = s->cur_doc;
+		node->docs++;
+	}
+	slot = &node->types[t];
+	if (slot->last_doc != s->cur_doc)
+	{
+		slot->last_doc = s->cur_doc;
+		if (slot->rows++ == 0 && has_len)
+			slot->min_len = slot->max_len = len;
+		if (s->want_row_keys && node->nexamples[t] < SG_MAX_EXAMPLES)
+		{
+			MemoryContext old = MemoryContextSwitchTo(s->cxt);
+
+			sg_remember_example(node->examples[t], &node->nexamples[t],
+								sg_row_key(s, w->tuple, w->desc));
+			MemoryContextSwitchTo(old);
+		}
+	}
+	if (has_len)
+	{
+		if (len < slot->min_len)
+			slot->min_len = len;
+		if (len > slot->max_len)
+			slot->max_len = len;
+	}
+}
+
+static void
+sg_count_scalar(SgWalk *w, int32 n, JsonbValue *v)
+{
+	SgShapeScan *s = w->s;
+	SgContract *c;
+
+	switch (v->type)
+	{
+		case jbvNull:
+			sg_count(w, n, SG_JT_NULL, 0, false);
+			break;
+		case jbvBool:
+			sg_count(w, n, SG_JT_BOOLEAN, 0, false);
+			break;
+		case jbvString:
+			{
+				const char *p = v->val.string.val;
+				int			len = v->val.string.len;
+				int64		chars = 0;
+
+				/* count characters, not bytes */
+				if (GetDatabaseEncoding() == PG_UTF8)
+				{
+					for (int i = 0; i < len; i++)
+						chars += ((p[i] & 0xC0) != 0x80);
+				}
+				else if (pg_database_encoding_max_length() == 1)
+					chars = len;
+				else
+					chars = pg_mbstrlen_with_len(p, len);
+				sg_count(w, n, SG_JT_STRING, chars, true);
+				break;
+			}
+		case jbvNumeric:
+			{
+				/* 1.0 is an integer, as in JSON Schema */
+				int32		scale = DatumGetInt32(DirectFunctionCall1(numeric_min_scale,
+																	  NumericGetDatum(v->val.numeric)));
+
+				sg_count(w, n, scale == 0 ? SG_JT_INTEGER : SG_JT_NUMBER, 0, false);
+				break;
+			}
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+	}
+
+	/* enum of a documented path */
+	if (n >= 0 && (c = s->nodes[n].contract) != NULL && c->enum_values &&
+		!sg_contract_enum_allows(c, v) && c->enum_last_doc != s->cur_doc)
+	{
+		MemoryContext old = MemoryContextSwitchTo(s->cxt);
+
+		c->enum_last_doc = s->cur_doc;
+		c->enum_docs++;
+		sg_remember_example(c->enum_examples, &c->nenum_examples,
+							sg_row_key(s, w->tuple, w->desc));
+		MemoryContextSwitchTo(old);
+	}
+}
+
+typedef struct SgFrame
+{
+	int32		node;
+	bool		is_object;
+	bool		raw_scalar;
+	uint64	   *seen_required;	/* drift: bit per "required" key */
+} SgFrame;
+
+/* Check the "required" keys of an object that ends. */
+static void
+sg_check_required(SgWalk *w, SgFrame *f)
+{
+	SgShapeScan *s = w->s;
+	SgContract *c = s->nodes[f->node].contract;
+
+	for (int i = 0; i < c->nrequired; i++)
+	{
+		if (f->seen_required[i / 64] & (UINT64CONST(1) << (i % 64)))
+			continue;
+		if (c->missing_last_doc[i] != s->cur_doc)
+		{
+			MemoryContext old = MemoryContextSwitchTo(s->cxt);
+
+			c->missing_last_doc[i] = s->cur_doc;
+			c->missing_docs[i]++;
+			sg_remember_example(c->missing_examples[i], &c->nmissing_examples[i],
+								sg_row_key(s, w->tuple, w->desc));
+			MemoryContextSwitchTo(old);
+		}
+	}
+}
+
+/* Fold one document into the trie.  No recursion: the depth is the data's. */
+static void
+sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
+{
+	SgShapeScan *s = w->s;
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			top = -1;
+	int32		pending = -1;
+	uint32		ntok = 0;
+
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		SgFrame    *f = top >= 0 ? &(*frames)[top] : NULL;
+		int32		n;
+
+		if ((++ntok & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		switch (tok)
+		{
+			case WJB_BEGIN_ARRAY:
+			case WJB_BEGIN_OBJECT:
+				if (tok == WJB_BEGIN_ARRAY && v.val.array.rawScalar)
+					n = 0;
+				else if (f == NULL)
+					n = 0;
+				else if (f->is_object)
+					n = pending;
+				else
+					n = sg_child(s, f->node, SG_EDGE_ELEM, NULL, 0);
+
+				if (tok == WJB_BEGIN_OBJECT)
+				{
+					sg_count(w, n, SG_JT_OBJECT, 0, false);
+					if (n >= 0 && v.val.object.nPairs > sg_jsonb_map_threshold &&
+						!(s->nodes[n].map_reasons & SG_MAP_CARDINALITY))
+						sg_flag_map(s, n, SG_MAP_CARDINALITY);
+				}
+				else if (!v.val.array.rawScalar)
+					sg_count(w, n, SG_JT_ARRAY, v.val.array.nElems, true);
+
+				if (++top >= *frames_alloc)
+				{
+					*frames_alloc *= 2;
+					*frames = repalloc(*frames, sizeof(SgFrame) * *frames_alloc);
+				}
+				f = &(*frames)[top];
+				f->node = n;
+				f->is_object = (tok == WJB_BEGIN_OBJECT);
+				f->raw_scalar = (tok == WJB_BEGIN_ARRAY && v.val.array.rawScalar);
+				f->seen_required = NULL;
+				if (f->is_object && n >= 0 && s->nodes[n].contract &&
+					s->nodes[n].contract->nrequired > 0)
+					f->seen_required = palloc0(sizeof(uint64) *
+											   ((s->nodes[n].contract->nrequired + 63) / 64));
+				break;
+
+			case WJB_KEY:
+				pending = sg_child(s, f->node, SG_EDGE_KEY,
+								   v.val.string.val, v.val.string.len);
+				if (f->seen_required && pending >= 0 &&
+					s->nodes[pending].req_index >= 0)
+				{
+					int			i = s->nodes[pending].req_index;
+
+					f->seen_required[i / 64] |= UINT64CONST(1) << (i % 64);
+				}
+				break;
+
+			case WJB_VALUE:
+				sg_count_scalar(w, pending, &v);
+				break;
+
+			case WJB_ELEM:
+				n = f->raw_scalar ? 0 : sg_child(s, f->node, SG_EDGE_ELEM, NULL, 0);
+				sg_count_scalar(w, n, &v);
+				break;
+
+			case WJB_END_OBJECT:
+				if (f->seen_required)
+					sg_check_required(w, f);
+				top--;
+				break;
+
+			case WJB_END_ARRAY:
+				top--;
+				break;
+
+			default:
+				elog(ERROR, "unexpected jsonb iterator token %d", (int) tok);
+		}
+	}
+}
+
+static void
+sg_scan_reset(SgShapeScan *s)
+{
+	MemoryContextReset(s->cxt);
+	s->nodes_alloc = 64;
+	s->nodes = MemoryContextAlloc(s->cxt, sizeof(SgShapeNode) * s->nodes_alloc);
+	s->nnodes = 0;
+	s->hash_size = 256;
+	s->hash = MemoryContextAlloc(s->cxt, sizeof(int32) * s->hash_size);
+	memset(s->hash, -1, sizeof(int32) * s->hash_size);
+	s->rows_scanned = s->null_documents = s->documents = 0;
+	s->values_skipped = 0;
+	s->budget_exhausted = false;
+	s->maps_collapsed = 0;
+	s->cur_doc = 0;
+	if (s->contract)
+		sg_contract_reset_counters(s->contract);
+	/* the root exists even for a table of NULLs */
+	sg_new_node(s, -1, SG_EDGE_ROOT, NULL, 0);
+}
+
+/* Rows read by a full scan, or the planner's count for a sample. */
+static double
+sg_estimate_rows(SgShapeScan *s)
+{
+	List	   *rels;
+	ListCell   *lc;
+	double		total = 0;
+	bool		known = false;
+
+	if (!s->sampled)
+		return (double) s->rows_scanned;
+	rels = find_all_inheritors(s->relid, AccessShareLock, NULL);
+	foreach(lc, rels)
+	{
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
+
+		if (!HeapTupleIsValid(tup))
+			continue;
+		if (((Form_pg_class) GETSTRUCT(tup))->reltuples >= 0 &&
+			((Form_pg_class) GETSTRUCT(tup))->relkind != RELKIND_PARTITIONED_TABLE)
+		{
+			total += ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+			known = true;
+		}
+		ReleaseSysCache(tup);
+	}
+	if (!known)
+		total = s->rows_scanned * 100.0 / s->sample_percent;
+	return total;
+}
+
+/*
+ * How rows are named in examples: the primary key, else the ctid (with the
+ * partition or child table when the scan reads several).
+ */
+static char *
+sg_row_key_expression(Oid relid, char **label)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+	bool		tree = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ||
+		rel->rd_rel->relhassubclass;
+	StringInfoData expr;
+	StringInfoData cols;
+
+	relation_close(rel, NoLock);
+	initStringInfo(&expr);
+	initStringInfo(&cols);
+	if (OidIsValid(pk))
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk));
+		Form_pg_index idx;
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for index %u", pk);
+		idx = (Form_pg_index) GETSTRUCT(tup);
+		for (int i = 0; i < idx->indnkeyatts; i++)
+		{
+			const char *att = quote_identifier(get_attname(relid, idx->indkey.values[i], false));
+
+			appendStringInfo(&cols, "%s%s", i ? ", " : "", att);
+		}
+		if (idx->indnkeyatts == 1)
+			appendStringInfo(&expr, "%s::pg_catalog.text", cols.data);
+		else
+			appendStringInfo(&expr, "ROW(%s)::pg_catalog.text", cols.data);
+		ReleaseSysCache(tup);
+		*label = psprintf("primary key (%s)", cols.data);
+	}
+	else if (tree)
+	{
+		appendStringInfoString(&expr, "tableoid::pg_catalog.regclass::pg_catalog.text "
+							   "OPERATOR(pg_catalog.||) ctid::pg_catalog.text");
+		*label = pstrdup("table and ctid");
+	}
+	else
+	{
+		appendStringInfoString(&expr, "ctid::pg_catalog.text");
+		*label = pstrdup("ctid");
+	}
+	return expr.data;
+}
+
+/* The query that reads the column, as the caller. */
+static char *
+sg_scan_query(SgShapeScan *s)
+{
+	StringInfoData q;
+	char	   *rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(s->relid)),
+												 get_rel_name(s->relid));
+	const char *col = quote_identifier(get_attname(s->relid, s->attnum, false));
+	bool		is_json = getBaseType(get_atttype(s->relid, s->attnum)) == JSONOID;
+
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT %s%s", col, is_json ? "::pg_catalog.jsonb" : "");
+	if (s->want_row_keys)
+	{
+		s->row_key_expr = sg_row_key_expression(s->relid, &s->row_key_label);
+		appendStringInfo(&q, ", %s", s->row_key_expr);
+	}
+	appendStringInfo(&q, " FROM %s", rel);
+	if (s->sampled)
+		appendStringInfo(&q, " TABLESAMPLE BERNOULLI (%.17g) REPEATABLE (%d)",
+						 s->sample_percent, s->seed);
+	return q.data;
+}
+
+void
+sg_shape_scan(SgShapeScan *s)
+{
+	TimestampTz start = GetCurrentTimestamp();
+	MemoryContext rowcxt;
+	MemoryContext walkcxt;
+	char	   *query;
+	SPIPlanPtr	plan;
+	SgFrame    *frames;
+	int			frames_alloc = 64;
+
+	s->cxt = AllocSetContextCreate(CurrentMemoryContext,
+								   "schema_guard jsonb shape",
+								   ALLOCSET_DEFAULT_SIZES);
+	walkcxt = AllocSetContextCreate(CurrentMemoryContext,
+									"schema_guard jsonb walk",
+									ALLOCSET_DEFAULT_SIZES);
+	rowcxt = AllocSetContextCreate(walkcxt,
+								   "schema_guard jsonb row",
+								   ALLOCSET_DEFAULT_SIZES);
+	s->keepcxt = walkcxt;
+	s->rowcxt = rowcxt;
+	frames = MemoryContextAlloc(walkcxt, sizeof(SgFrame) * frames_alloc);
+	query = sg_scan_query(s);
+	s->map_paths = NIL;
+	s->map_path_reasons = NIL;
+	s->restarts = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", query,
+			 SPI_result_code_string(SPI_result));
+
+	for (;;)
+	{
+		Portal		portal;
+
+		sg_scan_reset(s);
+		s->restart = false;
+
+		/* read-only: every restart reads the same snapshot */
+		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+		while (!s->restart)
+		{
+			SPI_cursor_fetch(portal, true, SG_FETCH_ROWS);
+			if (SPI_processed == 0)
+				break;
+			for (uint64 i = 0; i < SPI_processed && !s->restart; i++)
+			{
+				HeapTuple	tuple = SPI_tuptable->vals[i];
+				TupleDesc	desc = SPI_tuptable->tupdesc;
+				bool		isnull;
+				Datum		d;
+				MemoryContext old;
+				SgWalk		w;
+
+				CHECK_FOR_INTERRUPTS();
+				s->rows_scanned++;
+				d = SPI_getbinval(tuple, desc, 1, &isnull);
+				if (isnull)
+				{
+					s->null_documents++;
+					continue;
+				}
+				s->documents++;
+				s->cur_doc++;
+				s->cur_row_key = NULL;
+				w.s = s;
+				w.tuple = tuple;
+				w.desc = desc;
+				old = MemoryContextSwitchTo(rowcxt);
+				sg_walk(&w, DatumGetJsonbP(d), &frames, &frames_alloc);
+				MemoryContextSwitchTo(old);
+				MemoryContextReset(rowcxt);
+			}
+			SPI_freetuptable(SPI_tuptable);
+		}
+		SPI_cursor_close(portal);
+		MemoryContextReset(rowcxt);
+		if (!s->restart)
+			break;
+		s->restarts++;
+	}
+	SPI_finish();
+	MemoryContextDelete(walkcxt);
+	s->map_paths = s->map_path_reasons = NIL;
+	s->keepcxt = s->rowcxt = NULL;
+
+	s->est_total_rows = sg_estimate_rows(s);
+	s->elapsed_ms = (double) (GetCurrentTimestamp() - start) / 1000.0;
+
+	if (s->budget_exhausted)
+		ereport(WARNING,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("jsonb path budget of %d distinct paths exhausted on %s",
+						sg_jsonb_path_budget, sg_column_identity(s->relid, s->attnum)),
+				 errdetail("%lld values under further paths were not counted.",
+						   (long long) s->values_skipped),
+				 errhint("Raise schema_guard.jsonb_path_budget, or lower "
+						 "schema_guard.jsonb_map_threshold so that map-like objects collapse.")));
+}
+
+/* Read the common arguments (tbl, col, sample_percent, seed). */
+static void
+sg_shape_args(FunctionCallInfo fcinfo, SgShapeScan *s)
+{
+	memset(s, 0, sizeof(SgShapeScan));
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table and column must not be NULL"),
+				 errhint("Pass a table name and the name of its json or jsonb column.")));
+	if (PG_NARGS() > 3 && PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("seed must not be NULL"),
+				 errhint("Any integer makes the sample repeatable; the default is 0.")));
+	s->relid = PG_GETARG_OID(0);
+	s->attnum = sg_jsonb_column(s->relid, PG_GETARG_NAME(1), true);
+	if (PG_NARGS() > 2)
+	{
+		sg_check_sample_percent(PG_ARGISNULL(2), PG_ARGISNULL(2) ? 0 : PG_GETARG_FLOAT8(2));
+		s->sampled = !PG_ARGISNULL(2);
+		s->sample_percent = s->sampled ? PG_GETARG_FLOAT8(2) : 100;
+	}
+	if (PG_NARGS() > 3)
+		s->seed = PG_GETARG_INT32(3);
+}
+
+typedef struct SgShapeRow
+{
+	char	   *path;
+	int32		node;
+	SgJsonType	type;
+} SgShapeRow;
+
+static int
+sg_shape_row_cmp(const void *a, const void *b)
+{
+	const SgShapeRow *x = a;
+	const SgShapeRow *y = b;
+	int			c = strcmp(x->path, y->path);
+
+	return c != 0 ? c : (int) x->type - (int) y->type;
+}
+
+/* Rows of jsonb_shape(), sorted by path and type. */
+static SgShapeRow *
+sg_shape_rows(SgShapeScan *s, int *nrows)
+{
+	SgShapeRow *rows = palloc(sizeof(SgShapeRow) * (Size) s->nnodes * SG_JT_COUNT);
+	int			n = 0;
+
+	for (int32 i = 0; i < s->nnodes; i++)
+	{
+		char	   *path = NULL;
+
+		for (int t = 0; t < SG_JT_COUNT; t++)
+		{
+			if (s->nodes[i].types[t].rows == 0)
+				continue;
+			if (path == NULL)
+				path = sg_shape_path(s, i);
+			rows[n].path = path;
+			rows[n].node = i;
+			rows[n].type = t;
+			n++;
+		}
+	}
+	qsort(rows, n, sizeof(SgShapeRow), sg_shape_row_cmp);
+	*nrows = n;
+	return rows;
+}
+
+/* Why the keys of a ".*" path were collapsed. */
+static char *
+sg_map_note(SgShapeScan *s, SgShapeNode *node)
+{
+	int			reasons;
+
+	if (node->edge != SG_EDGE_MAP)
+		return NULL;
+	reasons = s->nodes[node->parent].map_reasons;
+	if ((reasons & SG_MAP_KEY_PATTERN) && (reasons & SG_MAP_CARDINALITY))
+		return psprintf("map-like object: keys look like ids, numbers or dates, "
+						"and more than %d distinct keys; collapsed into .*",
+						sg_jsonb_map_threshold);
+	if (reasons & SG_MAP_CARDINALITY)
+		return psprintf("map-like object: more than %d distinct keys; collapsed into .*",
+						sg_jsonb_map_threshold);
+	return pstrdup("map-like object: keys look like ids, numbers or dates; collapsed into .*");
+}
+
+Datum
+sg_jsonb_shape(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SgShapeScan s;
+	SgShapeRow *rows;
+	int			nrows;
+
+	sg_shape_args(fcinfo, &s);
+	InitMaterializedSRF(fcinfo, 0);
+	sg_shape_scan(&s);
+	rows = sg_shape_rows(&s, &nrows);
+	for (int i = 0; i < nrows; i++)
+	{
+		SgShapeNode *node = &s.nodes[rows[i].node];
+		SgTypeSlot *slot = &node->types[rows[i].type];
+		Datum		values[10];
+		bool		nulls[10] = {0};
+		char	   *note = sg_map_note(&s, node);
+		bool		has_len = rows[i].type == SG_JT_ARRAY || rows[i].type == SG_JT_STRING;
+
+		values[0] = CStringGetTextDatum(rows[i].path);
+		values[1] = CStringGetTextDatum(sg_json_type_names[rows[i].type]);
+		values[2] = Int64GetDatum(slot->rows);
+		values[3] = Float8GetDatum(s.documents ? (double) node->docs / s.documents : 0);
+		if (s.sampled)
+		{
+			values[4] = Float8GetDatum(sg_wilson_low(slot->rows, s.documents));
+			values[5] = Float8GetDatum(sg_wilson_high(slot->rows, s.documents));
+		}
+		else
+		{
+			values[4] = values[5] =
+				Float8GetDatum(s.documents ? (double) slot->rows / s.documents : 0);
+		}
+		values[6] = Int64GetDatum(slot->min_len);
+		values[7] = Int64GetDatum(slot->max_len);
+		nulls[6] = nulls[7] = !has_len;
+		values[8] = Int32GetDatum(node->depth);
+		nulls[9] = (note == NULL);
+		if (note)
+			values[9] = CStringGetTextDatum(note);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(s.cxt);
+	return (Datum) 0;
+}
+
+Datum
+sg_jsonb_shape_summary(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	SgShapeScan s;
+	Datum		values[13];
+	bool		nulls[13] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	sg_shape_args(fcinfo, &s);
+	sg_shape_scan(&s);
+
+	values[0] = CStringGetTextDatum(s.sampled ? "sampled" : "full");
+	values[1] = Float8GetDatum(s.sample_percent);
+	values[2] = Int32GetDatum(s.seed);
+	nulls[1] = nulls[2] = !s.sampled;
+	values[3] = Int64GetDatum(s.rows_scanned);
+	values[4] = Int64GetDatum(s.null_documents);
+	values[5] = Float8GetDatum(s.est_total_rows);
+	values[6] = Int32GetDatum(s.nnodes);
+	values[7] = Int32GetDatum(s.maps_collapsed);
+	values[8] = BoolGetDatum(s.budget_exhausted);
+	values[9] = Int64GetDatum(s.values_skipped);
+	/* how common a path can be and still be missed by the sample */
+	values[10] = Float8GetDatum(s.sampled ? sg_wilson_high(0, s.documents) : 0);
+	values[11] = Int32GetDatum(s.restarts);
+	values[12] = Float8GetDatum(s.elapsed_ms);
+	MemoryContextDelete(s.cxt);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+/* Children of every node, sorted by key, for the JSON Schema export. */
+typedef struct SgChildren
+{
+	int			n;
+	int32	   *idx;
+} SgChildren;
+
+static SgShapeScan *sg_sort_scan;
+
+static int
+sg_child_cmp(const void *a, const void *b)
+{
+	SgShapeNode *x = &sg_sort_scan->nodes[*(const int32 *) a];
+	SgShapeNode *y = &sg_sort_scan->nodes[*(const int32 *) b];
+	int			c = memcmp(x->key, y->key, Min(x->keylen, y->keylen));
+
+	return c != 0 ? c : x->keylen - y->keylen;
+}
+
+/* Separate the members of a JSON object being written. */
+static void
+sg_member(StringInfo buf, bool *first, const char *name)
+{
+	if (!*first)
+		appendStringInfoString(buf, ", ");
+	*first = false;
+	appendStringInfo(buf, "\"%s\": ", name);
+}
+
+static void
+sg_schema_types(StringInfo buf, bool *first, SgShapeNode *node)
+{
+	int			mask = sg_shape_node_types(node);
+	int			n = 0;
+
+	/* integer is a number: say "number" once when both occur */
+	if ((mask & (1 << SG_JT_NUMBER)) && (mask & (1 << SG_JT_INTEGER)))
+		mask &= ~(1 << SG_JT_INTEGER);
+	for (int t = 0; t < SG_JT_COUNT; t++)
+		n += (mask >> t) & 1;
+	if (n == 0)
+		return;
+	sg_member(buf, first, "type");
+	if (n > 1)
+		appendStringInfoChar(buf, '[');
+	for (int t = 0, k = 0; t < SG_JT_COUNT; t++)
+		if (mask & (1 << t))
+			appendStringInfo(buf, "%s\"%s\"", k++ ? ", " : "", sg_json_type_names[t]);
+	if (n > 1)
+		appendStringInfoChar(buf, ']');
+}
+
+/* Write the schema of node n; "prefix" holds members that come first. */
+static void
+sg_schema_node(StringInfo buf, SgShapeScan *s, SgChildren *kids, int32 n,
+			   const char *prefix)
+{
+	SgShapeNode *node = &s->nodes[n];
+	SgChildren *k = &kids[n];
+	bool		first = true;
+	bool		any_required = false;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	appendStringInfoChar(buf, '{');
+	if (prefix)
+	{
+		appendStringInfoString(buf, prefix);
+		first = false;
+	}
+	sg_schema_types(buf, &first, node);
+	if (k->n > 0)
+	{
+		sg_member(buf, &first, "properties");
+		appendStringInfoChar(buf, '{');
+		for (int i = 0; i < k->n; i++)
+		{
+			SgShapeNode *c = &s->nodes[k->idx[i]];
+
+			if (i > 0)
+				appendStringInfoString(buf, ", ");
+			escape_json(buf, c->key);
+			appendStringInfoString(buf, ": ");
+			sg_schema_node(buf, s, kids, k->idx[i], NULL);
+		}
+		appendStringInfoChar(buf, '}');
+		/* in every object at this path, in every document that has the path */
+		for (int i = 0; i < k->n; i++)
+		{
+			SgShapeNode *c = &s->nodes[k->idx[i]];
+
+			if (c->occurrences != node->objects || c->docs != node->docs)
+				continue;
+			if (!any_required)
+			{
+				sg_member(buf, &first, "required");
+				appendStringInfoChar(buf, '[');
+			}
+			else
+				appendStringInfoString(buf, ", ");
+			escape_json(buf, c->key);
+			any_required = true;
+		}
+		if (any_required)
+			appendStringInfoChar(buf, ']');
+	}
+	if (node->map_child >= 0)
+	{
+		sg_member(buf, &first, "additionalProperties");
+		sg_schema_node(buf, s, kids, node->map_child, NULL);
+	}
+	if (node->elem_child >= 0)
+	{
+		sg_member(buf, &first, "items");
+		sg_schema_node(buf, s, kids, node->elem_child, NULL);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+Datum
+sg_jsonb_infer_contract(PG_FUNCTION_ARGS)
+{
+	SgShapeScan s;
+	SgChildren *kids;
+	StringInfoData buf;
+	StringInfoData desc;
+	char	   *prefix;
+	Datum		result;
+
+	sg_shape_args(fcinfo, &s);
+	sg_shape_scan(&s);
+
+	kids = palloc0(sizeof(SgChildren) * s.nnodes);
+	for (int32 i = 0; i < s.nnodes; i++)
+		if (s.nodes[i].edge == SG_EDGE_KEY)
+			kids[s.nodes[i].parent].n++;
+	for (int32 i = 0; i < s.nnodes; i++)
+	{
+		kids[i].idx = palloc(sizeof(int32) * Max(kids[i].n, 1));
+		kids[i].n = 0;
+	}
+	for (int32 i = 0; i < s.nnodes; i++)
+		if (s.nodes[i].edge == SG_EDGE_KEY)
+		{
+			SgChildren *k = &kids[s.nodes[i].parent];
+
+			k->idx[k->n++] = i;
+		}
+	sg_sort_scan = &s;
+	for (int32 i = 0; i < s.nnodes; i++)
+		if (kids[i].n > 1)
+			qsort(kids[i].idx, kids[i].n, sizeof(int32), sg_child_cmp);
+
+	initStringInfo(&desc);
+	appendStringInfo(&desc, "inferred by schema_guard from %lld documents of %s (%s)",
+					 (long long) s.documents, sg_column_identity(s.relid, s.attnum),
+					 s.sampled ? psprintf("%g%% sample, seed %d", s.sample_percent, s.seed) :
+					 "full scan");
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"description\": ");
+	escape_json(&buf, desc.data);
+	prefix = buf.data;
+	initStringInfo(&buf);
+	sg_schema_node(&buf, &s, kids, 0, prefix);
+	result = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+	MemoryContextDelete(s.cxt);
+	PG_RETURN_DATUM(result);
+}
