@@ -49,6 +49,12 @@
 #define SG_REINDEX_IS_CONCURRENT(stmt) ((stmt)->concurrent)
 #endif
 
-/* DropStmt/IndexStmt "concurrent" exists in every supported version. */
+/* The internal AT_AddConstraintRecurse subcommand went away in 16. */
+#if PG_VERSION_NUM >= 160000
+#define SG_AT_IS_ADD_CONSTRAINT(t) ((t) == AT_AddConstraint)
+#else
+#define SG_AT_IS_ADD_CONSTRAINT(t) \
+	((t) == AT_AddConstraint || (t) == AT_AddConstraintRecurse)
+#endif
 
 #endif							/* SCHEMA_GUARD_COMPAT_H */

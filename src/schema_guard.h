@@ -15,6 +15,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "nodes/parsenodes.h"
 #include "utils/relcache.h"
 
@@ -98,6 +99,7 @@ extern const SgRule sg_rules[SG_NUM_RULES];
 extern int	sg_rule_levels[SG_NUM_RULES];
 extern void sg_define_rule_gucs(void);
 extern SgLevel sg_effective_level(SgRuleId rule);
+extern const char *sg_level_name(SgLevel level);
 
 /* report.c: findings raised by the guard; exemptions */
 extern void sg_raise(const SgFinding *finding);
@@ -106,6 +108,13 @@ extern char *sg_relation_identity(Oid relid);
 extern bool sg_guard_active(void);
 extern bool sg_relation_guarded(Relation rel);
 extern bool sg_relation_is_new(Relation rel);
+extern void sg_init_materialized_srf(FunctionCallInfo fcinfo);
+
+/* fix.c: the safe SQL carried by HINTs */
+extern char *sg_fix_create_index(Relation rel, const char *idxname, bool unique,
+								 const char *tail);
+extern char *sg_fix_add_constraint(Relation rel, const char *conname, bool primary,
+								   const char *tail, const char *columns);
 
 /* guard_commit.c: the pending list of commit-time work */
 extern void sg_commit_init(void);
@@ -116,13 +125,13 @@ extern void sg_check_new_columns(Oid relid, List *column_defs);
 
 /* rules/foreign_keys.c */
 extern List *sg_fk_unindexed_findings(Relation rel, List *only_names);
-extern void sg_remember_covered_fkeys(Oid relid);
+extern void sg_remember_covered_fkeys(Oid relid, Oid dropping_now);
 
 /* rules/locks.c */
-extern void sg_check_index_build(Oid indexoid, bool concurrent, bool is_constraint);
+extern void sg_check_index_build(Oid indexoid, IndexStmt *stmt);
 extern void sg_check_drop_index(DropStmt *stmt);
 extern void sg_check_reindex(ReindexStmt *stmt);
-extern void sg_check_rewrite(Oid relid, int reason);
+extern void sg_check_rewrite(Oid relid, int reason, Node *parsetree);
 
 /* jsonb_shape.c */
 extern void sg_jsonb_define_gucs(void);

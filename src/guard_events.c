@@ -1,0 +1,225 @@
+/*-------------------------------------------------------------------------
+ *
+ * guard_events.c
+ *		Event-trigger functions: moments "utility" (ddl_command_start),
+ *		"ddl_end" (ddl_command_end), "rewrite" (table_rewrite) and "drop"
+ *		(sql_drop).
+ *
+ * Calling any of these loads the library, so the guard works after
+ * CREATE EXTENSION alone.  Each returns at once while an extension script
+ * runs (including our own) or when the guard is off.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "schema_guard.h"
+
+#include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "commands/event_trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "tcop/deparse_utility.h"
+#include "utils/builtins.h"
+#include "utils/syscache.h"
+
+static EventTriggerData *
+sg_event_trigger_data(FunctionCallInfo fcinfo)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				errmsg("function was not called by the event trigger manager"));
+	return (EventTriggerData *) fcinfo->context;
+}
+
+static void
+sg_spi_connect(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+PG_FUNCTION_INFO_V1(schema_guard_ddl_command_start);
+Datum
+schema_guard_ddl_command_start(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
+
+	if (sg_guard_active())
+		sg_check_utility(trig->parsetree);
+	PG_RETURN_NULL();
+}
+
+/* A foreign key added by ALTER TABLE (or by CREATE TABLE's REFERENCES). */
+static void
+sg_note_added_constraint(Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	Form_pg_constraint con;
+
+	if (!HeapTupleIsValid(tup))
+		return;
+	con = (Form_pg_constraint) GETSTRUCT(tup);
+	if (con->contype == CONSTRAINT_FOREIGN && OidIsValid(con->conrelid))
+		sg_pending_add_fkey(con->conrelid, NameStr(con->conname));
+	ReleaseSysCache(tup);
+}
+
+/*
+ * ALTER TABLE.  New columns are read from the statement as written:
+ * PostgreSQL empties a column's constraint list when it transforms ADD
+ * COLUMN, so an explicit NULL is visible only there.  Indexes and foreign
+ * keys come from the subcommands PostgreSQL collected, which name the
+ * objects created (CREATE TABLE's REFERENCES arrive here too).
+ */
+static void
+sg_ddl_end_alter_table(CollectedCommand *cmd)
+{
+	Oid			relid = cmd->d.alterTable.objectId;
+	List	   *new_columns = NIL;
+	ListCell   *lc;
+
+	if (cmd->d.alterTable.classId != RelationRelationId)
+		return;
+
+	if (cmd->parsetree != NULL && IsA(cmd->parsetree, AlterTableStmt))
+	{
+		foreach(lc, ((AlterTableStmt *) cmd->parsetree)->cmds)
+		{
+			AlterTableCmd *atc = lfirst_node(AlterTableCmd, lc);
+
+			if (atc->subtype == AT_AddColumn && atc->def != NULL &&
+				IsA(atc->def, ColumnDef))
+				new_columns = lappend(new_columns, atc->def);
+		}
+		if (new_columns != NIL)
+			sg_check_new_columns(relid, new_columns);
+	}
+
+	foreach(lc, cmd->d.alterTable.subcmds)
+	{
+		CollectedATSubcmd *sub = (CollectedATSubcmd *) lfirst(lc);
+		AlterTableCmd *atc = (AlterTableCmd *) sub->parsetree;
+
+		CHECK_FOR_INTERRUPTS();
+		if (atc == NULL || !IsA(atc, AlterTableCmd))
+			continue;
+
+		if (atc->subtype == AT_AddIndex &&
+			sub->address.classId == RelationRelationId &&
+			atc->def != NULL && IsA(atc->def, IndexStmt))
+			sg_check_index_build(sub->address.objectId, (IndexStmt *) atc->def);
+		else if (SG_AT_IS_ADD_CONSTRAINT(atc->subtype) &&
+				 sub->address.classId == ConstraintRelationId)
+			sg_note_added_constraint(sub->address.objectId);
+	}
+}
+
+static void
+sg_ddl_end_simple(CollectedCommand *cmd)
+{
+	Node	   *parsetree = cmd->parsetree;
+	ObjectAddress *address = &cmd->d.simple.address;
+
+	if (address->classId != RelationRelationId || parsetree == NULL)
+		return;
+
+	if (IsA(parsetree, CreateStmt))
+		sg_check_new_columns(address->objectId,
+							 ((CreateStmt *) parsetree)->tableElts);
+	else if (IsA(parsetree, IndexStmt))
+		sg_check_index_build(address->objectId, (IndexStmt *) parsetree);
+}
+
+PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);
+Datum
+schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
+{
+	(void) sg_event_trigger_data(fcinfo);
+
+	if (!sg_guard_active())
+		PG_RETURN_NULL();
+
+	/* The collected commands are only reachable through this SRF. */
+	sg_spi_connect();
+	if (SPI_execute("SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands() "
+					"WHERE NOT in_extension", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the collected DDL commands");
+
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		CollectedCommand *cmd;
+
+		CHECK_FOR_INTERRUPTS();
+		cmd = (CollectedCommand *)
+			DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+		if (isnull || cmd == NULL)
+			continue;
+		if (cmd->type == SCT_Simple)
+			sg_ddl_end_simple(cmd);
+		else if (cmd->type == SCT_AlterTable)
+			sg_ddl_end_alter_table(cmd);
+	}
+	SPI_finish();
+	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(schema_guard_table_rewrite);
+Datum
+schema_guard_table_rewrite(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
+	bool		isnull;
+	Oid			relid;
+	int			reason;
+
+	if (!sg_guard_active())
+		PG_RETURN_NULL();
+
+	sg_spi_connect();
+	if (SPI_execute("SELECT pg_catalog.pg_event_trigger_table_rewrite_oid(), "
+					"pg_catalog.pg_event_trigger_table_rewrite_reason()",
+					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the table_rewrite event");
+	relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	reason = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+										 SPI_tuptable->tupdesc, 2, &isnull));
+	SPI_finish();
+
+	sg_check_rewrite(relid, reason, trig->parsetree);
+	PG_RETURN_NULL();
+}
+
+/*
+ * sql_drop: exemptions die with their objects, so that a new object that
+ * happens to reuse a name does not inherit one.  The function runs as the
+ * extension owner (SECURITY DEFINER) because ordinary roles may not change
+ * the exemptions table.
+ */
+PG_FUNCTION_INFO_V1(schema_guard_sql_drop);
+Datum
+schema_guard_sql_drop(PG_FUNCTION_ARGS)
+{
+	(void) sg_event_trigger_data(fcinfo);
+
+	if (IsBinaryUpgrade || !IsTransactionState())
+		PG_RETURN_NULL();
+
+	sg_spi_connect();
+	if (SPI_execute("DELETE FROM schema_guard.exemptions e "
+					"USING pg_catalog.pg_event_trigger_dropped_objects() d "
+					"WHERE e.object = d.object_identity "
+					"OR (d.object_type = 'table' AND "
+					"    (pg_catalog.starts_with(e.object, d.object_identity || '.') OR "
+					"     pg_catalog.right(e.object, length(d.object_identity) + 4) "
+					"       = ' on ' || d.object_identity))",
+					false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not forget the exemptions of dropped objects");
+	SPI_finish();
+	PG_RETURN_NULL();
+}

@@ -1,0 +1,94 @@
+/*-------------------------------------------------------------------------
+ *
+ * guard_utility.c
+ *		Moment "utility": what the user wrote, before the statement runs.
+ *
+ * Most statements reach sg_check_utility() through the ddl_command_start
+ * event trigger, which fires in every session of a database where the
+ * extension exists, from the first DDL statement on, whether the library
+ * was preloaded or not.  PostgreSQL does not fire event triggers for
+ * REINDEX before version 17, so the ProcessUtility hook passes that one
+ * statement on; the hook exists from the moment the library is loaded.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "schema_guard.h"
+
+#include "catalog/namespace.h"
+#include "commands/extension.h"
+#include "tcop/utility.h"
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* Dispatch a raw statement to the utility-moment checks. */
+void
+sg_check_utility(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_DropStmt:
+			{
+				DropStmt   *stmt = (DropStmt *) parsetree;
+
+				if (stmt->removeType == OBJECT_INDEX)
+					sg_check_drop_index(stmt);
+				break;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+				ListCell   *lc;
+
+				/* These subcommands may drop an index a foreign key relies on. */
+				foreach(lc, stmt->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if (cmd->subtype == AT_DropConstraint ||
+						cmd->subtype == AT_DropColumn)
+					{
+						Oid			relid = RangeVarGetRelid(stmt->relation,
+															 NoLock, true);
+
+						if (OidIsValid(relid))
+							sg_remember_covered_fkeys(relid, InvalidOid);
+						break;
+					}
+				}
+				break;
+			}
+		case T_ReindexStmt:
+			sg_check_reindex((ReindexStmt *) parsetree);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+sg_ProcessUtility(SG_PROCESS_UTILITY_PARAMS)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+
+	/*
+	 * Only REINDEX: every other statement we guard fires ddl_command_start.
+	 * The extension lookup comes last, so that other statements cost one
+	 * tag comparison.
+	 */
+	if (IsA(parsetree, ReindexStmt) &&
+		sg_guard_active() &&
+		OidIsValid(get_extension_oid(SG_EXTENSION_NAME, true)))
+		sg_check_utility(parsetree);
+
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(SG_PROCESS_UTILITY_ARGS);
+	else
+		standard_ProcessUtility(SG_PROCESS_UTILITY_ARGS);
+}
+
+void
+sg_utility_init(void)
+{
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = sg_ProcessUtility;
+}

@@ -1,0 +1,169 @@
+/*-------------------------------------------------------------------------
+ *
+ * report.c
+ *		From a finding to a guard message; exemptions; the questions every
+ *		moment asks before it checks anything.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "schema_guard.h"
+
+#include "access/xact.h"
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+/*
+ * May the guard look at anything now?  Never while binary-upgrading, while
+ * an extension script runs (objects the user did not write), with the
+ * guard off, or outside a healthy transaction (catalog access in an
+ * aborted transaction is not allowed).
+ */
+bool
+sg_guard_active(void)
+{
+	return sg_mode != SG_MODE_OFF &&
+		!IsBinaryUpgrade &&
+		!creating_extension &&
+		IsTransactionState() &&
+		!IsAbortedTransactionBlockState();
+}
+
+/*
+ * Relations the guard never judges: temporary ones (session scratch
+ * space), system catalogs and TOAST, and the extension's own tables.
+ */
+bool
+sg_relation_guarded(Relation rel)
+{
+	Oid			nspid = RelationGetNamespace(rel);
+
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		return false;
+	if (IsCatalogNamespace(nspid) || IsToastNamespace(nspid))
+		return false;
+	return nspid != get_namespace_oid(SG_SCHEMA_NAME, true);
+}
+
+/* Was the relation created by the current transaction? */
+bool
+sg_relation_is_new(Relation rel)
+{
+	return rel->rd_createSubid != InvalidSubTransactionId;
+}
+
+/* "schema.table", quoted as needed, as pg_identify_object names it. */
+char *
+sg_relation_identity(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+
+	if (relname == NULL || nspname == NULL)
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	return quote_qualified_identifier(nspname, relname);
+}
+
+/*
+ * Is there an exemption for this rule on the finding's object or on its
+ * relation?  Exemptions are rows of schema_guard.exemptions, readable by
+ * everyone.  Read through SPI, with a snapshot when the caller (the
+ * pre-commit callback) has none.
+ */
+bool
+sg_is_exempt(const SgFinding *finding)
+{
+	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		pushed = false;
+	bool		exempt;
+	int			ret;
+
+	args[0] = CStringGetTextDatum(sg_rules[finding->rule].name);
+	args[1] = CStringGetTextDatum(finding->object_identity);
+	if (OidIsValid(finding->relid))
+		args[2] = CStringGetTextDatum(sg_relation_identity(finding->relid));
+	else
+		nulls[2] = 'n';
+
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT 1 FROM schema_guard.exemptions "
+								"WHERE rule = $1 AND object IN ($2, $3)",
+								3, argtypes, args, nulls, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read schema_guard.exemptions: %s",
+			 SPI_result_code_string(ret));
+	exempt = SPI_processed > 0;
+	SPI_finish();
+	if (pushed)
+		PopActiveSnapshot();
+	return exempt;
+}
+
+/*
+ * Raise a finding at its rule's effective level, unless it is exempted.
+ * An error-level finding does not return.
+ */
+void
+sg_raise(const SgFinding *finding)
+{
+	SgLevel		level = sg_effective_level(finding->rule);
+	const char *rule = sg_rules[finding->rule].name;
+
+	if (level == SG_LEVEL_OFF || sg_is_exempt(finding))
+		return;
+
+	ereport(level == SG_LEVEL_ERROR ? ERROR : WARNING,
+			errcode(level == SG_LEVEL_ERROR ? ERRCODE_SG_VIOLATION : ERRCODE_SG_WARNING),
+			errmsg("%s: %s", rule, finding->message),
+			finding->detail ? errdetail_internal("%s", finding->detail) : 0,
+			finding->fix ? errhint("%s", finding->fix) : 0);
+}
+
+/*
+ * Set up a materialized set-returning function: the tuplestore and tuple
+ * descriptor land in rsinfo->setResult and rsinfo->setDesc.
+ */
+void
+sg_init_materialized_srf(FunctionCallInfo fcinfo)
+{
+#ifndef SG_NEED_MATERIALIZED_SRF_SHIM
+	InitMaterializedSRF(fcinfo, 0);
+#else
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	MemoryContext oldcontext;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				errmsg("set-valued function called in context that cannot accept a set"));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				errmsg("materialize mode required, but it is not allowed in this context"));
+	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(rsinfo->allowedModes & SFRM_Materialize_Random,
+											  false, work_mem);
+	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+	MemoryContextSwitchTo(oldcontext);
+#endif
+}
