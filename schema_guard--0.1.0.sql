@@ -152,3 +152,130 @@ ALTER EVENT TRIGGER schema_guard_sql_drop ENABLE ALWAYS;
 GRANT USAGE ON SCHEMA schema_guard TO PUBLIC;
 
 -- ==== JSONB shapes (issue 3) ====
+-- Inference, contracts, drift, snapshots and suggestions for json/jsonb
+-- columns (doc/jsonb.md).  Everything runs as the caller: rows are read
+-- with the caller's privileges and row-level security.
+
+CREATE FUNCTION schema_guard.jsonb_shape(
+    tbl regclass, col name,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0,
+    OUT path text, OUT type text, OUT rows bigint, OUT presence float8,
+    OUT ratio_low float8, OUT ratio_high float8,
+    OUT min_length bigint, OUT max_length bigint, OUT depth int, OUT note text)
+RETURNS SETOF record
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_shape';
+
+CREATE FUNCTION schema_guard.jsonb_shape_summary(
+    tbl regclass, col name,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0,
+    OUT method text, OUT sample_percent float8, OUT seed int,
+    OUT rows_scanned bigint, OUT null_documents bigint, OUT est_total_rows float8,
+    OUT paths int, OUT maps_collapsed int, OUT budget_exhausted boolean,
+    OUT values_skipped bigint, OUT unseen_max_ratio float8, OUT restarts int,
+    OUT elapsed_ms float8)
+RETURNS record
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_shape_summary';
+
+CREATE FUNCTION schema_guard.jsonb_infer_contract(
+    tbl regclass, col name,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0)
+RETURNS jsonb
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_infer_contract';
+
+-- Documented shapes.  tbl is a regclass: it follows table renames and dumps
+-- as a name; col follows column renames through the ddl_command_end trigger.
+CREATE TABLE schema_guard.jsonb_contracts (
+    tbl regclass NOT NULL,
+    col name NOT NULL,
+    contract jsonb NOT NULL,
+    unchecked_keywords text[] NOT NULL DEFAULT '{}',
+    registered_at timestamptz NOT NULL DEFAULT now(),
+    registered_by name NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (tbl, col)
+);
+COMMENT ON TABLE schema_guard.jsonb_contracts IS
+    'documented shapes of json/jsonb columns, registered with schema_guard.jsonb_expect()';
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.jsonb_contracts', '');
+
+CREATE FUNCTION schema_guard.jsonb_expect(tbl regclass, col name, contract jsonb)
+RETURNS void
+LANGUAGE C VOLATILE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_expect';
+
+CREATE FUNCTION schema_guard.jsonb_drift(
+    tbl regclass DEFAULT NULL, col name DEFAULT NULL,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0,
+    OUT rule text, OUT level text, OUT object_type text, OUT object_identity text,
+    OUT message text, OUT detail text, OUT fix text,
+    OUT kind text, OUT path text, OUT expected text, OUT observed text,
+    OUT rows bigint, OUT examples text[])
+RETURNS SETOF record
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_drift';
+
+-- Shape snapshots, compared by jsonb_changes().
+CREATE TABLE schema_guard.jsonb_snapshots (
+    id bigserial PRIMARY KEY,
+    tbl regclass NOT NULL,
+    col name NOT NULL,
+    taken_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    taken_by name NOT NULL DEFAULT CURRENT_USER,
+    method text NOT NULL,
+    sample_percent float8,
+    seed int,
+    rows_scanned bigint NOT NULL,
+    null_documents bigint NOT NULL,
+    budget_exhausted boolean NOT NULL
+);
+CREATE INDEX ON schema_guard.jsonb_snapshots (tbl, col, taken_at);
+
+CREATE TABLE schema_guard.jsonb_snapshot_paths (
+    snapshot_id bigint NOT NULL REFERENCES schema_guard.jsonb_snapshots ON DELETE CASCADE,
+    path text NOT NULL,
+    type text NOT NULL,
+    rows bigint NOT NULL,
+    presence float8 NOT NULL,
+    ratio float8 NOT NULL,
+    min_length bigint,
+    max_length bigint,
+    PRIMARY KEY (snapshot_id, path, type)
+);
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.jsonb_snapshots', '');
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.jsonb_snapshots_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.jsonb_snapshot_paths', '');
+
+CREATE FUNCTION schema_guard.jsonb_snapshot(
+    tbl regclass, col name,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0)
+RETURNS bigint
+LANGUAGE C VOLATILE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot';
+
+-- Contracts and snapshots are shared: anyone may read them; a contract may
+-- be changed by members of the table owner's role, a snapshot taken by
+-- whoever may read the column.
+GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.jsonb_contracts TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON schema_guard.jsonb_snapshots,
+    schema_guard.jsonb_snapshot_paths TO PUBLIC;
+GRANT USAGE ON SEQUENCE schema_guard.jsonb_snapshots_id_seq TO PUBLIC;
+ALTER TABLE schema_guard.jsonb_contracts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE schema_guard.jsonb_snapshots ENABLE ROW LEVEL SECURITY;
+CREATE POLICY read_all ON schema_guard.jsonb_contracts FOR SELECT USING (true);
+CREATE POLICY owner_writes ON schema_guard.jsonb_contracts
+    USING (pg_catalog.pg_has_role(
+        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = tbl), 'USAGE'))
+    WITH CHECK (pg_catalog.pg_has_role(
+        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = tbl), 'USAGE'));
+CREATE POLICY read_all ON schema_guard.jsonb_snapshots FOR SELECT USING (true);
+CREATE POLICY reader_writes ON schema_guard.jsonb_snapshots
+    USING (pg_catalog.has_column_privilege(tbl, col, 'SELECT'))
+    WITH CHECK (pg_catalog.has_column_privilege(tbl, col, 'SELECT'));

@@ -699,7 +699,8 @@ sg_drift_node(SgDrift *d, int32 n, const char *path)
 		sg_drift_emit(d, "undocumented_path", strict ? "error" : "warning", path,
 					  NULL,
 					  d->below[n] > 0 ?
-					  psprintf("%s; %d paths below it", sg_observed_types(node), d->below[n]) :
+					  psprintf("%s; %d %s below it", sg_observed_types(node), d->below[n],
+							   d->below[n] == 1 ? "path" : "paths") :
 					  sg_observed_types(node),
 					  node->docs, ex, nex,
 					  psprintf("path %s of %s is not in its contract%s", path, d->column,

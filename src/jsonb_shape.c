@@ -48,6 +48,7 @@
 PG_FUNCTION_INFO_V1(sg_jsonb_shape);
 PG_FUNCTION_INFO_V1(sg_jsonb_shape_summary);
 PG_FUNCTION_INFO_V1(sg_jsonb_infer_contract);
+PG_FUNCTION_INFO_V1(sg_jsonb_snapshot);
 
 const char *const sg_json_type_names[SG_JT_COUNT] = {
 	"object", "array", "string", "integer", "number", "boolean", "null"
@@ -1357,4 +1358,83 @@ sg_jsonb_infer_contract(PG_FUNCTION_ARGS)
 	result = DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
 	MemoryContextDelete(s.cxt);
 	PG_RETURN_DATUM(result);
+}
+
+/*
+ * jsonb_snapshot(tbl, col, sample_percent, seed): store the inferred shape
+ * with a timestamp; returns the snapshot id.
+ */
+Datum
+sg_jsonb_snapshot(PG_FUNCTION_ARGS)
+{
+	SgShapeScan s;
+	SgShapeRow *rows;
+	int			nrows;
+	int64		id;
+	bool		isnull;
+	Oid			htypes[8] = {OIDOID, NAMEOID, TEXTOID, FLOAT8OID, INT4OID,
+	INT8OID, INT8OID, BOOLOID};
+	Datum		hargs[8];
+	char		hnulls[8] = "        ";
+	Oid			ptypes[8] = {INT8OID, TEXTOID, TEXTOID, INT8OID, FLOAT8OID,
+	FLOAT8OID, INT8OID, INT8OID};
+	SPIPlanPtr	plan;
+
+	sg_shape_args(fcinfo, &s);
+	sg_shape_scan(&s);
+	rows = sg_shape_rows(&s, &nrows);
+
+	hargs[0] = ObjectIdGetDatum(s.relid);
+	hargs[1] = PG_GETARG_DATUM(1);
+	hargs[2] = CStringGetTextDatum(s.sampled ? "sampled" : "full");
+	hargs[3] = Float8GetDatum(s.sample_percent);
+	hargs[4] = Int32GetDatum(s.seed);
+	hargs[5] = Int64GetDatum(s.rows_scanned);
+	hargs[6] = Int64GetDatum(s.null_documents);
+	hargs[7] = BoolGetDatum(s.budget_exhausted);
+	if (!s.sampled)
+		hnulls[3] = hnulls[4] = 'n';
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("INSERT INTO schema_guard.jsonb_snapshots "
+							  "(tbl, col, method, sample_percent, seed, rows_scanned, "
+							  "null_documents, budget_exhausted) "
+							  "VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5, $6, $7, $8) "
+							  "RETURNING id",
+							  8, htypes, hargs, hnulls, false, 1) != SPI_OK_INSERT_RETURNING ||
+		SPI_processed != 1)
+		elog(ERROR, "could not store the snapshot");
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+	plan = SPI_prepare("INSERT INTO schema_guard.jsonb_snapshot_paths "
+					   "(snapshot_id, path, type, rows, presence, ratio, min_length, max_length) "
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, ptypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the snapshot insert");
+	for (int i = 0; i < nrows; i++)
+	{
+		SgShapeNode *node = &s.nodes[rows[i].node];
+		SgTypeSlot *slot = &node->types[rows[i].type];
+		bool		has_len = rows[i].type == SG_JT_ARRAY || rows[i].type == SG_JT_STRING;
+		Datum		pargs[8];
+		char		pnulls[8] = "        ";
+
+		CHECK_FOR_INTERRUPTS();
+		pargs[0] = Int64GetDatum(id);
+		pargs[1] = CStringGetTextDatum(rows[i].path);
+		pargs[2] = CStringGetTextDatum(sg_json_type_names[rows[i].type]);
+		pargs[3] = Int64GetDatum(slot->rows);
+		pargs[4] = Float8GetDatum(s.documents ? (double) node->docs / s.documents : 0);
+		pargs[5] = Float8GetDatum(s.documents ? (double) slot->rows / s.documents : 0);
+		pargs[6] = Int64GetDatum(slot->min_len);
+		pargs[7] = Int64GetDatum(slot->max_len);
+		if (!has_len)
+			pnulls[6] = pnulls[7] = 'n';
+		if (SPI_execute_plan(plan, pargs, pnulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not store the snapshot");
+	}
+	SPI_finish();
+	MemoryContextDelete(s.cxt);
+	PG_RETURN_INT64(id);
 }
