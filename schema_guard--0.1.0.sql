@@ -264,8 +264,8 @@ AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot';
 -- be changed by members of the table owner's role, a snapshot taken by
 -- whoever may read the column.
 GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.jsonb_contracts TO PUBLIC;
-GRANT SELECT, INSERT, DELETE ON schema_guard.jsonb_snapshots,
-    schema_guard.jsonb_snapshot_paths TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.jsonb_snapshots TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON schema_guard.jsonb_snapshot_paths TO PUBLIC;
 GRANT USAGE ON SEQUENCE schema_guard.jsonb_snapshots_id_seq TO PUBLIC;
 ALTER TABLE schema_guard.jsonb_contracts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE schema_guard.jsonb_snapshots ENABLE ROW LEVEL SECURITY;
@@ -277,8 +277,8 @@ CREATE POLICY owner_writes ON schema_guard.jsonb_contracts
         (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = tbl), 'USAGE'));
 CREATE POLICY read_all ON schema_guard.jsonb_snapshots FOR SELECT USING (true);
 CREATE POLICY reader_writes ON schema_guard.jsonb_snapshots
-    USING (pg_catalog.has_column_privilege(tbl, col, 'SELECT'))
-    WITH CHECK (pg_catalog.has_column_privilege(tbl, col, 'SELECT'));
+    USING (pg_catalog.has_any_column_privilege(tbl, 'SELECT'))
+    WITH CHECK (pg_catalog.has_any_column_privilege(tbl, 'SELECT'));
 
 -- Compare the newest snapshot of a column with the one at or before
 -- "since" (or the one before it): paths added and gone, type shares and

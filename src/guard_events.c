@@ -13,6 +13,7 @@
  */
 #include "schema_guard.h"
 
+#include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -133,12 +134,29 @@ sg_ddl_end_simple(CollectedCommand *cmd)
 		sg_check_index_build(address->objectId, (IndexStmt *) parsetree);
 }
 
+/* JSONB contracts follow column renames, whatever the guard's mode. */
+static void
+sg_ddl_end_rename(Node *parsetree)
+{
+	RenameStmt *stmt = (RenameStmt *) parsetree;
+	Oid			relid;
+
+	if (parsetree == NULL || !IsA(parsetree, RenameStmt) ||
+		stmt->renameType != OBJECT_COLUMN || stmt->relation == NULL ||
+		IsBinaryUpgrade)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (OidIsValid(relid))
+		sg_jsonb_column_renamed(relid, stmt->subname, stmt->newname);
+}
+
 PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);
 Datum
 schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 {
-	(void) sg_event_trigger_data(fcinfo);
+	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
 
+	sg_ddl_end_rename(trig->parsetree);
 	if (!sg_guard_active())
 		PG_RETURN_NULL();
 
@@ -221,5 +239,6 @@ schema_guard_sql_drop(PG_FUNCTION_ARGS)
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not forget the exemptions of dropped objects");
 	SPI_finish();
+	sg_jsonb_forget_dropped();
 	PG_RETURN_NULL();
 }

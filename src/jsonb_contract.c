@@ -967,3 +967,58 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 	}
 	return (Datum) 0;
 }
+
+/*
+ * Contracts and snapshots name their column: follow ALTER TABLE ... RENAME
+ * COLUMN.  Called at ddl_command_end whatever schema_guard.mode is.  (tbl is
+ * a regclass and follows table renames by itself.)
+ */
+void
+sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
+{
+	Oid			argtypes[3] = {OIDOID, NAMEOID, NAMEOID};
+	Datum		args[3];
+	NameData	oldn,
+				newn;
+
+	namestrcpy(&oldn, oldname);
+	namestrcpy(&newn, newname);
+	args[0] = ObjectIdGetDatum(relid);
+	args[1] = NameGetDatum(&oldn);
+	args[2] = NameGetDatum(&newn);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("UPDATE schema_guard.jsonb_contracts SET col = $3 "
+							  "WHERE tbl = $1::pg_catalog.regclass AND col = $2",
+							  3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE ||
+		SPI_execute_with_args("UPDATE schema_guard.jsonb_snapshots SET col = $3 "
+							  "WHERE tbl = $1::pg_catalog.regclass AND col = $2",
+							  3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not follow the rename of column \"%s\"", oldname);
+	SPI_finish();
+}
+
+/*
+ * Contracts and snapshots die with their table or column.  Called at
+ * sql_drop, as the extension owner.
+ */
+void
+sg_jsonb_forget_dropped(void)
+{
+	static const char *const tables[] = {
+		"schema_guard.jsonb_contracts", "schema_guard.jsonb_snapshots"
+	};
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	for (int i = 0; i < lengthof(tables); i++)
+		if (SPI_execute(psprintf("DELETE FROM %s x "
+								 "USING pg_catalog.pg_event_trigger_dropped_objects() d "
+								 "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+								 "AND d.objid = x.tbl::pg_catalog.oid "
+								 "AND (d.objsubid = 0 OR d.address_names[3] = x.col)",
+								 tables[i]),
+						false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not forget the jsonb contracts of dropped objects");
+	SPI_finish();
+}

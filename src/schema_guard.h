@@ -133,8 +133,11 @@ extern void sg_check_drop_index(DropStmt *stmt);
 extern void sg_check_reindex(ReindexStmt *stmt);
 extern void sg_check_rewrite(Oid relid, int reason, Node *parsetree);
 
-/* jsonb_shape.c */
+/* jsonb_shape.c, jsonb_contract.c */
 extern void sg_jsonb_define_gucs(void);
+extern void sg_jsonb_column_renamed(Oid relid, const char *oldname,
+									const char *newname);
+extern void sg_jsonb_forget_dropped(void);
 
 /* guard_utility.c */
 extern void sg_utility_init(void);
