@@ -1,0 +1,122 @@
+-- JSONB shapes: jsonb_shape(), jsonb_shape_summary(), jsonb_infer_contract().
+CREATE EXTENSION IF NOT EXISTS schema_guard;
+\set SHOW_CONTEXT never
+SET schema_guard.mode = off;
+CREATE SCHEMA jshape;
+SET search_path = jshape, public;
+
+CREATE TABLE docs (id int PRIMARY KEY, doc jsonb NULL);
+INSERT INTO docs VALUES
+ (1, '{"a": 1, "b": "xy", "tags": ["x", "y"], "items": [{"sku": "A", "qty": 2}, {"sku": "B", "qty": 1.5}]}'),
+ (2, '{"a": 2.0, "b": null, "tags": [], "items": [{"sku": "C"}], "odd key": {"x.y": true, "[0]": false, "say \"hi\"": 1}}'),
+ (3, '{"a": "3", "b": "żółw", "users": {"123": {"n": 1}, "456": {"n": 2}}, "ü": 1e2}'),
+ (4, '42'),
+ (5, '[1, [2, [3.5]], {"k": "v"}]'),
+ (6, NULL),
+ (7, '{}'),
+ (8, '"just a string"');
+
+-- One row per (path, type); counts are of documents, not occurrences:
+-- document 1 has two $.items[*].sku strings and counts once.
+SELECT path, type, rows, round(presence::numeric, 3) AS presence,
+       round(ratio_low::numeric, 3) AS ratio_low, round(ratio_high::numeric, 3) AS ratio_high,
+       min_length, max_length, depth, note
+  FROM schema_guard.jsonb_shape('docs', 'doc')
+ ORDER BY path, type;
+
+-- 1.0 and 1e2 are integers (JSON Schema); 1.5 and 3.5 are numbers.
+SELECT path, type, rows FROM schema_guard.jsonb_shape('docs', 'doc')
+ WHERE type IN ('integer', 'number') ORDER BY path, type;
+
+-- Strings: lengths in characters ("żółw" is 4), never values.
+SELECT path, min_length, max_length FROM schema_guard.jsonb_shape('docs', 'doc')
+ WHERE path = '$.b' AND type = 'string';
+
+SELECT method, sample_percent, seed, rows_scanned, null_documents, est_total_rows,
+       paths, maps_collapsed, budget_exhausted, values_skipped, unseen_max_ratio, restarts
+  FROM schema_guard.jsonb_shape_summary('docs', 'doc');
+
+-- The observed shape as JSON Schema; "required" only where a key is in
+-- every object at its path (the root is not always an object here).
+SELECT jsonb_pretty(schema_guard.jsonb_infer_contract('docs', 'doc'));
+
+-- A regular column: required keys, maps as additionalProperties.
+CREATE TABLE orders (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO orders
+SELECT i, jsonb_build_object(
+        'id', i,
+        'status', CASE WHEN i % 10 = 0 THEN NULL ELSE 'paid' END,
+        'lines', jsonb_build_array(jsonb_build_object('sku', 'S' || i, 'qty', i % 3)),
+        'by_day', jsonb_build_object(to_char(date '2024-01-01' + i, 'YYYY-MM-DD'), i))
+  || CASE WHEN i % 4 = 0 THEN '{"note": "x"}'::jsonb ELSE '{}' END
+  FROM generate_series(1, 40) i;
+SELECT jsonb_pretty(schema_guard.jsonb_infer_contract('orders', 'doc'));
+
+-- Map-like objects: keys that are data collapse into .* (uuids, dates,
+-- numbers) and so do objects with more distinct keys than the threshold.
+CREATE TABLE maps (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO maps
+SELECT i, jsonb_build_object(
+        'by_uuid', jsonb_build_object(md5(i::text)::uuid::text, i),
+        'by_name', jsonb_build_object('user_' || chr(97 + i % 26) || chr(97 + i / 26 % 26), true),
+        'fixed', jsonb_build_object('a', 1))
+  FROM generate_series(1, 300) i;
+SET schema_guard.jsonb_map_threshold = 50;
+SELECT path, type, rows, note FROM schema_guard.jsonb_shape('maps', 'doc') ORDER BY path, type;
+-- The named keys were seen before the object was recognised as a map: the
+-- scan started again, so the counts are exact.
+SELECT paths, maps_collapsed, restarts FROM schema_guard.jsonb_shape_summary('maps', 'doc');
+-- With a threshold above the distinct keys, the names stay.
+SET schema_guard.jsonb_map_threshold = 1000;
+SELECT count(*) AS named_paths FROM schema_guard.jsonb_shape('maps', 'doc')
+ WHERE path LIKE '$.by_name.user%';
+RESET schema_guard.jsonb_map_threshold;
+
+-- The distinct-path budget bounds memory and is reported, never silent.
+SET schema_guard.jsonb_path_budget = 16;
+SET schema_guard.jsonb_map_threshold = 100000;
+SELECT count(*) FROM schema_guard.jsonb_shape('maps', 'doc');
+SELECT paths, budget_exhausted, values_skipped > 0 AS skipped
+  FROM schema_guard.jsonb_shape_summary('maps', 'doc');
+RESET schema_guard.jsonb_path_budget;
+RESET schema_guard.jsonb_map_threshold;
+
+-- Partitioned tables read every partition; materialized views; json columns.
+CREATE TABLE events (id int NOT NULL, at date NOT NULL, payload json NULL)
+    PARTITION BY RANGE (at);
+CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO events VALUES
+ (1, '2023-05-01', '{"kind": "a", "n": 1}'),
+ (2, '2024-05-01', '{"kind": "b", "n": 2.5, "kind": "dup"}'),
+ (3, '2024-06-01', '[]');
+SELECT path, type, rows FROM schema_guard.jsonb_shape('events', 'payload') ORDER BY path, type;
+CREATE MATERIALIZED VIEW order_status AS
+    SELECT id, jsonb_build_object('status', doc->'status') AS doc FROM orders;
+SELECT path, type, rows FROM schema_guard.jsonb_shape('order_status', 'doc') ORDER BY path, type;
+
+-- An empty table and a table of NULLs.
+CREATE TABLE empty_docs (id int PRIMARY KEY, doc jsonb NULL);
+SELECT count(*) FROM schema_guard.jsonb_shape('empty_docs', 'doc');
+INSERT INTO empty_docs VALUES (1, NULL), (2, NULL);
+SELECT count(*) FROM schema_guard.jsonb_shape('empty_docs', 'doc');
+SELECT rows_scanned, null_documents, paths FROM schema_guard.jsonb_shape_summary('empty_docs', 'doc');
+SELECT schema_guard.jsonb_infer_contract('empty_docs', 'doc');
+
+-- Runs as the caller: column privileges and row-level security apply.
+CREATE ROLE jshape_reader;
+GRANT USAGE ON SCHEMA jshape TO jshape_reader;
+GRANT SELECT (id) ON orders TO jshape_reader;
+SET ROLE jshape_reader;
+SELECT count(*) FROM schema_guard.jsonb_shape('orders', 'doc');
+RESET ROLE;
+GRANT SELECT (doc) ON orders TO jshape_reader;
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenth ON orders FOR SELECT TO jshape_reader USING (id <= 4);
+SET ROLE jshape_reader;
+SELECT path, type, rows FROM schema_guard.jsonb_shape('orders', 'doc')
+ WHERE path IN ('$', '$.note') ORDER BY path;
+RESET ROLE;
+
+DROP SCHEMA jshape CASCADE;
+DROP ROLE jshape_reader;
