@@ -796,7 +796,7 @@ sg_drift_contract(SgDrift *d, SgContract *c, int32 n)
 		{
 			char	   *observed = s->sampled ?
 			psprintf("absent; at most %.2g%% of documents at 95%% confidence",
-					 100 * sg_wilson_high(0, s->documents)) : "absent";
+					 100 * sg_unseen_bound(s->documents)) : "absent";
 
 			sg_drift_emit(d, "never_present", "info", pc->path, "documented", observed,
 						  0, NULL, 0,

@@ -178,8 +178,9 @@ sg_wilson(int64 x, int64 n, double *low, double *high)
 	denom = 1 + z2 / n;
 	center = (p + z2 / (2.0 * n)) / denom;
 	half = SG_Z95 * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / denom;
-	*low = Max(0.0, center - half);
-	*high = Min(1.0, center + half);
+	/* at the ends the interval touches 0 or 1 exactly, not within rounding */
+	*low = x == 0 ? 0.0 : Max(0.0, center - half);
+	*high = x == n ? 1.0 : Min(1.0, center + half);
 }
 
 double
@@ -200,6 +201,16 @@ sg_wilson_high(int64 x, int64 n)
 
 	sg_wilson(x, n, &lo, &hi);
 	return hi;
+}
+
+/*
+ * How common a path can be while n sampled documents all lack it: the exact
+ * one-sided 95% bound, 1 - 0.05^(1/n), about 3/n (the "rule of three").
+ */
+double
+sg_unseen_bound(int64 n)
+{
+	return n > 0 ? 1.0 - pow(0.05, 1.0 / n) : 1.0;
 }
 
 /* "public.orders.doc" */
@@ -1184,7 +1195,7 @@ sg_jsonb_shape_summary(PG_FUNCTION_ARGS)
 	values[8] = BoolGetDatum(s.budget_exhausted);
 	values[9] = Int64GetDatum(s.values_skipped);
 	/* how common a path can be and still be missed by the sample */
-	values[10] = Float8GetDatum(s.sampled ? sg_wilson_high(0, s.documents) : 0);
+	values[10] = Float8GetDatum(s.sampled ? sg_unseen_bound(s.documents) : 0);
 	values[11] = Int32GetDatum(s.restarts);
 	values[12] = Float8GetDatum(s.elapsed_ms);
 	MemoryContextDelete(s.cxt);

@@ -172,6 +172,7 @@ extern int32 sg_shape_find_child(SgShapeScan *scan, int32 parent,
 extern void sg_append_path_key(StringInfo buf, const char *key, int keylen);
 extern double sg_wilson_low(int64 x, int64 n);
 extern double sg_wilson_high(int64 x, int64 n);
+extern double sg_unseen_bound(int64 n);
 extern char *sg_column_identity(Oid relid, AttrNumber attnum);
 extern int	sg_shape_node_types(SgShapeNode *node);
 
