@@ -16,11 +16,14 @@
 #include "schema_guard.h"
 #include "jsonb_shape.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -46,6 +49,7 @@ typedef struct SgParse
 
 static SgContract *sg_parse_schema(SgParse *p, JsonbValue *v,
 								   const char *pointer, const char *path);
+static Oid	sg_relation_owner(Oid relid);
 
 /* RFC 6901: "~" is "~0" and "/" is "~1". */
 static char *
@@ -504,6 +508,12 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 	col = PG_GETARG_NAME(1);
 	contract = PG_GETARG_JSONB_P(2);
 	(void) sg_jsonb_column(relid, col, false);
+	if (!has_privs_of_role(GetUserId(), sg_relation_owner(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the owner of \"%s\" to register its jsonb contract",
+						get_rel_name(relid)),
+				 errhint("Ask the table owner to call schema_guard.jsonb_expect().")));
 	(void) sg_contract_parse(contract, &unchecked);
 
 	initStringInfo(&list);
@@ -542,6 +552,19 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 				 errdetail("Only \"type\", \"properties\", \"required\", \"items\", "
 						   "\"additionalProperties\" and \"enum\" are compared with the data.")));
 	PG_RETURN_VOID();
+}
+
+static Oid
+sg_relation_owner(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
 }
 
 /* Output of jsonb_drift(). */
@@ -733,9 +756,13 @@ sg_drift_node(SgDrift *d, int32 n, const char *path)
 		int64		minority = 0;
 		int			minor = -1;
 		StringInfoData exp;
+		/* integer and number are one family when the path holds both */
+		int			family = (1 << major);
 
+		if (folded != mask && (family & ((1 << SG_JT_INTEGER) | (1 << SG_JT_NUMBER))))
+			family = (1 << SG_JT_INTEGER) | (1 << SG_JT_NUMBER);
 		for (int t = 0; t < SG_JT_COUNT; t++)
-			if (t != major && node->types[t].rows > 0)
+			if (!(family & (1 << t)) && node->types[t].rows > 0)
 			{
 				minority += node->types[t].rows;
 				if (minor < 0 || node->types[t].rows > node->types[minor].rows)
