@@ -328,7 +328,9 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no earlier jsonb snapshot of %.% to compare with', tbl, quote_ident(col)
             USING ERRCODE = 'no_data_found',
-                  DETAIL = format('The newest snapshot, %s, was taken at %s.', newest.id, newest.taken_at),
+                  DETAIL = format('%s snapshot(s) of the column exist.',
+                                  (SELECT count(*) FROM schema_guard.jsonb_snapshots s
+                                    WHERE s.tbl = jsonb_changes.tbl AND s.col = jsonb_changes.col)),
                   HINT = CASE WHEN since IS NULL
                               THEN 'Take another snapshot with schema_guard.jsonb_snapshot() later.'
                               ELSE 'Pass a later "since", or NULL for the previous snapshot.' END;
