@@ -627,9 +627,11 @@ BEGIN
         presence := r.presence; calls := r.calls;
         IF r.operator IN ('@>', '?', '?|', '?&') THEN
             CONTINUE WHEN is_json;
-            CONTINUE WHEN EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-                                    JOIN pg_am am ON am.oid = ic.relam
-                                   WHERE i.indrelid = tbl AND am.amname = 'gin'
+            -- jsonb_path_ops serves @> only; jsonb_ops serves them all
+            CONTINUE WHEN EXISTS (SELECT FROM pg_index i JOIN pg_opclass oc ON oc.oid = i.indclass[0]
+                                   WHERE i.indrelid = tbl
+                                     AND oc.opcname IN ('jsonb_ops', 'jsonb_path_ops')
+                                     AND (oc.opcname = 'jsonb_ops' OR r.operator = '@>')
                                      AND i.indkey[0] = (SELECT a.attnum FROM pg_attribute a
                                                          WHERE a.attrelid = tbl AND a.attname = col));
             object_identity := format('%s.%s', rel, colq);
