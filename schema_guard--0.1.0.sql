@@ -174,7 +174,7 @@ CREATE FUNCTION schema_guard.jsonb_shape_summary(
     OUT rows_scanned bigint, OUT null_documents bigint, OUT est_total_rows float8,
     OUT paths int, OUT maps_collapsed int, OUT budget_exhausted boolean,
     OUT values_skipped bigint, OUT unseen_max_ratio float8, OUT restarts int,
-    OUT elapsed_ms float8)
+    OUT depth_exhausted boolean, OUT elapsed_ms float8)
 RETURNS record
 LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp

@@ -74,9 +74,18 @@ SELECT kind, level, path, expected, observed, rows, examples
 \x on
 SELECT * FROM schema_guard.jsonb_drift('orders', 'doc') WHERE kind = 'type_mismatch' AND path = '$.total';
 \x off
--- The fix lists the offending rows.
-SELECT id FROM orders WHERE doc @? '$.total ? (@.type() == "string")';
-SELECT id FROM orders WHERE doc @? '$.lines[*] ? (@.type() == "object" && !exists(@."qty"))';
+-- Each fix is a query that lists the offending rows: the same rows as the
+-- examples (all of them, since there are fewer than 5).
+CREATE FUNCTION fix_rows(q text) RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE r text[];
+BEGIN
+    EXECUTE 'SELECT array_agg(k ORDER BY k) FROM (' || rtrim(q, ';') || ') x(k)' INTO r;
+    RETURN coalesce(r, '{}');
+END $$;
+SELECT kind, path, fix_rows(fix) = (SELECT array_agg(e ORDER BY e) FROM unnest(examples) e) AS fix_finds_examples,
+       fix
+  FROM schema_guard.jsonb_drift('orders', 'doc') WHERE fix IS NOT NULL AND kind <> 'type_conflict'
+ ORDER BY path, kind;
 
 -- The observed shape, registered as the contract, has no drift.
 CREATE TABLE clean (k1 int NOT NULL, k2 text NOT NULL, doc jsonb NOT NULL, PRIMARY KEY (k1, k2));

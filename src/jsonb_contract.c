@@ -579,11 +579,59 @@ typedef struct SgDrift
 	int32	   *below;			/* undocumented paths below each node */
 } SgDrift;
 
+/*
+ * Our path as a strict-mode jsonpath that cannot fail: lax mode would
+ * unwrap arrays (so a filter on "array" never matches) and plain strict
+ * mode raises, so each step first checks that it can be taken.
+ */
+static char *
+sg_strict_jsonpath(const char *path)
+{
+	StringInfoData buf;
+	const char *p = path + 1;	/* after "$" */
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "strict $");
+	while (*p)
+	{
+		if (strncmp(p, "[*]", 3) == 0)
+		{
+			appendStringInfoString(&buf, " ? (@.type() == \"array\")[*]");
+			p += 3;
+		}
+		else if (strncmp(p, ".*", 2) == 0)
+		{
+			appendStringInfoString(&buf, " ? (@.type() == \"object\").*");
+			p += 2;
+		}
+		else
+		{
+			const char *start = ++p;	/* after "." */
+
+			if (*p == '"')
+			{
+				for (p++; *p && *p != '"'; p++)
+					if (*p == '\\' && p[1])
+						p++;
+				if (*p)
+					p++;
+			}
+			else
+				while (*p && *p != '.' && *p != '[')
+					p++;
+			appendStringInfo(&buf, " ? (exists(@.%.*s)).%.*s",
+							 (int) (p - start), start, (int) (p - start), start);
+		}
+	}
+	return buf.data;
+}
+
 /* A ready query that lists the offending rows. */
 static char *
 sg_drift_fix(SgDrift *d, const char *path, const char *filter)
 {
-	char	   *jp = filter ? psprintf("%s ? (%s)", path, filter) : pstrdup(path);
+	char	   *sp = sg_strict_jsonpath(path);
+	char	   *jp = filter ? psprintf("%s ? (%s)", sp, filter) : sp;
 
 	return psprintf("SELECT %s FROM %s WHERE %s @? %s;",
 					d->row_key_expr, d->rel, d->colref, quote_literal_cstr(jp));
@@ -804,7 +852,7 @@ sg_drift_contract(SgDrift *d, SgContract *c, int32 n)
 					  psprintf("required key %s is missing from objects at %s of %s",
 							   key.data, c->path, d->column),
 					  sg_drift_fix(d, c->path,
-								   psprintf("@.type() == \"object\" && !exists(@.%s)", key.data)));
+								   psprintf("@.type() == \"object\" && !exists(@.keyvalue() ? (@.key == %s))", key.data)));
 	}
 	if (c->enum_docs > 0)
 		sg_drift_emit(d, "enum_mismatch", "error", c->path,

@@ -56,6 +56,7 @@ const char *const sg_json_type_names[SG_JT_COUNT] = {
 
 static int	sg_jsonb_path_budget = 10000;
 static int	sg_jsonb_map_threshold = 100;
+static int	sg_jsonb_max_depth = 64;
 
 /* A restart re-reads the rows once a map-like object has been recognised. */
 #define SG_MAX_RESTARTS		8
@@ -79,6 +80,13 @@ sg_jsonb_define_gucs(void)
 							NULL,
 							&sg_jsonb_map_threshold,
 							100, 2, 1000000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("schema_guard.jsonb_max_depth",
+							"Deepest path one JSONB shape scan keeps ($ is depth 0).",
+							"Values nested deeper are not counted; the scan reports how many.",
+							&sg_jsonb_max_depth,
+							64, 1, 1000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 }
@@ -417,6 +425,11 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 	SgShapeNode *p = parent >= 0 ? &s->nodes[parent] : NULL;
 	int32		n;
 
+	if (p && p->depth >= sg_jsonb_max_depth)
+	{
+		s->depth_exhausted = true;
+		return -1;
+	}
 	if (s->nnodes >= sg_jsonb_path_budget)
 	{
 		s->budget_exhausted = true;
@@ -812,6 +825,7 @@ sg_scan_reset(SgShapeScan *s)
 	s->rows_scanned = s->null_documents = s->documents = 0;
 	s->values_skipped = 0;
 	s->budget_exhausted = false;
+	s->depth_exhausted = false;
 	s->maps_collapsed = 0;
 	s->cur_doc = 0;
 	if (s->contract)
@@ -1020,6 +1034,14 @@ sg_shape_scan(SgShapeScan *s)
 	s->est_total_rows = sg_estimate_rows(s);
 	s->elapsed_ms = (double) (GetCurrentTimestamp() - start) / 1000.0;
 
+	if (s->depth_exhausted)
+		ereport(WARNING,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("jsonb documents of %s nest deeper than %d levels",
+						sg_column_identity(s->relid, s->attnum), sg_jsonb_max_depth),
+				 errdetail("Values below that depth were not counted (%lld values skipped in all).",
+						   (long long) s->values_skipped),
+				 errhint("Raise schema_guard.jsonb_max_depth to see deeper paths.")));
 	if (s->budget_exhausted)
 		ereport(WARNING,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -1175,8 +1197,8 @@ sg_jsonb_shape_summary(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
 	SgShapeScan s;
-	Datum		values[13];
-	bool		nulls[13] = {0};
+	Datum		values[14];
+	bool		nulls[14] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -1197,7 +1219,8 @@ sg_jsonb_shape_summary(PG_FUNCTION_ARGS)
 	/* how common a path can be and still be missed by the sample */
 	values[10] = Float8GetDatum(s.sampled ? sg_unseen_bound(s.documents) : 0);
 	values[11] = Int32GetDatum(s.restarts);
-	values[12] = Float8GetDatum(s.elapsed_ms);
+	values[12] = BoolGetDatum(s.depth_exhausted);
+	values[13] = Float8GetDatum(s.elapsed_ms);
 	MemoryContextDelete(s.cxt);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

@@ -142,6 +142,7 @@ typedef struct SgShapeScan
 	int64		documents;		/* non-null */
 	int64		values_skipped; /* not counted: path budget exhausted */
 	bool		budget_exhausted;
+	bool		depth_exhausted;	/* values deeper than jsonb_max_depth */
 	int			maps_collapsed;
 	int			restarts;
 	double		est_total_rows;
