@@ -746,8 +746,21 @@ sg_drift_node(SgDrift *d, int32 n, const char *path)
 		ntypes += (folded >> t) & 1;
 		if (c == NULL || !sg_type_allowed(c, t))
 			all_allowed = false;
-		if (major < 0 || node->types[t].rows > node->types[major].rows)
+	}
+	/* the most common type; integer and number weigh together when folded */
+	for (int t = 0, best = -1; t < SG_JT_COUNT; t++)
+	{
+		int64		w = node->types[t].rows;
+
+		if (!(mask & (1 << t)))
+			continue;
+		if (folded != mask && (t == SG_JT_INTEGER || t == SG_JT_NUMBER))
+			w = node->types[SG_JT_INTEGER].rows + node->types[SG_JT_NUMBER].rows;
+		if (w > best)
+		{
+			best = w;
 			major = t;
+		}
 	}
 
 	if (c == NULL && pc != NULL)
