@@ -17,6 +17,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): src/schema_guard.h src/compat.h
+src/jsonb_shape.o src/jsonb_contract.o: src/jsonb_shape.h
 
 .PHONY: test demo bench fuzz indent
 

@@ -28,9 +28,13 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "utils/numeric.h"
+#include "executor/tuptable.h"
+#include "tcop/dest.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
+#include "port/pg_bitutils.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
@@ -60,7 +64,6 @@ static int	sg_jsonb_max_depth = 64;
 
 /* A restart re-reads the rows once a map-like object has been recognised. */
 #define SG_MAX_RESTARTS		8
-#define SG_FETCH_ROWS		1000
 #define SG_Z95				1.959963984540054
 
 void
@@ -553,14 +556,15 @@ sg_child(SgShapeScan *s, int32 parent, SgEdge edge, const char *key, int keylen)
 
 /* The caller's row, for examples: primary key or ctid, as text. */
 static char *
-sg_row_key(SgShapeScan *s, HeapTuple tuple, TupleDesc desc)
+sg_row_key(SgShapeScan *s)
 {
 	if (s->cur_row_key == NULL)
 	{
+		bool		isnull;
+		Datum		d = slot_getattr(s->cur_slot, 2, &isnull);
 		MemoryContext old = MemoryContextSwitchTo(s->rowcxt);
-		char	   *k = SPI_getvalue(tuple, desc, 2);
 
-		s->cur_row_key = k ? k : "NULL";
+		s->cur_row_key = isnull ? "NULL" : TextDatumGetCString(d);
 		MemoryContextSwitchTo(old);
 	}
 	return s->cur_row_key;
@@ -576,8 +580,6 @@ sg_remember_example(char **examples, int *nexamples, const char *row_key)
 typedef struct SgWalk
 {
 	SgShapeScan *s;
-	HeapTuple	tuple;
-	TupleDesc	desc;
 } SgWalk;
 
 static void
@@ -612,7 +614,7 @@ sg_count(SgWalk *w, int32 n, SgJsonType t, int64 len, bool has_len)
 			MemoryContext old = MemoryContextSwitchTo(s->cxt);
 
 			sg_remember_example(node->examples[t], &node->nexamples[t],
-								sg_row_key(s, w->tuple, w->desc));
+								sg_row_key(s));
 			MemoryContextSwitchTo(old);
 		}
 	}
@@ -623,6 +625,26 @@ sg_count(SgWalk *w, int32 n, SgJsonType t, int64 len, bool has_len)
 		if (len > slot->max_len)
 			slot->max_len = len;
 	}
+}
+
+/* Characters of a UTF-8 string: bytes that are not 10xxxxxx, 8 at a time. */
+static int64
+sg_utf8_chars(const char *p, int len)
+{
+	int64		cont = 0;
+	int			i = 0;
+
+	for (; i + 8 <= len; i += 8)
+	{
+		uint64		w;
+
+		memcpy(&w, p + i, 8);
+		if (w & UINT64CONST(0x8080808080808080))
+			cont += pg_popcount64(w & ~(w << 1) & UINT64CONST(0x8080808080808080));
+	}
+	for (; i < len; i++)
+		cont += ((p[i] & 0xC0) == 0x80);
+	return len - cont;
 }
 
 static void
@@ -647,10 +669,7 @@ sg_count_scalar(SgWalk *w, int32 n, JsonbValue *v)
 
 				/* count characters, not bytes */
 				if (GetDatabaseEncoding() == PG_UTF8)
-				{
-					for (int i = 0; i < len; i++)
-						chars += ((p[i] & 0xC0) != 0x80);
-				}
+					chars = sg_utf8_chars(p, len);
 				else if (pg_database_encoding_max_length() == 1)
 					chars = len;
 				else
@@ -680,16 +699,21 @@ sg_count_scalar(SgWalk *w, int32 n, JsonbValue *v)
 		c->enum_last_doc = s->cur_doc;
 		c->enum_docs++;
 		sg_remember_example(c->enum_examples, &c->nenum_examples,
-							sg_row_key(s, w->tuple, w->desc));
+							sg_row_key(s));
 		MemoryContextSwitchTo(old);
 	}
 }
 
+/* One open container of the document being walked. */
 typedef struct SgFrame
 {
-	int32		node;
+	JsonbContainer *jc;
+	int32		node;			/* the container's path */
+	uint32		count;			/* elements, or key/value pairs */
+	uint32		i;				/* next child */
+	uint32		koff;			/* data offset of the next key (objects) */
+	uint32		voff;			/* data offset of the next value or element */
 	bool		is_object;
-	bool		raw_scalar;
 	uint64	   *seen_required;	/* drift: bit per "required" key */
 } SgFrame;
 
@@ -711,104 +735,186 @@ sg_check_required(SgWalk *w, SgFrame *f)
 			c->missing_last_doc[i] = s->cur_doc;
 			c->missing_docs[i]++;
 			sg_remember_example(c->missing_examples[i], &c->nmissing_examples[i],
-								sg_row_key(s, w->tuple, w->desc));
+								sg_row_key(s));
 			MemoryContextSwitchTo(old);
 		}
 	}
 }
 
-/* Fold one document into the trie.  No recursion: the depth is the data's. */
+/*
+ * The child for the pos'th key of an object.  Documents of one column
+ * mostly repeat their keys in the same (sorted) order, so each node
+ * remembers the child it found at each position and checks it first.
+ */
+#define SG_KEY_CACHE	32
+
+static int32
+sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, uint32 pos)
+{
+	SgShapeNode *p;
+	int32		c;
+
+	if (parent < 0)
+		return -1;
+	p = &s->nodes[parent];
+	if (pos < SG_KEY_CACHE && p->key_cache && (c = p->key_cache[pos]) >= 0)
+	{
+		SgShapeNode *cn = &s->nodes[c];
+
+		if (cn->keylen == keylen && memcmp(cn->key, key, keylen) == 0)
+			return c;
+	}
+	c = sg_child(s, parent, SG_EDGE_KEY, key, keylen);
+	p = &s->nodes[parent];		/* the node array may have moved */
+	if (pos < SG_KEY_CACHE && c >= 0 && s->nodes[c].edge == SG_EDGE_KEY)
+	{
+		if (p->key_cache == NULL)
+		{
+			p->key_cache = MemoryContextAlloc(s->cxt, sizeof(int32) * SG_KEY_CACHE);
+			memset(p->key_cache, -1, sizeof(int32) * SG_KEY_CACHE);
+		}
+		p->key_cache[pos] = c;
+	}
+	return c;
+}
+
+/* Count a scalar stored at [start, end) of a container's data area. */
+static void
+sg_scalar(SgWalk *w, int32 n, JEntry e, char *base, uint32 start, uint32 end)
+{
+	JsonbValue	v;
+
+	if (JBE_ISSTRING(e))
+	{
+		v.type = jbvString;
+		v.val.string.val = base + start;
+		v.val.string.len = end - start;
+	}
+	else if (JBE_ISNUMERIC(e))
+	{
+		v.type = jbvNumeric;
+		v.val.numeric = (Numeric) (base + INTALIGN(start));
+	}
+	else if (JBE_ISBOOL_TRUE(e) || JBE_ISBOOL_FALSE(e))
+	{
+		v.type = jbvBool;
+		v.val.boolean = JBE_ISBOOL_TRUE(e);
+	}
+	else
+		v.type = jbvNull;
+	sg_count_scalar(w, n, &v);
+}
+
+/* Count a container value at node n and open it. */
+static int
+sg_open(SgWalk *w, SgFrame **frames, int *frames_alloc, int top,
+		JsonbContainer *jc, int32 n)
+{
+	SgShapeScan *s = w->s;
+	SgFrame    *f;
+	uint32		count = JsonContainerSize(jc);
+
+	if (JsonContainerIsObject(jc))
+	{
+		sg_count(w, n, SG_JT_OBJECT, 0, false);
+		if (n >= 0 && count > (uint32) sg_jsonb_map_threshold &&
+			!(s->nodes[n].map_reasons & SG_MAP_CARDINALITY))
+			sg_flag_map(s, n, SG_MAP_CARDINALITY);
+	}
+	else
+		sg_count(w, n, SG_JT_ARRAY, count, true);
+
+	if (++top >= *frames_alloc)
+	{
+		*frames_alloc *= 2;
+		*frames = repalloc(*frames, sizeof(SgFrame) * *frames_alloc);
+	}
+	f = &(*frames)[top];
+	f->jc = jc;
+	f->node = n;
+	f->count = count;
+	f->i = 0;
+	f->is_object = JsonContainerIsObject(jc);
+	f->koff = 0;
+	/* values follow all the keys */
+	f->voff = f->is_object && count > 0 ? getJsonbOffset(jc, count) : 0;
+	f->seen_required = NULL;
+	if (f->is_object && n >= 0 && s->nodes[n].contract &&
+		s->nodes[n].contract->nrequired > 0)
+		f->seen_required = palloc0(sizeof(uint64) *
+								   ((s->nodes[n].contract->nrequired + 63) / 64));
+	return top;
+}
+
+/*
+ * Fold one document into the trie, reading the jsonb container format
+ * directly (utils/jsonb.h).  No recursion: the stack of open containers is
+ * as deep as the data.
+ */
 static void
 sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 {
 	SgShapeScan *s = w->s;
-	JsonbIterator *it = JsonbIteratorInit(&jb->root);
-	JsonbValue	v;
-	JsonbIteratorToken tok;
+	JsonbContainer *root = &jb->root;
 	int			top = -1;
-	int32		pending = -1;
-	uint32		ntok = 0;
+	uint32		nvalues = 0;
 
-	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	if (JsonContainerIsScalar(root))
 	{
-		SgFrame    *f = top >= 0 ? &(*frames)[top] : NULL;
-		int32		n;
+		/* a top-level scalar is stored as a one-element array */
+		uint32		end = 0;
 
-		if ((++ntok & 4095) == 0)
-			CHECK_FOR_INTERRUPTS();
-		switch (tok)
+		JBE_ADVANCE_OFFSET(end, root->children[0]);
+		sg_scalar(w, 0, root->children[0], (char *) &root->children[1], 0, end);
+		return;
+	}
+	top = sg_open(w, frames, frames_alloc, top, root, 0);
+	while (top >= 0)
+	{
+		SgFrame    *f = &(*frames)[top];
+		char	   *base;
+		JEntry		e;
+		int32		child;
+		uint32		start;
+
+		if (f->i >= f->count)
 		{
-			case WJB_BEGIN_ARRAY:
-			case WJB_BEGIN_OBJECT:
-				if (tok == WJB_BEGIN_ARRAY && v.val.array.rawScalar)
-					n = 0;
-				else if (f == NULL)
-					n = 0;
-				else if (f->is_object)
-					n = pending;
-				else
-					n = sg_child(s, f->node, SG_EDGE_ELEM, NULL, 0);
-
-				if (tok == WJB_BEGIN_OBJECT)
-				{
-					sg_count(w, n, SG_JT_OBJECT, 0, false);
-					if (n >= 0 && v.val.object.nPairs > sg_jsonb_map_threshold &&
-						!(s->nodes[n].map_reasons & SG_MAP_CARDINALITY))
-						sg_flag_map(s, n, SG_MAP_CARDINALITY);
-				}
-				else if (!v.val.array.rawScalar)
-					sg_count(w, n, SG_JT_ARRAY, v.val.array.nElems, true);
-
-				if (++top >= *frames_alloc)
-				{
-					*frames_alloc *= 2;
-					*frames = repalloc(*frames, sizeof(SgFrame) * *frames_alloc);
-				}
-				f = &(*frames)[top];
-				f->node = n;
-				f->is_object = (tok == WJB_BEGIN_OBJECT);
-				f->raw_scalar = (tok == WJB_BEGIN_ARRAY && v.val.array.rawScalar);
-				f->seen_required = NULL;
-				if (f->is_object && n >= 0 && s->nodes[n].contract &&
-					s->nodes[n].contract->nrequired > 0)
-					f->seen_required = palloc0(sizeof(uint64) *
-											   ((s->nodes[n].contract->nrequired + 63) / 64));
-				break;
-
-			case WJB_KEY:
-				pending = sg_child(s, f->node, SG_EDGE_KEY,
-								   v.val.string.val, v.val.string.len);
-				if (f->seen_required && pending >= 0 &&
-					s->nodes[pending].req_index >= 0)
-				{
-					int			i = s->nodes[pending].req_index;
-
-					f->seen_required[i / 64] |= UINT64CONST(1) << (i % 64);
-				}
-				break;
-
-			case WJB_VALUE:
-				sg_count_scalar(w, pending, &v);
-				break;
-
-			case WJB_ELEM:
-				n = f->raw_scalar ? 0 : sg_child(s, f->node, SG_EDGE_ELEM, NULL, 0);
-				sg_count_scalar(w, n, &v);
-				break;
-
-			case WJB_END_OBJECT:
-				if (f->seen_required)
-					sg_check_required(w, f);
-				top--;
-				break;
-
-			case WJB_END_ARRAY:
-				top--;
-				break;
-
-			default:
-				elog(ERROR, "unexpected jsonb iterator token %d", (int) tok);
+			if (f->seen_required)
+				sg_check_required(w, f);
+			top--;
+			continue;
 		}
+		if ((++nvalues & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		base = (char *) &f->jc->children[f->is_object ? f->count * 2 : f->count];
+		if (f->is_object)
+		{
+			JEntry		ke = f->jc->children[f->i];
+			uint32		kstart = f->koff;
+
+			JBE_ADVANCE_OFFSET(f->koff, ke);
+			child = sg_key_child(s, f->node, base + kstart, f->koff - kstart, f->i);
+			if (f->seen_required && child >= 0 && s->nodes[child].req_index >= 0)
+			{
+				int			r = s->nodes[child].req_index;
+
+				f->seen_required[r / 64] |= UINT64CONST(1) << (r % 64);
+			}
+			e = f->jc->children[f->i + f->count];
+		}
+		else
+		{
+			e = f->jc->children[f->i];
+			child = sg_child(s, f->node, SG_EDGE_ELEM, NULL, 0);
+		}
+		start = f->voff;
+		JBE_ADVANCE_OFFSET(f->voff, e);
+		f->i++;
+		if (JBE_ISCONTAINER(e))
+			top = sg_open(w, frames, frames_alloc, top,
+						  (JsonbContainer *) (base + INTALIGN(start)), child);
+		else
+			sg_scalar(w, child, e, base, start, f->voff);
 	}
 }
 
@@ -941,16 +1047,72 @@ sg_scan_query(SgShapeScan *s)
 	return q.data;
 }
 
+/*
+ * Rows arrive one by one in a DestReceiver: nothing is copied into an SPI
+ * tuple table, and returning false stops the scan when it must restart.
+ */
+typedef struct SgReceiver
+{
+	DestReceiver pub;
+	SgShapeScan *s;
+	SgFrame    *frames;
+	int			frames_alloc;
+} SgReceiver;
+
+static bool
+sg_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	SgReceiver *r = (SgReceiver *) self;
+	SgShapeScan *s = r->s;
+	bool		isnull;
+	Datum		d;
+	MemoryContext old;
+	SgWalk		w;
+
+	CHECK_FOR_INTERRUPTS();
+	s->rows_scanned++;
+	d = slot_getattr(slot, 1, &isnull);
+	if (isnull)
+	{
+		s->null_documents++;
+		return true;
+	}
+	s->documents++;
+	s->cur_doc++;
+	s->cur_row_key = NULL;
+	s->cur_slot = slot;
+	w.s = s;
+	old = MemoryContextSwitchTo(s->rowcxt);
+	sg_walk(&w, DatumGetJsonbP(d), &r->frames, &r->frames_alloc);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(s->rowcxt);
+	return !s->restart;
+}
+
+static void
+sg_receiver_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+sg_receiver_shutdown(DestReceiver *self)
+{
+}
+
+static void
+sg_receiver_destroy(DestReceiver *self)
+{
+}
+
 void
 sg_shape_scan(SgShapeScan *s)
 {
 	TimestampTz start = GetCurrentTimestamp();
-	MemoryContext rowcxt;
 	MemoryContext walkcxt;
 	char	   *query;
 	SPIPlanPtr	plan;
-	SgFrame    *frames;
-	int			frames_alloc = 64;
+	SgReceiver	r;
+	SPIExecuteOptions options;
 
 	s->cxt = AllocSetContextCreate(CurrentMemoryContext,
 								   "schema_guard jsonb shape",
@@ -958,16 +1120,25 @@ sg_shape_scan(SgShapeScan *s)
 	walkcxt = AllocSetContextCreate(CurrentMemoryContext,
 									"schema_guard jsonb walk",
 									ALLOCSET_DEFAULT_SIZES);
-	rowcxt = AllocSetContextCreate(walkcxt,
-								   "schema_guard jsonb row",
-								   ALLOCSET_DEFAULT_SIZES);
+	/* big enough that a typical row never goes back to malloc */
+	s->rowcxt = AllocSetContextCreate(walkcxt,
+									  "schema_guard jsonb row",
+									  0, 256 * 1024, ALLOCSET_DEFAULT_MAXSIZE);
 	s->keepcxt = walkcxt;
-	s->rowcxt = rowcxt;
-	frames = MemoryContextAlloc(walkcxt, sizeof(SgFrame) * frames_alloc);
 	query = sg_scan_query(s);
 	s->map_paths = NIL;
 	s->map_path_reasons = NIL;
 	s->restarts = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = sg_receive;
+	r.pub.rStartup = sg_receiver_startup;
+	r.pub.rShutdown = sg_receiver_shutdown;
+	r.pub.rDestroy = sg_receiver_destroy;
+	r.pub.mydest = DestNone;
+	r.s = s;
+	r.frames_alloc = 64;
+	r.frames = MemoryContextAlloc(walkcxt, sizeof(SgFrame) * r.frames_alloc);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -975,53 +1146,23 @@ sg_shape_scan(SgShapeScan *s)
 	if (plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", query,
 			 SPI_result_code_string(SPI_result));
+	memset(&options, 0, sizeof(options));
+	/* read-only: every restart reads the same snapshot */
+	options.read_only = true;
+	options.dest = (DestReceiver *) &r;
 
 	for (;;)
 	{
-		Portal		portal;
+		int			rc;
 
 		sg_scan_reset(s);
 		s->restart = false;
-
-		/* read-only: every restart reads the same snapshot */
-		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-		while (!s->restart)
-		{
-			SPI_cursor_fetch(portal, true, SG_FETCH_ROWS);
-			if (SPI_processed == 0)
-				break;
-			for (uint64 i = 0; i < SPI_processed && !s->restart; i++)
-			{
-				HeapTuple	tuple = SPI_tuptable->vals[i];
-				TupleDesc	desc = SPI_tuptable->tupdesc;
-				bool		isnull;
-				Datum		d;
-				MemoryContext old;
-				SgWalk		w;
-
-				CHECK_FOR_INTERRUPTS();
-				s->rows_scanned++;
-				d = SPI_getbinval(tuple, desc, 1, &isnull);
-				if (isnull)
-				{
-					s->null_documents++;
-					continue;
-				}
-				s->documents++;
-				s->cur_doc++;
-				s->cur_row_key = NULL;
-				w.s = s;
-				w.tuple = tuple;
-				w.desc = desc;
-				old = MemoryContextSwitchTo(rowcxt);
-				sg_walk(&w, DatumGetJsonbP(d), &frames, &frames_alloc);
-				MemoryContextSwitchTo(old);
-				MemoryContextReset(rowcxt);
-			}
-			SPI_freetuptable(SPI_tuptable);
-		}
-		SPI_cursor_close(portal);
-		MemoryContextReset(rowcxt);
+		rc = SPI_execute_plan_extended(plan, &options);
+		/* a SELECT into a DestReceiver of our own reports SPI_OK_UTILITY */
+		if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+			elog(ERROR, "could not read %s: %s",
+				 sg_column_identity(s->relid, s->attnum), SPI_result_code_string(rc));
+		MemoryContextReset(s->rowcxt);
 		if (!s->restart)
 			break;
 		s->restarts++;
@@ -1030,6 +1171,7 @@ sg_shape_scan(SgShapeScan *s)
 	MemoryContextDelete(walkcxt);
 	s->map_paths = s->map_path_reasons = NIL;
 	s->keepcxt = s->rowcxt = NULL;
+	s->cur_slot = NULL;
 
 	s->est_total_rows = sg_estimate_rows(s);
 	s->elapsed_ms = (double) (GetCurrentTimestamp() - start) / 1000.0;

@@ -71,6 +71,7 @@ typedef struct SgShapeNode
 	int32		nkeys;			/* distinct SG_EDGE_KEY children */
 	int32		elem_child;		/* the [*] child, or -1 */
 	int32		map_child;		/* the .* child, or -1 */
+	int32	   *key_cache;		/* child found at each key position, or NULL */
 	int64		docs;			/* documents containing the path */
 	int64		last_doc;
 	int64		occurrences;	/* values at the path, all documents */
@@ -160,6 +161,7 @@ typedef struct SgShapeScan
 	bool		restart;
 	int64		cur_doc;
 	char	   *cur_row_key;
+	struct TupleTableSlot *cur_slot;	/* the row being walked */
 } SgShapeScan;
 
 /* jsonb_shape.c */
