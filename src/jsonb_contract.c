@@ -771,14 +771,14 @@ sg_drift_node(SgDrift *d, int32 n, const char *path)
 		(node->edge == SG_EDGE_KEY || node->edge == SG_EDGE_MAP);
 
 		for (int t = 0; t < SG_JT_COUNT; t++)
-			for (int i = 0; i < node->nexamples[t]; i++)
+			for (int i = 0; i < node->ex->n[t]; i++)
 			{
 				bool		dup = false;
 
 				for (int j = 0; j < nex; j++)
-					dup |= strcmp(ex[j], node->examples[t][i]) == 0;
+					dup |= strcmp(ex[j], node->ex->row[t][i]) == 0;
 				if (!dup && nex < SG_MAX_EXAMPLES)
-					ex[nex++] = node->examples[t][i];
+					ex[nex++] = node->ex->row[t][i];
 			}
 		sg_drift_emit(d, "undocumented_path", strict ? "error" : "warning", path,
 					  NULL,
@@ -806,7 +806,7 @@ sg_drift_node(SgDrift *d, int32 n, const char *path)
 				sg_types_text(&exp, c->types);
 			sg_drift_emit(d, "type_mismatch", "error", path, exp.data,
 						  sg_json_type_names[t], node->types[t].rows,
-						  node->examples[t], node->nexamples[t],
+						  node->ex->row[t], node->ex->n[t],
 						  psprintf("path %s of %s holds %s where its contract says %s",
 								   path, d->column, sg_json_type_names[t], exp.data),
 						  sg_drift_fix(d, path, sg_type_filter(t)));
@@ -834,7 +834,7 @@ sg_drift_node(SgDrift *d, int32 n, const char *path)
 			sg_types_text(&exp, c->types);
 		sg_drift_emit(d, "type_conflict", "warning", path, c ? exp.data : NULL,
 					  sg_observed_types(node), minority,
-					  node->examples[minor], node->nexamples[minor],
+					  node->ex->row[minor], node->ex->n[minor],
 					  psprintf("path %s of %s holds %d types; most documents have %s",
 							   path, d->column, ntypes, sg_json_type_names[major]),
 					  sg_drift_fix(d, path, sg_type_filter(minor)));

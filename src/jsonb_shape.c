@@ -462,6 +462,7 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 		memcpy(node->key, key, keylen);
 		node->key[keylen] = '\0';
 		node->keylen = keylen;
+		memcpy(&node->key8, key, Min(keylen, 8));
 		p->nkeys++;
 		if ((uint32) s->nnodes * 2 > s->hash_size)
 			sg_hash_grow(s);
@@ -473,6 +474,8 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 	else if (edge == SG_EDGE_MAP)
 		p->map_child = n;
 
+	if (s->want_row_keys)
+		node->ex = MemoryContextAllocZero(s->cxt, sizeof(SgExamples));
 	if (s->contract)
 	{
 		node->contract = p ? sg_contract_child(p->contract, edge, key, keylen)
@@ -609,11 +612,11 @@ sg_count(SgWalk *w, int32 n, SgJsonType t, int64 len, bool has_len)
 		slot->last_doc = s->cur_doc;
 		if (slot->rows++ == 0 && has_len)
 			slot->min_len = slot->max_len = len;
-		if (s->want_row_keys && node->nexamples[t] < SG_MAX_EXAMPLES)
+		if (node->ex && node->ex->n[t] < SG_MAX_EXAMPLES)
 		{
 			MemoryContext old = MemoryContextSwitchTo(s->cxt);
 
-			sg_remember_example(node->examples[t], &node->nexamples[t],
+			sg_remember_example(node->ex->row[t], &node->ex->n[t],
 								sg_row_key(s));
 			MemoryContextSwitchTo(old);
 		}
@@ -713,6 +716,7 @@ typedef struct SgFrame
 	uint32		i;				/* next child */
 	uint32		koff;			/* data offset of the next key (objects) */
 	uint32		voff;			/* data offset of the next value or element */
+	int32		elem;			/* the [*] node of an array, found once */
 	bool		is_object;
 	uint64	   *seen_required;	/* drift: bit per "required" key */
 } SgFrame;
@@ -748,6 +752,16 @@ sg_check_required(SgWalk *w, SgFrame *f)
  */
 #define SG_KEY_CACHE	32
 
+/* The first 8 bytes of a key, zero-padded: most keys end there. */
+static inline uint64
+sg_key_prefix(const char *key, int keylen)
+{
+	uint64		w = 0;
+
+	memcpy(&w, key, Min(keylen, 8));
+	return w;
+}
+
 static int32
 sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, uint32 pos)
 {
@@ -761,7 +775,8 @@ sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, uint32 p
 	{
 		SgShapeNode *cn = &s->nodes[c];
 
-		if (cn->keylen == keylen && memcmp(cn->key, key, keylen) == 0)
+		if (cn->keylen == keylen && cn->key8 == sg_key_prefix(key, keylen) &&
+			(keylen <= 8 || memcmp(cn->key + 8, key + 8, keylen - 8) == 0))
 			return c;
 	}
 	c = sg_child(s, parent, SG_EDGE_KEY, key, keylen);
@@ -838,6 +853,7 @@ sg_open(SgWalk *w, SgFrame **frames, int *frames_alloc, int top,
 	f->koff = 0;
 	/* values follow all the keys */
 	f->voff = f->is_object && count > 0 ? getJsonbOffset(jc, count) : 0;
+	f->elem = (!f->is_object && count > 0) ? sg_child(s, n, SG_EDGE_ELEM, NULL, 0) : -1;
 	f->seen_required = NULL;
 	if (f->is_object && n >= 0 && s->nodes[n].contract &&
 		s->nodes[n].contract->nrequired > 0)
@@ -905,7 +921,7 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 		else
 		{
 			e = f->jc->children[f->i];
-			child = sg_child(s, f->node, SG_EDGE_ELEM, NULL, 0);
+			child = f->elem;
 		}
 		start = f->voff;
 		JBE_ADVANCE_OFFSET(f->voff, e);

@@ -60,6 +60,13 @@ typedef struct SgTypeSlot
 
 struct SgContract;
 
+/* The first rows (primary key or ctid) holding each type at a path. */
+typedef struct SgExamples
+{
+	int			n[SG_JT_COUNT];
+	char	   *row[SG_JT_COUNT][SG_MAX_EXAMPLES];
+} SgExamples;
+
 typedef struct SgShapeNode
 {
 	int32		parent;			/* index in the node array, -1 for $ */
@@ -67,6 +74,7 @@ typedef struct SgShapeNode
 	int32		depth;			/* $ is 0 */
 	char	   *key;			/* SG_EDGE_KEY only; not NUL-terminated */
 	int			keylen;
+	uint64		key8;			/* its first 8 bytes, zero-padded */
 	int			map_reasons;	/* SG_MAP_* when this object is map-like */
 	int32		nkeys;			/* distinct SG_EDGE_KEY children */
 	int32		elem_child;		/* the [*] child, or -1 */
@@ -81,8 +89,7 @@ typedef struct SgShapeNode
 	/* drift only */
 	struct SgContract *contract;	/* schema documenting this path, or NULL */
 	int			req_index;		/* index in the parent's "required", or -1 */
-	int			nexamples[SG_JT_COUNT];
-	char	   *examples[SG_JT_COUNT][SG_MAX_EXAMPLES];
+	struct SgExamples *ex;		/* offending rows, per type */
 } SgShapeNode;
 
 /*
