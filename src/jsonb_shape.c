@@ -342,6 +342,18 @@ sg_key_looks_like_data(const char *key, int len)
 	return len >= 16 && hex == len;
 }
 
+/* The first 8 bytes of a key, zero-padded: most keys end there. */
+static inline uint64
+sg_key_prefix(const char *key, int keylen)
+{
+	uint64		w = 0;
+
+	/* a loop: a variable-length memcpy is a library call here */
+	for (int i = 0; i < keylen && i < 8; i++)
+		w |= (uint64) (unsigned char) key[i] << (8 * i);
+	return w;
+}
+
 static uint32
 sg_key_hash(int32 parent, const char *key, int keylen)
 {
@@ -462,7 +474,7 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 		memcpy(node->key, key, keylen);
 		node->key[keylen] = '\0';
 		node->keylen = keylen;
-		memcpy(&node->key8, key, Min(keylen, 8));
+		node->key8 = sg_key_prefix(key, keylen);
 		p->nkeys++;
 		if ((uint32) s->nnodes * 2 > s->hash_size)
 			sg_hash_grow(s);
@@ -751,16 +763,6 @@ sg_check_required(SgWalk *w, SgFrame *f)
  * remembers the child it found at each position and checks it first.
  */
 #define SG_KEY_CACHE	32
-
-/* The first 8 bytes of a key, zero-padded: most keys end there. */
-static inline uint64
-sg_key_prefix(const char *key, int keylen)
-{
-	uint64		w = 0;
-
-	memcpy(&w, key, Min(keylen, 8));
-	return w;
-}
 
 static int32
 sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, uint32 pos)
