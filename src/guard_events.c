@@ -126,7 +126,8 @@ sg_ddl_end_simple(CollectedCommand *cmd)
 	if (address->classId != RelationRelationId || parsetree == NULL)
 		return;
 
-	if (IsA(parsetree, CreateStmt))
+	/* CreateForeignTableStmt begins with a CreateStmt. */
+	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt))
 		sg_check_new_columns(address->objectId,
 							 ((CreateStmt *) parsetree)->tableElts);
 	else if (IsA(parsetree, IndexStmt))
