@@ -1,6 +1,8 @@
 -- The engine: the rule registry, GUCs, levels, exemptions, where the guard
 -- looks and where it does not.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 
 -- The registry, with effective levels.

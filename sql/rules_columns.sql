@@ -1,5 +1,7 @@
 -- Rule family "columns": implicit_nullable.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 
 -- Fires: a column with neither NOT NULL nor NULL, in CREATE TABLE...

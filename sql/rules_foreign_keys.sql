@@ -1,5 +1,7 @@
 -- Rule family "foreign_keys": fk_unindexed, checked at commit.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 
 CREATE TABLE fk_customer (id int PRIMARY KEY, region text NOT NULL, UNIQUE (id, region));
