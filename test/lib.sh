@@ -51,7 +51,10 @@ sg_check_tree_access() {
 # install never collide.  Runs as the invoking user (root in CI).
 sg_stage_install() {
     mkdir -p "$SG_BUILD"
-    make -C "$SG_ROOT" -s install DESTDIR="$SG_STAGE" >/dev/null
+    if ! make -C "$SG_ROOT" -s install DESTDIR="$SG_STAGE" >/dev/null; then
+        echo "ERROR: make install DESTDIR=$SG_STAGE failed (see above)" >&2
+        return 1
+    fi
 }
 
 # Write the two server configs.  Debian's server has extension_destdir: it
