@@ -145,7 +145,7 @@ SELECT throws_ok($$SET schema_guard.mode = off$$, '42501', NULL,
     'exempting is not turning the guard off: the admin role cannot set the GUCs');
 RESET ROLE;
 
-SELECT throws_ok($$SELECT schema_guard.ddl_command_end()$$, '0A000', NULL,
+SELECT throws_ok($$SELECT schema_guard.ddl_command_end()$$, '39P01', 'function was not called by the event trigger manager',
     'nobody can call an event-trigger function directly');
 
 SELECT * FROM finish();
