@@ -177,6 +177,13 @@ ALTER TABLE fk_event ADD CONSTRAINT fk_event_sold_by_fkey FOREIGN KEY (sold_by) 
 CREATE INDEX fk_event_sold_by_idx ON ONLY fk_event (sold_by);
 COMMIT;
 
+-- Dropping the parent's index uncovers the partitioned table's foreign key
+-- (drop_index_not_concurrent has nothing to say: a partitioned index has
+-- no concurrent drop).
+BEGIN;
+DROP INDEX fk_event_customer_id_idx;
+COMMIT;
+
 -- Foreign keys on temporary tables are not guarded.
 CREATE TEMP TABLE fk_scratch_parent (id int PRIMARY KEY);
 CREATE TEMP TABLE fk_scratch (id int PRIMARY KEY, parent_id int REFERENCES fk_scratch_parent);

@@ -184,12 +184,16 @@ sg_check_drop_index(DropStmt *stmt)
 		char	   *indexident;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!OidIsValid(indexoid) || get_rel_relkind(indexoid) != RELKIND_INDEX)
+		if (!OidIsValid(indexoid) ||
+			(get_rel_relkind(indexoid) != RELKIND_INDEX &&
+			 get_rel_relkind(indexoid) != RELKIND_PARTITIONED_INDEX))
 			continue;
 		sg_remember_covered_fkeys(IndexGetRelation(indexoid, false),
 								  stmt->concurrent ? indexoid : InvalidOid);
 
+		/* A partitioned index has no concurrent drop to offer instead. */
 		if (stmt->concurrent ||
+			get_rel_relkind(indexoid) == RELKIND_PARTITIONED_INDEX ||
 			sg_effective_level(SG_RULE_DROP_INDEX_NOT_CONCURRENT) == SG_LEVEL_OFF)
 			continue;
 		index = try_relation_open(indexoid, AccessShareLock);
