@@ -24,6 +24,8 @@
 #include "utils/builtins.h"
 #include "utils/syscache.h"
 
+static SPIPlanPtr ddl_commands_plan = NULL;
+
 static EventTriggerData *
 sg_event_trigger_data(FunctionCallInfo fcinfo)
 {
@@ -138,26 +140,44 @@ PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);
 Datum
 schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 {
+	uint64		ncommands;
+	SPITupleTable *commands;
+
 	(void) sg_event_trigger_data(fcinfo);
 
 	if (!sg_guard_active())
 		PG_RETURN_NULL();
 
-	/* The collected commands are only reachable through this SRF. */
+	/*
+	 * The collected commands are only reachable through this SRF.  Its plan
+	 * is kept for the life of the backend: this runs after every DDL
+	 * statement.
+	 */
 	sg_spi_connect();
-	if (SPI_execute("SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands() "
-					"WHERE NOT in_extension", true, 0) != SPI_OK_SELECT)
+	if (ddl_commands_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare("SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands() "
+									   "WHERE NOT in_extension", 0, NULL);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the query of collected DDL commands");
+		ddl_commands_plan = plan;
+	}
+	if (SPI_execute_plan(ddl_commands_plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the collected DDL commands");
 
-	for (uint64 i = 0; i < SPI_processed; i++)
+	/* Checks may run SPI themselves: keep our own copy of the result. */
+	ncommands = SPI_processed;
+	commands = SPI_tuptable;
+	for (uint64 i = 0; i < ncommands; i++)
 	{
 		bool		isnull;
 		CollectedCommand *cmd;
 
 		CHECK_FOR_INTERRUPTS();
 		cmd = (CollectedCommand *)
-			DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i],
-										  SPI_tuptable->tupdesc, 1, &isnull));
+			DatumGetPointer(SPI_getbinval(commands->vals[i], commands->tupdesc,
+										  1, &isnull));
 		if (isnull || cmd == NULL)
 			continue;
 		if (cmd->type == SCT_Simple)

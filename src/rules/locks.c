@@ -16,6 +16,7 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/event_trigger.h"
 #include "lib/stringinfo.h"
@@ -242,24 +243,24 @@ sg_check_reindex(ReindexStmt *stmt)
 		case REINDEX_OBJECT_TABLE:
 			{
 				Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+				Oid			indexoid = relid;
 				Relation	rel;
 
 				if (!OidIsValid(relid))
 					return;
 				if (stmt->kind == REINDEX_OBJECT_INDEX)
 				{
-					if (get_rel_relkind(relid) != RELKIND_INDEX &&
-						get_rel_relkind(relid) != RELKIND_PARTITIONED_INDEX)
+					if (get_rel_relkind(indexoid) != RELKIND_INDEX &&
+						get_rel_relkind(indexoid) != RELKIND_PARTITIONED_INDEX)
 						return;
-					relid = IndexGetRelation(relid, true);
+					relid = IndexGetRelation(indexoid, true);
 				}
 				rel = sg_open_existing_table(relid);
 				if (rel == NULL)
 					return;
 				kind = stmt->kind == REINDEX_OBJECT_INDEX ? "INDEX" : "TABLE";
-				target = stmt->kind == REINDEX_OBJECT_INDEX
-					? sg_relation_identity(RangeVarGetRelid(stmt->relation, NoLock, false))
-					: sg_relation_identity(relid);
+				target = sg_relation_identity(stmt->kind == REINDEX_OBJECT_INDEX
+											  ? indexoid : relid);
 				finding.relid = relid;
 				finding.object_type = stmt->kind == REINDEX_OBJECT_INDEX ? "index" : "table";
 				finding.object_identity = target;
@@ -271,7 +272,9 @@ sg_check_reindex(ReindexStmt *stmt)
 		case REINDEX_OBJECT_SCHEMA:
 		case REINDEX_OBJECT_DATABASE:
 			kind = stmt->kind == REINDEX_OBJECT_SCHEMA ? "SCHEMA" : "DATABASE";
-			target = pstrdup(quote_identifier(stmt->name));
+			/* Later versions let REINDEX DATABASE omit the name. */
+			target = pstrdup(quote_identifier(stmt->name ? stmt->name
+											  : get_database_name(MyDatabaseId)));
 			finding.object_type = stmt->kind == REINDEX_OBJECT_SCHEMA ? "schema" : "database";
 			finding.object_identity = target;
 			finding.message = psprintf("REINDEX %s %s runs without CONCURRENTLY over existing tables",
