@@ -96,7 +96,7 @@ sg_fix_create_index(Relation rel, const char *idxname, bool unique,
 	else if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 	{
 		sg_fix_partitioned_index(&buf, rel, idxname, unique, tail, &listed);
-		buf.data[--buf.len] = '\0';		/* the last newline */
+		buf.data[--buf.len] = '\0'; /* the last newline */
 	}
 	else
 		appendStringInfo(&buf,

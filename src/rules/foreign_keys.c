@@ -225,8 +225,10 @@ sg_fk_unindexed_findings(Relation rel, List *only_names)
 
 		CHECK_FOR_INTERRUPTS();
 		foreach(lc2, only_names)
+		{
 			if (strcmp(fk->conname, lfirst(lc2)) == 0)
 				wanted = true;
+		}
 		if (wanted && !sg_fkey_covered(indexoids, fk))
 			findings = lappend(findings, sg_fk_unindexed_finding(rel, fk));
 	}

@@ -108,14 +108,14 @@ void
 sg_check_index_build(Oid indexoid, IndexStmt *stmt)
 {
 	bool		is_constraint = stmt->primary || stmt->isconstraint;
-	SgRuleId	rule = is_constraint ? SG_RULE_CONSTRAINT_INDEX_IN_PLACE
-		: SG_RULE_INDEX_NOT_CONCURRENT;
+	SgRuleId	rule;
 	Relation	rel;
 	SgFinding	finding = {0};
 	char	   *idxname;
 	char	   *tail;
 	char	   *table;
 
+	rule = is_constraint ? SG_RULE_CONSTRAINT_INDEX_IN_PLACE : SG_RULE_INDEX_NOT_CONCURRENT;
 	if (stmt->concurrent || sg_effective_level(rule) == SG_LEVEL_OFF)
 		return;
 	rel = sg_open_existing_table(IndexGetRelation(indexoid, true));
