@@ -102,3 +102,16 @@ COMMIT;
 -- Clean up.
 DROP TABLE engine_warned, engine_silent, engine_rule_warning, engine_rule_off, engine_sqlstate;
 DROP FUNCTION engine_make_table();
+
+-- The exemption lookup cannot be steered by the caller's search_path: an
+-- "=" operator that says yes to everything changes nothing.
+CREATE SCHEMA engine_evil;
+CREATE FUNCTION engine_evil.always(text, text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE OPERATOR engine_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = engine_evil.always);
+SELECT schema_guard.exempt('implicit_nullable', 'public.some_other_table', 'unrelated');
+SET search_path = engine_evil, pg_catalog, public;
+CREATE TABLE engine_search_path (a int);
+RESET search_path;
+SELECT schema_guard.unexempt('implicit_nullable', 'public.some_other_table');
+DROP SCHEMA engine_evil CASCADE;
