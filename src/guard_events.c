@@ -65,7 +65,7 @@ sg_note_added_constraint(Oid conoid)
 		return;
 	con = (Form_pg_constraint) GETSTRUCT(tup);
 	if (con->contype == CONSTRAINT_FOREIGN && OidIsValid(con->conrelid))
-		sg_pending_add_fkey(con->conrelid, NameStr(con->conname));
+		sg_pending_add(SG_PENDING_FKEY, con->conrelid, NameStr(con->conname));
 	ReleaseSysCache(tup);
 }
 

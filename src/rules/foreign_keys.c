@@ -275,7 +275,7 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 			if (!sg_fkey_covered(indexoids, fk))
 				continue;
 			if (!OidIsValid(dropping_now))
-				sg_pending_add_fkey(relid, fk->conname);
+				sg_pending_add(SG_PENDING_FKEY, relid, fk->conname);
 			else if (!sg_fkey_covered(remaining, fk))
 				findings = lappend(findings, sg_fk_unindexed_finding(rel, fk));
 		}
