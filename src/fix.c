@@ -96,7 +96,7 @@ sg_fix_create_index(Relation rel, const char *idxname, bool unique,
 	else if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 	{
 		sg_fix_partitioned_index(&buf, rel, idxname, unique, tail, &listed);
-		buf.data[--buf.len] = '\0';		/* the last newline */
+		buf.data[--buf.len] = '\0'; /* the last newline */
 	}
 	else
 		appendStringInfo(&buf,
@@ -123,27 +123,31 @@ sg_fix_add_constraint(Relation rel, const char *conname, bool primary,
 	initStringInfo(&buf);
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 	{
-		List	   *children = find_inheritance_children(RelationGetRelid(rel), NoLock);
+		List	   *members = find_all_inheritors(RelationGetRelid(rel), NoLock, NULL);
 		ListCell   *lc;
 		int			listed = 0;
+		int			skipped = 0;
 
-		foreach(lc, children)
+		/* Leaf partitions only: a partitioned one gets its index for free. */
+		foreach(lc, members)
 		{
 			Oid			childid = lfirst_oid(lc);
 			char	   *childname = get_rel_name(childid);
 
-			if (childname == NULL)
+			if (childname == NULL || get_rel_relkind(childid) != RELKIND_RELATION)
 				continue;
-			if (++listed > SG_FIX_MAX_PARTITIONS)
+			if (listed >= SG_FIX_MAX_PARTITIONS)
 			{
-				appendStringInfo(&buf, "-- and the same for %d more partitions\n",
-								 list_length(children) - SG_FIX_MAX_PARTITIONS);
-				break;
+				skipped++;
+				continue;
 			}
+			listed++;
 			appendStringInfo(&buf, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s %s;\n",
 							 quote_identifier(makeObjectName(childname, conname, NULL)),
 							 sg_relation_identity(childid), tail);
 		}
+		if (skipped > 0)
+			appendStringInfo(&buf, "-- and the same for %d more partitions\n", skipped);
 		appendStringInfo(&buf, "ALTER TABLE %s ADD CONSTRAINT %s %s (%s);",
 						 relident, quote_identifier(conname), contype, columns);
 	}

@@ -3,8 +3,9 @@
  * guard_commit.c
  *		Moment "commit": checks of what the whole transaction left behind.
  *
- * Statements add pending items (a foreign key to check, by table and
- * name, since ALTER COLUMN TYPE recreates constraints under new OIDs).
+ * Statements add pending items: an object of a table to check at commit,
+ * by kind and name (names, not OIDs: ALTER COLUMN TYPE recreates
+ * constraints under new OIDs).
  * Items are tagged with the subtransaction that added them: rolling back
  * to a savepoint forgets them, releasing it hands them to the parent.  At
  * pre-commit and pre-prepare every surviving item is checked; an ERROR
@@ -22,49 +23,59 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
-typedef struct SgPendingFkey
+typedef struct SgPendingItem
 {
 	SubTransactionId subid;
+	SgPendingKind kind;
 	Oid			relid;
-	char	   *conname;
-} SgPendingFkey;
+	char	   *name;
+} SgPendingItem;
+
+/*
+ * The commit-time check of each kind: the findings for the named objects
+ * of one open relation.
+ */
+typedef List *(*SgPendingCheck) (Relation rel, List *names);
+
+static const SgPendingCheck sg_pending_checks[SG_NUM_PENDING_KINDS] = {
+	[SG_PENDING_FKEY] = sg_fk_unindexed_findings,
+};
 
 /* Cells and items live in TopTransactionContext. */
-static List *sg_pending_fkeys = NIL;
+static List *sg_pending = NIL;
 
 void
-sg_pending_add_fkey(Oid relid, const char *conname)
+sg_pending_add(SgPendingKind kind, Oid relid, const char *name)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-	SgPendingFkey *item = palloc(sizeof(SgPendingFkey));
+	SgPendingItem *item = palloc(sizeof(SgPendingItem));
 
 	item->subid = GetCurrentSubTransactionId();
+	item->kind = kind;
 	item->relid = relid;
-	item->conname = pstrdup(conname);
-	sg_pending_fkeys = lappend(sg_pending_fkeys, item);
+	item->name = pstrdup(name);
+	sg_pending = lappend(sg_pending, item);
 	MemoryContextSwitchTo(old);
 }
 
 /*
- * Check every pending foreign key, one table at a time.  Warnings are
- * raised as they come; the first error-level finding aborts the commit
- * after all warnings have been shown.
+ * Check every pending item, one table at a time.  Warnings are raised as
+ * they come; the first error-level finding aborts the commit after all
+ * warnings have been shown.
  */
 static void
-sg_check_pending_fkeys(void)
+sg_check_pending(void)
 {
 	List	   *relids = NIL;
 	List	   *errors = NIL;
 	ListCell   *lc;
 
-	foreach(lc, sg_pending_fkeys)
-		relids = list_append_unique_oid(relids, ((SgPendingFkey *) lfirst(lc))->relid);
+	foreach(lc, sg_pending)
+		relids = list_append_unique_oid(relids, ((SgPendingItem *) lfirst(lc))->relid);
 
 	foreach(lc, relids)
 	{
 		Oid			relid = lfirst_oid(lc);
-		List	   *names = NIL;
-		ListCell   *lc2;
 		Relation	rel;
 
 		CHECK_FOR_INTERRUPTS();
@@ -79,22 +90,30 @@ sg_check_pending_fkeys(void)
 			continue;
 		}
 
-		foreach(lc2, sg_pending_fkeys)
+		for (int kind = 0; kind < SG_NUM_PENDING_KINDS; kind++)
 		{
-			SgPendingFkey *item = lfirst(lc2);
+			List	   *names = NIL;
+			ListCell   *lc2;
 
-			if (item->relid == relid)
-				names = lappend(names, item->conname);
-		}
+			foreach(lc2, sg_pending)
+			{
+				SgPendingItem *item = lfirst(lc2);
 
-		foreach(lc2, sg_fk_unindexed_findings(rel, names))
-		{
-			SgFinding  *finding = lfirst(lc2);
+				if (item->relid == relid && item->kind == kind)
+					names = lappend(names, item->name);
+			}
+			if (names == NIL)
+				continue;
 
-			if (sg_effective_level(finding->rule) == SG_LEVEL_ERROR)
-				errors = lappend(errors, finding);
-			else
-				sg_raise(finding);
+			foreach(lc2, sg_pending_checks[kind] (rel, names))
+			{
+				SgFinding  *finding = lfirst(lc2);
+
+				if (sg_effective_level(finding->rule) == SG_LEVEL_ERROR)
+					errors = lappend(errors, finding);
+				else
+					sg_raise(finding);
+			}
 		}
 		relation_close(rel, AccessShareLock);
 	}
@@ -111,9 +130,9 @@ sg_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
 			/* An error here aborts; the abort event then clears the list. */
-			if (sg_pending_fkeys != NIL && sg_guard_active())
-				sg_check_pending_fkeys();
-			sg_pending_fkeys = NIL;
+			if (sg_pending != NIL && sg_guard_active())
+				sg_check_pending();
+			sg_pending = NIL;
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
@@ -121,7 +140,7 @@ sg_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			/* The memory went with TopTransactionContext; never raise here. */
-			sg_pending_fkeys = NIL;
+			sg_pending = NIL;
 			break;
 		default:
 			break;
@@ -137,14 +156,14 @@ sg_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
 		return;
 
-	foreach(lc, sg_pending_fkeys)
+	foreach(lc, sg_pending)
 	{
-		SgPendingFkey *item = lfirst(lc);
+		SgPendingItem *item = lfirst(lc);
 
 		if (item->subid != mySubid)
 			continue;
 		if (event == SUBXACT_EVENT_ABORT_SUB)
-			sg_pending_fkeys = foreach_delete_current(sg_pending_fkeys, lc);
+			sg_pending = foreach_delete_current(sg_pending, lc);
 		else
 			item->subid = parentSubid;
 	}

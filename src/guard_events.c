@@ -25,6 +25,8 @@
 #include "utils/builtins.h"
 #include "utils/syscache.h"
 
+static SPIPlanPtr ddl_commands_plan = NULL;
+
 static EventTriggerData *
 sg_event_trigger_data(FunctionCallInfo fcinfo)
 {
@@ -64,7 +66,7 @@ sg_note_added_constraint(Oid conoid)
 		return;
 	con = (Form_pg_constraint) GETSTRUCT(tup);
 	if (con->contype == CONSTRAINT_FOREIGN && OidIsValid(con->conrelid))
-		sg_pending_add_fkey(con->conrelid, NameStr(con->conname));
+		sg_pending_add(SG_PENDING_FKEY, con->conrelid, NameStr(con->conname));
 	ReleaseSysCache(tup);
 }
 
@@ -127,7 +129,8 @@ sg_ddl_end_simple(CollectedCommand *cmd)
 	if (address->classId != RelationRelationId || parsetree == NULL)
 		return;
 
-	if (IsA(parsetree, CreateStmt))
+	/* CreateForeignTableStmt begins with a CreateStmt. */
+	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt))
 		sg_check_new_columns(address->objectId,
 							 ((CreateStmt *) parsetree)->tableElts);
 	else if (IsA(parsetree, IndexStmt))
@@ -155,26 +158,43 @@ Datum
 schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
+	uint64		ncommands;
+	SPITupleTable *commands;
 
 	sg_ddl_end_rename(trig->parsetree);
 	if (!sg_guard_active())
 		PG_RETURN_NULL();
 
-	/* The collected commands are only reachable through this SRF. */
+	/*
+	 * The collected commands are only reachable through this SRF.  Its plan
+	 * is kept for the life of the backend: this runs after every DDL
+	 * statement.
+	 */
 	sg_spi_connect();
-	if (SPI_execute("SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands() "
-					"WHERE NOT in_extension", true, 0) != SPI_OK_SELECT)
+	if (ddl_commands_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare("SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands() "
+									   "WHERE NOT in_extension", 0, NULL);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the query of collected DDL commands");
+		ddl_commands_plan = plan;
+	}
+	if (SPI_execute_plan(ddl_commands_plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the collected DDL commands");
 
-	for (uint64 i = 0; i < SPI_processed; i++)
+	/* Checks may run SPI themselves: keep our own copy of the result. */
+	ncommands = SPI_processed;
+	commands = SPI_tuptable;
+	for (uint64 i = 0; i < ncommands; i++)
 	{
 		bool		isnull;
 		CollectedCommand *cmd;
 
 		CHECK_FOR_INTERRUPTS();
 		cmd = (CollectedCommand *)
-			DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i],
-										  SPI_tuptable->tupdesc, 1, &isnull));
+			DatumGetPointer(SPI_getbinval(commands->vals[i], commands->tupdesc,
+										  1, &isnull));
 		if (isnull || cmd == NULL)
 			continue;
 		if (cmd->type == SCT_Simple)

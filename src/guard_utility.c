@@ -39,7 +39,10 @@ sg_check_utility(Node *parsetree)
 				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
 				ListCell   *lc;
 
-				/* These subcommands may drop an index a foreign key relies on. */
+				/*
+				 * These subcommands may drop an index a foreign key relies
+				 * on.
+				 */
 				foreach(lc, stmt->cmds)
 				{
 					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
@@ -72,8 +75,8 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_PARAMS)
 
 	/*
 	 * Only REINDEX: every other statement we guard fires ddl_command_start.
-	 * The extension lookup comes last, so that other statements cost one
-	 * tag comparison.
+	 * The extension lookup comes last, so that other statements cost one tag
+	 * comparison.
 	 */
 	if (IsA(parsetree, ReindexStmt) &&
 		sg_guard_active() &&

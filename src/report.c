@@ -102,8 +102,11 @@ sg_is_exempt(const SgFinding *finding)
 	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* Qualified operators: the caller's search_path must not decide. */
 	ret = SPI_execute_with_args("SELECT 1 FROM schema_guard.exemptions "
-								"WHERE rule = $1 AND object IN ($2, $3)",
+								"WHERE rule OPERATOR(pg_catalog.=) $1 "
+								"AND (object OPERATOR(pg_catalog.=) $2 "
+								"OR object OPERATOR(pg_catalog.=) $3)",
 								3, argtypes, args, nulls, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read schema_guard.exemptions: %s",

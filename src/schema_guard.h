@@ -117,8 +117,14 @@ extern char *sg_fix_add_constraint(Relation rel, const char *conname, bool prima
 								   const char *tail, const char *columns);
 
 /* guard_commit.c: the pending list of commit-time work */
+typedef enum SgPendingKind
+{
+	SG_PENDING_FKEY,			/* a foreign key, by constraint name */
+	SG_NUM_PENDING_KINDS
+} SgPendingKind;
+
 extern void sg_commit_init(void);
-extern void sg_pending_add_fkey(Oid relid, const char *conname);
+extern void sg_pending_add(SgPendingKind kind, Oid relid, const char *name);
 
 /* rules/columns.c */
 extern void sg_check_new_columns(Oid relid, List *column_defs);

@@ -32,14 +32,16 @@ sg_as_pg() {
 # needs the x bit for it.  Name the first one that does not.
 sg_check_tree_access() {
     sg_is_root || return 0
-    local d=$SG_ROOT
-    while [ "$d" != / ]; do
+    local d="" part
+    # From the top down, so that the first refusal names the culprit.
+    IFS=/ read -ra parts <<<"${SG_ROOT#/}"
+    for part in "${parts[@]}"; do
+        d+=/$part
         if ! runuser -u postgres -- test -x "$d"; then
             echo "ERROR: the postgres user cannot enter $d, so it cannot read $SG_ROOT." >&2
             echo "       Clone the repository somewhere traversable (e.g. /srv or /opt) or run: chmod o+x $d" >&2
             return 1
         fi
-        d=$(dirname "$d")
     done
     if ! runuser -u postgres -- test -r "$SG_ROOT/Makefile"; then
         echo "ERROR: the postgres user cannot read $SG_ROOT/Makefile (check the umask of the clone)." >&2
@@ -51,7 +53,10 @@ sg_check_tree_access() {
 # install never collide.  Runs as the invoking user (root in CI).
 sg_stage_install() {
     mkdir -p "$SG_BUILD"
-    make -C "$SG_ROOT" -s install DESTDIR="$SG_STAGE" >/dev/null
+    if ! make -C "$SG_ROOT" -s install DESTDIR="$SG_STAGE" >/dev/null; then
+        echo "ERROR: make install DESTDIR=$SG_STAGE failed (see above)" >&2
+        return 1
+    fi
 }
 
 # Write the two server configs.  Debian's server has extension_destdir: it

@@ -73,6 +73,7 @@ sg_check_new_columns(Oid relid, List *column_defs)
 
 		if (!IsA(def, ColumnDef) || def->colname == NULL)
 			continue;
+
 		/*
 		 * Not written by the user: a typed table's column left as the type
 		 * has it, a column only inherited, a column copied by LIKE (these

@@ -225,8 +225,10 @@ sg_fk_unindexed_findings(Relation rel, List *only_names)
 
 		CHECK_FOR_INTERRUPTS();
 		foreach(lc2, only_names)
+		{
 			if (strcmp(fk->conname, lfirst(lc2)) == 0)
 				wanted = true;
+		}
 		if (wanted && !sg_fkey_covered(indexoids, fk))
 			findings = lappend(findings, sg_fk_unindexed_finding(rel, fk));
 	}
@@ -273,7 +275,7 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 			if (!sg_fkey_covered(indexoids, fk))
 				continue;
 			if (!OidIsValid(dropping_now))
-				sg_pending_add_fkey(relid, fk->conname);
+				sg_pending_add(SG_PENDING_FKEY, relid, fk->conname);
 			else if (!sg_fkey_covered(remaining, fk))
 				findings = lappend(findings, sg_fk_unindexed_finding(rel, fk));
 		}

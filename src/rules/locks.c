@@ -16,6 +16,7 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/event_trigger.h"
 #include "lib/stringinfo.h"
@@ -107,14 +108,14 @@ void
 sg_check_index_build(Oid indexoid, IndexStmt *stmt)
 {
 	bool		is_constraint = stmt->primary || stmt->isconstraint;
-	SgRuleId	rule = is_constraint ? SG_RULE_CONSTRAINT_INDEX_IN_PLACE
-		: SG_RULE_INDEX_NOT_CONCURRENT;
+	SgRuleId	rule;
 	Relation	rel;
 	SgFinding	finding = {0};
 	char	   *idxname;
 	char	   *tail;
 	char	   *table;
 
+	rule = is_constraint ? SG_RULE_CONSTRAINT_INDEX_IN_PLACE : SG_RULE_INDEX_NOT_CONCURRENT;
 	if (stmt->concurrent || sg_effective_level(rule) == SG_LEVEL_OFF)
 		return;
 	rel = sg_open_existing_table(IndexGetRelation(indexoid, true));
@@ -184,12 +185,16 @@ sg_check_drop_index(DropStmt *stmt)
 		char	   *indexident;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!OidIsValid(indexoid) || get_rel_relkind(indexoid) != RELKIND_INDEX)
+		if (!OidIsValid(indexoid) ||
+			(get_rel_relkind(indexoid) != RELKIND_INDEX &&
+			 get_rel_relkind(indexoid) != RELKIND_PARTITIONED_INDEX))
 			continue;
 		sg_remember_covered_fkeys(IndexGetRelation(indexoid, false),
 								  stmt->concurrent ? indexoid : InvalidOid);
 
+		/* A partitioned index has no concurrent drop to offer instead. */
 		if (stmt->concurrent ||
+			get_rel_relkind(indexoid) == RELKIND_PARTITIONED_INDEX ||
 			sg_effective_level(SG_RULE_DROP_INDEX_NOT_CONCURRENT) == SG_LEVEL_OFF)
 			continue;
 		index = try_relation_open(indexoid, AccessShareLock);
@@ -238,24 +243,24 @@ sg_check_reindex(ReindexStmt *stmt)
 		case REINDEX_OBJECT_TABLE:
 			{
 				Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+				Oid			indexoid = relid;
 				Relation	rel;
 
 				if (!OidIsValid(relid))
 					return;
 				if (stmt->kind == REINDEX_OBJECT_INDEX)
 				{
-					if (get_rel_relkind(relid) != RELKIND_INDEX &&
-						get_rel_relkind(relid) != RELKIND_PARTITIONED_INDEX)
+					if (get_rel_relkind(indexoid) != RELKIND_INDEX &&
+						get_rel_relkind(indexoid) != RELKIND_PARTITIONED_INDEX)
 						return;
-					relid = IndexGetRelation(relid, true);
+					relid = IndexGetRelation(indexoid, true);
 				}
 				rel = sg_open_existing_table(relid);
 				if (rel == NULL)
 					return;
 				kind = stmt->kind == REINDEX_OBJECT_INDEX ? "INDEX" : "TABLE";
-				target = stmt->kind == REINDEX_OBJECT_INDEX
-					? sg_relation_identity(RangeVarGetRelid(stmt->relation, NoLock, false))
-					: sg_relation_identity(relid);
+				target = sg_relation_identity(stmt->kind == REINDEX_OBJECT_INDEX
+											  ? indexoid : relid);
 				finding.relid = relid;
 				finding.object_type = stmt->kind == REINDEX_OBJECT_INDEX ? "index" : "table";
 				finding.object_identity = target;
@@ -267,7 +272,9 @@ sg_check_reindex(ReindexStmt *stmt)
 		case REINDEX_OBJECT_SCHEMA:
 		case REINDEX_OBJECT_DATABASE:
 			kind = stmt->kind == REINDEX_OBJECT_SCHEMA ? "SCHEMA" : "DATABASE";
-			target = pstrdup(quote_identifier(stmt->name));
+			/* Later versions let REINDEX DATABASE omit the name. */
+			target = pstrdup(quote_identifier(stmt->name ? stmt->name
+											  : get_database_name(MyDatabaseId)));
 			finding.object_type = stmt->kind == REINDEX_OBJECT_SCHEMA ? "schema" : "database";
 			finding.object_identity = target;
 			finding.message = psprintf("REINDEX %s %s runs without CONCURRENTLY over existing tables",

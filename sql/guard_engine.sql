@@ -1,0 +1,117 @@
+-- The engine: the rule registry, GUCs, levels, exemptions, where the guard
+-- looks and where it does not.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+
+-- The registry, with effective levels.
+SELECT rule, family, moments, level FROM schema_guard.rules() ORDER BY rule;
+
+-- One PGC_SUSET enum GUC per rule, plus the master switch; all listed.
+SELECT name, setting, context, enumvals
+  FROM pg_settings WHERE name LIKE 'schema_guard.%' ORDER BY name;
+
+-- The prefix is reserved and values are checked.
+SET schema_guard.no_such_setting = 1;
+SET schema_guard.mode = 'sometimes';
+SET schema_guard.rule.implicit_nullable = 'info';
+
+-- mode = warn turns every error into a warning, and rules() says so.
+SET schema_guard.mode = warn;
+SELECT rule, level FROM schema_guard.rules() WHERE rule = 'implicit_nullable';
+CREATE TABLE engine_warned (a int);
+-- mode = off: silence, and rules() says off.
+SET schema_guard.mode = off;
+SELECT DISTINCT level FROM schema_guard.rules();
+CREATE TABLE engine_silent (a int);
+RESET schema_guard.mode;
+
+-- A per-rule level: warning, then off.
+SET schema_guard.rule.implicit_nullable = warning;
+CREATE TABLE engine_rule_warning (a int);
+SET schema_guard.rule.implicit_nullable = off;
+CREATE TABLE engine_rule_off (a int);
+RESET schema_guard.rule.implicit_nullable;
+
+-- Rejections carry the extension's own SQLSTATE, warnings class 01.
+\set VERBOSITY sqlstate
+CREATE TABLE engine_sqlstate (a int);
+SET schema_guard.mode = warn;
+CREATE TABLE engine_sqlstate (a int);
+RESET schema_guard.mode;
+\set VERBOSITY default
+DO $$
+BEGIN
+    CREATE TABLE engine_caught (a int);
+EXCEPTION WHEN SQLSTATE 'SG001' THEN
+    RAISE NOTICE 'caught %: %', SQLSTATE, SQLERRM;
+END
+$$;
+
+-- DDL inside a DO block and inside a function is guarded too.
+DO $$ BEGIN CREATE TABLE engine_in_do (a int); END $$;
+CREATE FUNCTION engine_make_table() RETURNS void LANGUAGE plpgsql
+  AS $$ BEGIN EXECUTE 'CREATE TABLE engine_in_function (a int)'; END $$;
+SELECT engine_make_table();
+
+-- Not guarded: temporary tables, and the extension's own objects.
+CREATE TEMP TABLE engine_scratch (a int);
+CREATE INDEX ON engine_scratch (a);
+BEGIN;
+ALTER TABLE schema_guard.exemptions ADD COLUMN note text;
+ROLLBACK;
+
+-- Exemptions: a reason is required; the rule must exist.
+SELECT schema_guard.exempt('implicit_nullable', 'public.engine_in_function.a', NULL);
+SELECT schema_guard.exempt('implicit_nullable', 'public.engine_in_function.a', '   ');
+SELECT schema_guard.exempt('no_such_rule', 'public.engine_in_function.a', 'why not');
+SELECT schema_guard.exempt(NULL, 'public.engine_in_function.a', 'why not');
+-- An exempted finding is not raised; the exemption says who and why.
+SELECT schema_guard.exempt('implicit_nullable', 'public.engine_in_function.a', 'legacy importer writes NULLs');
+SELECT engine_make_table();
+SELECT rule, object, reason, exempted_by = current_user AS by_me, exempted_at <= now() AS dated
+  FROM schema_guard.exemptions;
+-- Exempting again replaces the reason.
+SELECT schema_guard.exempt('implicit_nullable', 'public.engine_in_function.a', 'importer fixed in 2.0');
+SELECT reason FROM schema_guard.exemptions;
+-- Another column of the same table is not covered by it...
+ALTER TABLE engine_in_function ADD COLUMN b int;
+-- ...but an exemption on the table covers every object of the table.
+SELECT schema_guard.exempt('implicit_nullable', 'public.engine_in_function', 'whole table is legacy');
+ALTER TABLE engine_in_function ADD COLUMN b int;
+-- Other rules are not exempted by it.
+CREATE INDEX ON engine_in_function (a);
+-- Exemptions die with their objects.
+DROP TABLE engine_in_function;
+SELECT count(*) FROM schema_guard.exemptions;
+-- unexempt says whether there was something to remove.
+SELECT schema_guard.exempt('implicit_nullable', 'public.nothing', 'placeholder');
+SELECT schema_guard.unexempt('implicit_nullable', 'public.nothing');
+SELECT schema_guard.unexempt('implicit_nullable', 'public.nothing');
+
+-- A failing statement or an aborted transaction leaves nothing behind.
+BEGIN;
+SELECT 1/0;
+ROLLBACK;
+BEGIN;
+CREATE TABLE engine_in_aborted (a int NOT NULL);
+SELECT 1/0;
+COMMIT;
+
+-- Clean up.
+DROP TABLE engine_warned, engine_silent, engine_rule_warning, engine_rule_off, engine_sqlstate;
+DROP FUNCTION engine_make_table();
+
+-- The exemption lookup cannot be steered by the caller's search_path: an
+-- "=" operator that says yes to everything changes nothing.
+CREATE SCHEMA engine_evil;
+CREATE FUNCTION engine_evil.always(text, text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE OPERATOR engine_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = engine_evil.always);
+SELECT schema_guard.exempt('implicit_nullable', 'public.some_other_table', 'unrelated');
+SET search_path = engine_evil, pg_catalog, public;
+CREATE TABLE engine_search_path (a int);
+RESET search_path;
+SELECT schema_guard.unexempt('implicit_nullable', 'public.some_other_table');
+DROP SCHEMA engine_evil CASCADE;
