@@ -39,6 +39,7 @@ typedef List *(*SgPendingCheck) (Relation rel, List *names);
 
 static const SgPendingCheck sg_pending_checks[SG_NUM_PENDING_KINDS] = {
 	[SG_PENDING_FKEY] = sg_fk_unindexed_findings,
+	[SG_PENDING_JSONB_COLUMN] = sg_jsonb_uncontracted_findings,
 };
 
 /* Cells and items live in TopTransactionContext. */

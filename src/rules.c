@@ -44,6 +44,14 @@ const SgRule sg_rules[SG_NUM_RULES] = {
 		"table_rewrite", "locks", SG_MOMENT_REWRITE, SG_LEVEL_ERROR,
 		"a statement rewrites an existing table under an ACCESS EXCLUSIVE lock"
 	},
+	[SG_RULE_JSON_NOT_JSONB] = {
+		"json_not_jsonb", "columns", SG_MOMENT_DDL_END, SG_LEVEL_WARNING,
+		"a new column is of type json rather than jsonb"
+	},
+	[SG_RULE_JSONB_UNCONTRACTED] = {
+		"jsonb_uncontracted", "columns", SG_MOMENT_DDL_END | SG_MOMENT_COMMIT, SG_LEVEL_WARNING,
+		"a new jsonb column is committed with neither a CHECK on it nor a registered contract"
+	},
 };
 
 int			sg_rule_levels[SG_NUM_RULES];

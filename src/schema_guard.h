@@ -64,6 +64,8 @@ typedef enum SgRuleId
 	SG_RULE_REINDEX_NOT_CONCURRENT,
 	SG_RULE_CONSTRAINT_INDEX_IN_PLACE,
 	SG_RULE_TABLE_REWRITE,
+	SG_RULE_JSON_NOT_JSONB,
+	SG_RULE_JSONB_UNCONTRACTED,
 	SG_NUM_RULES
 } SgRuleId;
 
@@ -120,6 +122,7 @@ extern char *sg_fix_add_constraint(Relation rel, const char *conname, bool prima
 typedef enum SgPendingKind
 {
 	SG_PENDING_FKEY,			/* a foreign key, by constraint name */
+	SG_PENDING_JSONB_COLUMN,	/* a new jsonb column, by column name */
 	SG_NUM_PENDING_KINDS
 } SgPendingKind;
 
@@ -128,6 +131,10 @@ extern void sg_pending_add(SgPendingKind kind, Oid relid, const char *name);
 
 /* rules/columns.c */
 extern void sg_check_new_columns(Oid relid, List *column_defs);
+
+/* rules/jsonb_columns.c */
+extern void sg_check_new_json_columns(Oid relid, List *column_defs);
+extern List *sg_jsonb_uncontracted_findings(Relation rel, List *names);
 
 /* rules/foreign_keys.c */
 extern List *sg_fk_unindexed_findings(Relation rel, List *only_names);

@@ -48,6 +48,7 @@ sg_check_new_columns(Oid relid, List *column_defs)
 	Relation	rel;
 	ListCell   *lc;
 
+	sg_check_new_json_columns(relid, column_defs);
 	if (sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) == SG_LEVEL_OFF)
 		return;
 

@@ -1,0 +1,68 @@
+-- Guard rules of the JSON columns: json_not_jsonb (when the column is
+-- created) and jsonb_uncontracted (at commit).
+CREATE EXTENSION IF NOT EXISTS schema_guard;
+\set SHOW_CONTEXT never
+CREATE SCHEMA jguard;
+SET search_path = jguard, public;
+SELECT rule, family, moments, level FROM schema_guard.rules()
+ WHERE rule IN ('json_not_jsonb', 'jsonb_uncontracted') ORDER BY rule;
+
+-- json_not_jsonb: a json column, in CREATE TABLE or ADD COLUMN, or through
+-- a domain over json.
+CREATE TABLE g_json (id int PRIMARY KEY, payload json NOT NULL);
+ALTER TABLE g_json ADD COLUMN extra json NULL;
+CREATE DOMAIN g_json_domain AS json;
+ALTER TABLE g_json ADD COLUMN wrapped g_json_domain NULL;
+-- Not for temporary tables, nor for partitions (their columns are the parent's).
+CREATE TEMP TABLE g_json_temp (id int PRIMARY KEY, payload json NOT NULL);
+
+-- jsonb_uncontracted: a new jsonb column left without a CHECK or a contract
+-- is reported when the transaction commits.
+CREATE TABLE g_loose (id int PRIMARY KEY, doc jsonb NOT NULL);
+BEGIN;
+ALTER TABLE g_loose ADD COLUMN meta jsonb NULL;
+SELECT 'not yet: the transaction may still decide';
+COMMIT;
+
+-- Decided in the same transaction: a contract...
+BEGIN;
+CREATE TABLE g_contracted (id int PRIMARY KEY, doc jsonb NOT NULL);
+SELECT schema_guard.jsonb_expect('g_contracted', 'doc', '{"type": "object"}');
+COMMIT;
+-- ...or a CHECK on the column, in the definition or later.
+CREATE TABLE g_checked (id int PRIMARY KEY, doc jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'object'));
+BEGIN;
+CREATE TABLE g_checked_later (id int PRIMARY KEY, doc jsonb NOT NULL);
+ALTER TABLE g_checked_later ADD CONSTRAINT doc_is_object CHECK (jsonb_typeof(doc) = 'object');
+COMMIT;
+-- A column dropped or a table dropped before commit leaves nothing to report.
+BEGIN;
+CREATE TABLE g_gone (id int PRIMARY KEY, doc jsonb NOT NULL, tmp jsonb NULL);
+ALTER TABLE g_gone DROP COLUMN tmp;
+SELECT schema_guard.jsonb_expect('g_gone', 'doc', '{}');
+COMMIT;
+BEGIN;
+CREATE TABLE g_dropped (id int PRIMARY KEY, doc jsonb NOT NULL);
+DROP TABLE g_dropped;
+COMMIT;
+-- A rolled-back savepoint forgets its columns.
+BEGIN;
+SAVEPOINT s;
+CREATE TABLE g_rolled_back (id int PRIMARY KEY, doc jsonb NOT NULL);
+ROLLBACK TO SAVEPOINT s;
+COMMIT;
+-- Temporary tables are not guarded.
+CREATE TEMP TABLE g_temp (id int PRIMARY KEY, doc jsonb NOT NULL);
+
+-- At level error the commit fails, and the table is not created.
+SET schema_guard.rule.jsonb_uncontracted = error;
+CREATE TABLE g_refused (id int PRIMARY KEY, doc jsonb NOT NULL);
+SELECT to_regclass('g_refused') IS NULL AS not_created;
+-- Off: nothing.
+SET schema_guard.rule.jsonb_uncontracted = off;
+SET schema_guard.rule.json_not_jsonb = off;
+CREATE TABLE g_quiet (id int PRIMARY KEY, doc jsonb NOT NULL, legacy json NOT NULL);
+RESET schema_guard.rule.jsonb_uncontracted;
+RESET schema_guard.rule.json_not_jsonb;
+
+DROP SCHEMA jguard CASCADE;
