@@ -464,6 +464,8 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 	node->depth = p ? p->depth + 1 : 0;
 	node->elem_child = -1;
 	node->map_child = -1;
+	node->first_guess = -1;
+	node->next_guess = -1;
 	node->last_doc = -1;
 	node->req_index = -1;
 	for (int t = 0; t < SG_JT_COUNT; t++)
@@ -729,6 +731,7 @@ typedef struct SgFrame
 	uint32		koff;			/* data offset of the next key (objects) */
 	uint32		voff;			/* data offset of the next value or element */
 	int32		elem;			/* the [*] node of an array, found once */
+	int32		prev;			/* the child of the previous key (objects) */
 	bool		is_object;
 	uint64	   *seen_required;	/* drift: bit per "required" key */
 } SgFrame;
@@ -758,22 +761,22 @@ sg_check_required(SgWalk *w, SgFrame *f)
 }
 
 /*
- * The child for the pos'th key of an object.  Documents of one column
- * mostly repeat their keys in the same (sorted) order, so each node
- * remembers the child it found at each position and checks it first.
+ * The child for a key of an object.  Documents of one column mostly repeat
+ * their keys in the same (sorted) order, so each node remembers which key
+ * followed it last time (and each object its first key): that guess is
+ * checked before the hash table.  An optional key only costs a lookup for
+ * itself and the key after it.
  */
-#define SG_KEY_CACHE	32
-
-static int32
-sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, uint32 pos)
+static inline int32
+sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, int32 prev)
 {
-	SgShapeNode *p;
+	int32	   *guess;
 	int32		c;
 
 	if (parent < 0)
 		return -1;
-	p = &s->nodes[parent];
-	if (pos < SG_KEY_CACHE && p->key_cache && (c = p->key_cache[pos]) >= 0)
+	guess = prev >= 0 ? &s->nodes[prev].next_guess : &s->nodes[parent].first_guess;
+	if ((c = *guess) >= 0)
 	{
 		SgShapeNode *cn = &s->nodes[c];
 
@@ -782,16 +785,10 @@ sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, uint32 p
 			return c;
 	}
 	c = sg_child(s, parent, SG_EDGE_KEY, key, keylen);
-	p = &s->nodes[parent];		/* the node array may have moved */
-	if (pos < SG_KEY_CACHE && c >= 0 && s->nodes[c].edge == SG_EDGE_KEY)
-	{
-		if (p->key_cache == NULL)
-		{
-			p->key_cache = MemoryContextAlloc(s->cxt, sizeof(int32) * SG_KEY_CACHE);
-			memset(p->key_cache, -1, sizeof(int32) * SG_KEY_CACHE);
-		}
-		p->key_cache[pos] = c;
-	}
+	/* the node array may have moved */
+	guess = prev >= 0 ? &s->nodes[prev].next_guess : &s->nodes[parent].first_guess;
+	if (c >= 0 && s->nodes[c].edge == SG_EDGE_KEY)
+		*guess = c;
 	return c;
 }
 
@@ -856,6 +853,7 @@ sg_open(SgWalk *w, SgFrame **frames, int *frames_alloc, int top,
 	/* values follow all the keys */
 	f->voff = f->is_object && count > 0 ? getJsonbOffset(jc, count) : 0;
 	f->elem = (!f->is_object && count > 0) ? sg_child(s, n, SG_EDGE_ELEM, NULL, 0) : -1;
+	f->prev = -1;
 	f->seen_required = NULL;
 	if (f->is_object && n >= 0 && s->nodes[n].contract &&
 		s->nodes[n].contract->nrequired > 0)
@@ -911,7 +909,8 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 			uint32		kstart = f->koff;
 
 			JBE_ADVANCE_OFFSET(f->koff, ke);
-			child = sg_key_child(s, f->node, base + kstart, f->koff - kstart, f->i);
+			child = sg_key_child(s, f->node, base + kstart, f->koff - kstart, f->prev);
+			f->prev = child;
 			if (f->seen_required && child >= 0 && s->nodes[child].req_index >= 0)
 			{
 				int			r = s->nodes[child].req_index;

@@ -69,21 +69,24 @@ typedef struct SgExamples
 
 typedef struct SgShapeNode
 {
-	int32		parent;			/* index in the node array, -1 for $ */
-	SgEdge		edge;
-	int32		depth;			/* $ is 0 */
-	char	   *key;			/* SG_EDGE_KEY only; not NUL-terminated */
+	/* read for every key and value: kept together */
+	uint64		key8;			/* first 8 bytes of the key, zero-padded */
 	int			keylen;
-	uint64		key8;			/* its first 8 bytes, zero-padded */
+	int32		first_guess;	/* the child of the first key, last time */
+	int32		next_guess;		/* the sibling that followed, last time */
+	SgEdge		edge;
+	char	   *key;			/* SG_EDGE_KEY only; not NUL-terminated */
+	int64		last_doc;
+	int64		docs;			/* documents containing the path */
+	int64		occurrences;	/* values at the path, all documents */
+	int64		objects;		/* of which objects */
+
+	int32		parent;			/* index in the node array, -1 for $ */
+	int32		depth;			/* $ is 0 */
 	int			map_reasons;	/* SG_MAP_* when this object is map-like */
 	int32		nkeys;			/* distinct SG_EDGE_KEY children */
 	int32		elem_child;		/* the [*] child, or -1 */
 	int32		map_child;		/* the .* child, or -1 */
-	int32	   *key_cache;		/* child found at each key position, or NULL */
-	int64		docs;			/* documents containing the path */
-	int64		last_doc;
-	int64		occurrences;	/* values at the path, all documents */
-	int64		objects;		/* of which objects */
 	SgTypeSlot	types[SG_JT_COUNT];
 
 	/* drift only */
