@@ -15,6 +15,10 @@ CREATE DOMAIN g_json_domain AS json;
 ALTER TABLE g_json ADD COLUMN wrapped g_json_domain NULL;
 -- Not for temporary tables, nor for partitions (their columns are the parent's).
 CREATE TEMP TABLE g_json_temp (id int PRIMARY KEY, payload json NOT NULL);
+SET schema_guard.rule.jsonb_uncontracted = off;
+CREATE TABLE g_parted (id int NOT NULL, payload json NOT NULL) PARTITION BY RANGE (id);
+CREATE TABLE g_part PARTITION OF g_parted FOR VALUES FROM (0) TO (10);
+RESET schema_guard.rule.jsonb_uncontracted;
 
 -- jsonb_uncontracted: a new jsonb column left without a CHECK or a contract
 -- is reported when the transaction commits.
