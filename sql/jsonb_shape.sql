@@ -28,6 +28,24 @@ SELECT path, type, rows, round(presence::numeric, 3) AS presence,
 SELECT path, type, rows FROM schema_guard.jsonb_shape('docs', 'doc')
  WHERE type IN ('integer', 'number') ORDER BY path, type;
 
+-- integer vs number agrees with min_scale() on numbers of every form:
+-- short and long stored formats, trailing zeros, exponents, huge and tiny.
+CREATE TABLE nums (id int PRIMARY KEY, doc jsonb NOT NULL);
+SELECT setseed(0.5);
+INSERT INTO nums SELECT row_number() OVER (), jsonb_build_object('v', v::numeric) FROM (
+    SELECT unnest(ARRAY['0', '-0', '1', '-1', '1.0', '-1.0', '1.5', '100.00', '1e2', '1e-2', '0.0001',
+                        '10000', '9999.9999', '123456789012345678901234567890',
+                        '123456789012345678901234567890.5', '1e100', '1e-100', '-1e100',
+                        '100000000.000000001', '0.5e1', '12.3400', '-12.0000', '1e20', '1000000.0']) AS v
+    UNION ALL SELECT (random() * 10 ^ (random() * 30 - 10))::numeric(60, 15)::text FROM generate_series(1, 2000)
+    UNION ALL SELECT round((random() * 10 ^ (random() * 20))::numeric, (random() * 4)::int)::text FROM generate_series(1, 2000)
+    UNION ALL SELECT (-(random() * 1e6)::int)::text || '.' || repeat('0', (random() * 5)::int) FROM generate_series(1, 1000)) x;
+SELECT (SELECT array_agg(type || ':' || rows ORDER BY type) FROM schema_guard.jsonb_shape('nums', 'doc') WHERE path = '$.v')
+     = (SELECT array_agg(t || ':' || n ORDER BY t)
+          FROM (SELECT CASE WHEN min_scale((doc->'v')::numeric) = 0 THEN 'integer' ELSE 'number' END AS t, count(*) AS n
+                  FROM nums GROUP BY 1) x) AS agrees_with_min_scale,
+       (SELECT count(DISTINCT type) FROM schema_guard.jsonb_shape('nums', 'doc') WHERE path = '$.v') AS types;
+
 -- Strings: lengths in characters ("żółw" is 4), never values.
 SELECT path, min_length, max_length FROM schema_guard.jsonb_shape('docs', 'doc')
  WHERE path = '$.b' AND type = 'string';

@@ -644,6 +644,45 @@ sg_count(SgWalk *w, int32 n, SgJsonType t, int64 len, bool has_len)
 	}
 }
 
+/*
+ * Does a number have no fractional part (1.0 and 1e2 do)?  Numbers are
+ * frequent, so this reads the stored form of numeric (on-disk stable, see
+ * numeric.c) rather than calling numeric_min_scale() through fmgr: base-10000
+ * digits with their weight, trailing zero digits never stored.  It is
+ * integral when no digit lies after the units digit.  Special values
+ * (not in jsonb) take the slow path.
+ */
+static bool
+sg_numeric_is_integral(Numeric num)
+{
+	const char *p = VARDATA_ANY(num);
+	int			len = VARSIZE_ANY_EXHDR(num);
+	uint16		header;
+	int			weight;
+	int			ndigits;
+
+	memcpy(&header, p, sizeof(uint16));
+	if ((header & 0xC000) == 0x8000)
+	{
+		/* short format: a 7-bit signed weight in the header */
+		weight = (header & 0x003F) | ((header & 0x0040) ? ~0x003F : 0);
+		ndigits = (len - 2) / 2;
+	}
+	else if ((header & 0xC000) != 0xC000)
+	{
+		/* long format: an int16 weight after the header */
+		int16		w;
+
+		memcpy(&w, p + 2, sizeof(int16));
+		weight = w;
+		ndigits = (len - 4) / 2;
+	}
+	else
+		return DatumGetInt32(DirectFunctionCall1(numeric_min_scale,
+												 NumericGetDatum(num))) == 0;
+	return ndigits == 0 || weight >= ndigits - 1;
+}
+
 /* Characters of a UTF-8 string: bytes that are not 10xxxxxx, 8 at a time. */
 static int64
 sg_utf8_chars(const char *p, int len)
@@ -695,14 +734,10 @@ sg_count_scalar(SgWalk *w, int32 n, JsonbValue *v)
 				break;
 			}
 		case jbvNumeric:
-			{
-				/* 1.0 is an integer, as in JSON Schema */
-				int32		scale = DatumGetInt32(DirectFunctionCall1(numeric_min_scale,
-																	  NumericGetDatum(v->val.numeric)));
-
-				sg_count(w, n, scale == 0 ? SG_JT_INTEGER : SG_JT_NUMBER, 0, false);
-				break;
-			}
+			/* 1.0 is an integer, as in JSON Schema */
+			sg_count(w, n, sg_numeric_is_integral(v->val.numeric) ?
+					 SG_JT_INTEGER : SG_JT_NUMBER, 0, false);
+			break;
 		default:
 			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
 	}
