@@ -348,9 +348,34 @@ sg_key_prefix(const char *key, int keylen)
 {
 	uint64		w = 0;
 
-	/* a loop: a variable-length memcpy is a library call here */
-	for (int i = 0; i < keylen && i < 8; i++)
-		w |= (uint64) (unsigned char) key[i] << (8 * i);
+	/* constant sizes: a variable-length memcpy is a library call here */
+	switch (Min(keylen, 8))
+	{
+		case 8:
+			memcpy(&w, key, 8);
+			break;
+		case 7:
+			memcpy(&w, key, 7);
+			break;
+		case 6:
+			memcpy(&w, key, 6);
+			break;
+		case 5:
+			memcpy(&w, key, 5);
+			break;
+		case 4:
+			memcpy(&w, key, 4);
+			break;
+		case 3:
+			memcpy(&w, key, 3);
+			break;
+		case 2:
+			memcpy(&w, key, 2);
+			break;
+		case 1:
+			memcpy(&w, key, 1);
+			break;
+	}
 	return w;
 }
 
@@ -743,7 +768,7 @@ sg_count_scalar(SgWalk *w, int32 n, JsonbValue *v)
 	}
 
 	/* enum of a documented path */
-	if (n >= 0 && (c = s->nodes[n].contract) != NULL && c->enum_values &&
+	if (s->contract && n >= 0 && (c = s->nodes[n].contract) != NULL && c->enum_values &&
 		!sg_contract_enum_allows(c, v) && c->enum_last_doc != s->cur_doc)
 	{
 		MemoryContext old = MemoryContextSwitchTo(s->cxt);
@@ -760,6 +785,7 @@ sg_count_scalar(SgWalk *w, int32 n, JsonbValue *v)
 typedef struct SgFrame
 {
 	JsonbContainer *jc;
+	char	   *base;			/* start of the data area */
 	int32		node;			/* the container's path */
 	uint32		count;			/* elements, or key/value pairs */
 	uint32		i;				/* next child */
@@ -854,16 +880,15 @@ sg_scalar(SgWalk *w, int32 n, JEntry e, char *base, uint32 start, uint32 end)
 	sg_count_scalar(w, n, &v);
 }
 
-/* Count a container value at node n and open it. */
-static int
-sg_open(SgWalk *w, SgFrame **frames, int *frames_alloc, int top,
-		JsonbContainer *jc, int32 n)
+/* Count a container value at node n and make it the current frame f. */
+static void
+sg_open(SgWalk *w, SgFrame *f, JsonbContainer *jc, int32 n)
 {
 	SgShapeScan *s = w->s;
-	SgFrame    *f;
 	uint32		count = JsonContainerSize(jc);
 
-	if (JsonContainerIsObject(jc))
+	f->is_object = JsonContainerIsObject(jc);
+	if (f->is_object)
 	{
 		sg_count(w, n, SG_JT_OBJECT, 0, false);
 		if (n >= 0 && count > (uint32) sg_jsonb_map_threshold &&
@@ -873,42 +898,38 @@ sg_open(SgWalk *w, SgFrame **frames, int *frames_alloc, int top,
 	else
 		sg_count(w, n, SG_JT_ARRAY, count, true);
 
-	if (++top >= *frames_alloc)
-	{
-		*frames_alloc *= 2;
-		*frames = repalloc(*frames, sizeof(SgFrame) * *frames_alloc);
-	}
-	f = &(*frames)[top];
 	f->jc = jc;
 	f->node = n;
 	f->count = count;
 	f->i = 0;
-	f->is_object = JsonContainerIsObject(jc);
+	/* the data follow the JEntries: keys and values, or elements */
+	f->base = (char *) &jc->children[f->is_object ? count * 2 : count];
 	f->koff = 0;
 	/* values follow all the keys */
 	f->voff = f->is_object && count > 0 ? getJsonbOffset(jc, count) : 0;
 	f->elem = (!f->is_object && count > 0) ? sg_child(s, n, SG_EDGE_ELEM, NULL, 0) : -1;
 	f->prev = -1;
 	f->seen_required = NULL;
-	if (f->is_object && n >= 0 && s->nodes[n].contract &&
+	if (s->contract && f->is_object && n >= 0 && s->nodes[n].contract &&
 		s->nodes[n].contract->nrequired > 0)
 		f->seen_required = palloc0(sizeof(uint64) *
 								   ((s->nodes[n].contract->nrequired + 63) / 64));
-	return top;
 }
 
 /*
  * Fold one document into the trie, reading the jsonb container format
- * directly (utils/jsonb.h).  No recursion: the stack of open containers is
- * as deep as the data.
+ * directly (utils/jsonb.h).  No recursion: the open containers are kept
+ * in a stack as deep as the data; the innermost one lives in a local
+ * variable, the others in the stack.
  */
 static void
 sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 {
 	SgShapeScan *s = w->s;
 	JsonbContainer *root = &jb->root;
-	int			top = -1;
+	int			depth = 0;		/* frames saved below the current one */
 	uint32		nvalues = 0;
+	SgFrame		f;
 
 	if (JsonContainerIsScalar(root))
 	{
@@ -919,54 +940,60 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 		sg_scalar(w, 0, root->children[0], (char *) &root->children[1], 0, end);
 		return;
 	}
-	top = sg_open(w, frames, frames_alloc, top, root, 0);
-	while (top >= 0)
+	sg_open(w, &f, root, 0);
+	for (;;)
 	{
-		SgFrame    *f = &(*frames)[top];
-		char	   *base;
 		JEntry		e;
 		int32		child;
 		uint32		start;
 
-		if (f->i >= f->count)
+		if (f.i >= f.count)
 		{
-			if (f->seen_required)
-				sg_check_required(w, f);
-			top--;
+			if (f.seen_required)
+				sg_check_required(w, &f);
+			if (depth == 0)
+				break;
+			f = (*frames)[--depth];
 			continue;
 		}
 		if ((++nvalues & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
-		base = (char *) &f->jc->children[f->is_object ? f->count * 2 : f->count];
-		if (f->is_object)
+		if (f.is_object)
 		{
-			JEntry		ke = f->jc->children[f->i];
-			uint32		kstart = f->koff;
+			JEntry		ke = f.jc->children[f.i];
+			uint32		kstart = f.koff;
 
-			JBE_ADVANCE_OFFSET(f->koff, ke);
-			child = sg_key_child(s, f->node, base + kstart, f->koff - kstart, f->prev);
-			f->prev = child;
-			if (f->seen_required && child >= 0 && s->nodes[child].req_index >= 0)
+			JBE_ADVANCE_OFFSET(f.koff, ke);
+			child = sg_key_child(s, f.node, f.base + kstart, f.koff - kstart, f.prev);
+			f.prev = child;
+			if (f.seen_required && child >= 0 && s->nodes[child].req_index >= 0)
 			{
 				int			r = s->nodes[child].req_index;
 
-				f->seen_required[r / 64] |= UINT64CONST(1) << (r % 64);
+				f.seen_required[r / 64] |= UINT64CONST(1) << (r % 64);
 			}
-			e = f->jc->children[f->i + f->count];
+			e = f.jc->children[f.i + f.count];
 		}
 		else
 		{
-			e = f->jc->children[f->i];
-			child = f->elem;
+			e = f.jc->children[f.i];
+			child = f.elem;
 		}
-		start = f->voff;
-		JBE_ADVANCE_OFFSET(f->voff, e);
-		f->i++;
+		start = f.voff;
+		JBE_ADVANCE_OFFSET(f.voff, e);
+		f.i++;
 		if (JBE_ISCONTAINER(e))
-			top = sg_open(w, frames, frames_alloc, top,
-						  (JsonbContainer *) (base + INTALIGN(start)), child);
+		{
+			if (depth >= *frames_alloc)
+			{
+				*frames_alloc *= 2;
+				*frames = repalloc(*frames, sizeof(SgFrame) * *frames_alloc);
+			}
+			(*frames)[depth++] = f;
+			sg_open(w, &f, (JsonbContainer *) (f.base + INTALIGN(start)), child);
+		}
 		else
-			sg_scalar(w, child, e, base, start, f->voff);
+			sg_scalar(w, child, e, f.base, start, f.voff);
 	}
 }
 
