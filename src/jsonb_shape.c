@@ -344,9 +344,23 @@ sg_key_looks_like_data(const char *key, int len)
 
 /* The first 8 bytes of a key, zero-padded: most keys end there. */
 static inline uint64
-sg_key_prefix(const char *key, int keylen)
+sg_key_prefix(const char *key, int keylen, const char *docend)
 {
 	uint64		w = 0;
+
+	/* one load and a mask when the document goes on for 8 more bytes */
+	if (key + 8 <= docend)
+	{
+		memcpy(&w, key, 8);
+		if (keylen >= 8)
+			return w;
+		/* keep the key's bytes: the first ones in memory order */
+#ifdef WORDS_BIGENDIAN
+		return keylen == 0 ? 0 : w & ~((UINT64CONST(1) << (8 * (8 - keylen))) - 1);
+#else
+		return w & ((UINT64CONST(1) << (8 * keylen)) - 1);
+#endif
+	}
 
 	/* constant sizes: a variable-length memcpy is a library call here */
 	switch (Min(keylen, 8))
@@ -501,7 +515,7 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 		memcpy(node->key, key, keylen);
 		node->key[keylen] = '\0';
 		node->keylen = keylen;
-		node->key8 = sg_key_prefix(key, keylen);
+		node->key8 = sg_key_prefix(key, keylen, key + keylen);
 		p->nkeys++;
 		if ((uint32) s->nnodes * 2 > s->hash_size)
 			sg_hash_grow(s);
@@ -747,8 +761,19 @@ sg_count_scalar(SgWalk *w, int32 n, JsonbValue *v)
 				const char *p = v->val.string.val;
 				int			len = v->val.string.len;
 				int64		chars = 0;
+				SgTypeSlot *slot = n >= 0 ? &s->nodes[n].types[SG_JT_STRING] : NULL;
 
-				/* count characters, not bytes */
+				/*
+				 * Characters, not bytes.  A string has between len / 4 and
+				 * len characters: when both bounds lie inside the range
+				 * already seen, its exact length cannot move it.
+				 */
+				if (slot && slot->rows > 0 && len <= slot->max_len &&
+					(len + 3) / 4 >= slot->min_len)
+				{
+					sg_count(w, n, SG_JT_STRING, 0, false);
+					break;
+				}
 				if (GetDatabaseEncoding() == PG_UTF8)
 					chars = sg_utf8_chars(p, len);
 				else if (pg_database_encoding_max_length() == 1)
@@ -829,7 +854,8 @@ sg_check_required(SgWalk *w, SgFrame *f)
  * itself and the key after it.
  */
 static inline int32
-sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, int32 prev)
+sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, int32 prev,
+			 const char *docend)
 {
 	int32	   *guess;
 	int32		c;
@@ -841,7 +867,7 @@ sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, int32 pr
 	{
 		SgShapeNode *cn = &s->nodes[c];
 
-		if (cn->keylen == keylen && cn->key8 == sg_key_prefix(key, keylen) &&
+		if (cn->keylen == keylen && cn->key8 == sg_key_prefix(key, keylen, docend) &&
 			(keylen <= 8 || memcmp(cn->key + 8, key + 8, keylen - 8) == 0))
 			return c;
 	}
@@ -930,6 +956,7 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 	int			depth = 0;		/* frames saved below the current one */
 	uint32		nvalues = 0;
 	SgFrame		f;
+	const char *docend = (const char *) jb + VARSIZE(jb);
 
 	if (JsonContainerIsScalar(root))
 	{
@@ -964,7 +991,7 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 			uint32		kstart = f.koff;
 
 			JBE_ADVANCE_OFFSET(f.koff, ke);
-			child = sg_key_child(s, f.node, f.base + kstart, f.koff - kstart, f.prev);
+			child = sg_key_child(s, f.node, f.base + kstart, f.koff - kstart, f.prev, docend);
 			f.prev = child;
 			if (f.seen_required && child >= 0 && s->nodes[child].req_index >= 0)
 			{
