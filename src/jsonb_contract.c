@@ -296,11 +296,11 @@ sg_parse_schema(SgParse *p, JsonbValue *v, const char *pointer, const char *path
 			c->enum_values = JsonbValueToJsonb(&val);
 			foreach(lc, sg_array_elements(&val))
 				if (((JsonbValue *) lfirst(lc))->type == jbvBinary)
-				{
-					p->unchecked = lappend(p->unchecked,
-										   psprintf("%s (objects and arrays)", kp));
-					break;
-				}
+			{
+				p->unchecked = lappend(p->unchecked,
+									   psprintf("%s (objects and arrays)", kp));
+				break;
+			}
 		}
 		else
 		{
@@ -347,7 +347,7 @@ sg_contract_parse(Jsonb *contract, List **unchecked)
 }
 
 /* Documents anything: below the boolean schema true. */
-static SgContract sg_any_contract = {.pointer = "", .path = "", .any_below = true};
+static SgContract sg_any_contract = {.pointer = "",.path = "",.any_below = true};
 
 /* The schema that documents a child path, or NULL when none does. */
 SgContract *
@@ -817,6 +817,7 @@ sg_drift_node(SgDrift *d, int32 n, const char *path)
 		int64		minority = 0;
 		int			minor = -1;
 		StringInfoData exp;
+
 		/* integer and number are one family when the path holds both */
 		int			family = (1 << major);
 

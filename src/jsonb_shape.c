@@ -1,14 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * jsonb_shape.c
- *		JSONB shape inference: jsonb_shape(), jsonb_shape_summary() and
- *		jsonb_infer_contract().
+ *		JSONB shape inference: jsonb_shape(), jsonb_shape_summary(),
+ *		jsonb_infer_contract() and jsonb_snapshot().
  *
- * The column is read as the caller through an SPI cursor, so privileges and
- * row-level security apply.  Each document is walked in its binary form with
- * the jsonb iterator (no text round trip) and folded into a trie of paths
- * that lives in its own memory context; everything a row needs is freed by
- * resetting a per-row context.  The trie is capped by
+ * The column is read as the caller through SPI, so privileges and
+ * row-level security apply; rows arrive one by one in a DestReceiver.
+ * Each document is walked in its binary container format (no text round
+ * trip, no recursion) and folded into a trie of paths that lives in its
+ * own memory context; everything a row needs is freed by resetting a
+ * per-row context.  The trie is capped by
  * schema_guard.jsonb_path_budget, and objects whose keys are data (ids,
  * dates, more distinct keys than schema_guard.jsonb_map_threshold) are
  * collapsed into ".*", so memory does not grow with the data.
@@ -243,7 +244,7 @@ void
 sg_append_path_key(StringInfo buf, const char *key, int keylen)
 {
 	bool		bare = keylen > 0 &&
-		(isalpha((unsigned char) key[0]) || key[0] == '_');
+	(isalpha((unsigned char) key[0]) || key[0] == '_');
 
 	for (int i = 1; bare && i < keylen; i++)
 		bare = isalnum((unsigned char) key[i]) || key[i] == '_';
@@ -575,7 +576,7 @@ sg_child(SgShapeScan *s, int32 parent, SgEdge edge, const char *key, int keylen)
 	if (edge == SG_EDGE_KEY)
 	{
 		bool		documented = p->contract &&
-			sg_contract_documents_key(p->contract, key, keylen);
+		sg_contract_documents_key(p->contract, key, keylen);
 
 		if (!documented)
 		{
@@ -1087,7 +1088,7 @@ sg_row_key_expression(Oid relid, char **label)
 	Relation	rel = relation_open(relid, AccessShareLock);
 	Oid			pk = RelationGetPrimaryKeyIndex(rel);
 	bool		tree = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ||
-		rel->rd_rel->relhassubclass;
+	rel->rd_rel->relhassubclass;
 	StringInfoData expr;
 	StringInfoData cols;
 
