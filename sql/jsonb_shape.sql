@@ -46,6 +46,17 @@ SELECT (SELECT array_agg(type || ':' || rows ORDER BY type) FROM schema_guard.js
                   FROM nums GROUP BY 1) x) AS agrees_with_min_scale,
        (SELECT count(DISTINCT type) FROM schema_guard.jsonb_shape('nums', 'doc') WHERE path = '$.v') AS types;
 
+-- String lengths are characters, checked against char_length() on strings
+-- of every length mixing 1- to 4-byte characters.
+CREATE TABLE strs (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO strs SELECT i, jsonb_build_object('s', s, 'k' || (i % 3), s)
+  FROM (SELECT i, string_agg((ARRAY['a', 'é', '日', '😀', 'z'])[1 + (i * 7 + j * 3) % 5], '') AS s
+          FROM generate_series(1, 300) i, generate_series(1, 1 + i % 40) j GROUP BY i) x;
+SELECT bool_and(sh.min_length = q.mn AND sh.max_length = q.mx) AS lengths_agree, count(*) AS paths
+  FROM schema_guard.jsonb_shape('strs', 'doc') sh
+  JOIN (SELECT '$.' || k AS path, min(char_length(v)) AS mn, max(char_length(v)) AS mx
+          FROM strs, jsonb_each_text(doc) e(k, v) GROUP BY k) q USING (path);
+
 -- Strings: lengths in characters ("żółw" is 4), never values.
 SELECT path, min_length, max_length FROM schema_guard.jsonb_shape('docs', 'doc')
  WHERE path = '$.b' AND type = 'string';

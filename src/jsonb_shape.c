@@ -343,6 +343,17 @@ sg_key_looks_like_data(const char *key, int len)
 	return len >= 16 && hex == len;
 }
 
+/* The first n bytes (in memory order) of a word; n < 8. */
+static inline uint64
+sg_first_bytes(uint64 w, int n)
+{
+#ifdef WORDS_BIGENDIAN
+	return n == 0 ? 0 : w & ~((UINT64CONST(1) << (8 * (8 - n))) - 1);
+#else
+	return w & ((UINT64CONST(1) << (8 * n)) - 1);
+#endif
+}
+
 /* The first 8 bytes of a key, zero-padded: most keys end there. */
 static inline uint64
 sg_key_prefix(const char *key, int keylen, const char *docend)
@@ -353,14 +364,7 @@ sg_key_prefix(const char *key, int keylen, const char *docend)
 	if (key + 8 <= docend)
 	{
 		memcpy(&w, key, 8);
-		if (keylen >= 8)
-			return w;
-		/* keep the key's bytes: the first ones in memory order */
-#ifdef WORDS_BIGENDIAN
-		return keylen == 0 ? 0 : w & ~((UINT64CONST(1) << (8 * (8 - keylen))) - 1);
-#else
-		return w & ((UINT64CONST(1) << (8 * keylen)) - 1);
-#endif
+		return keylen >= 8 ? w : sg_first_bytes(w, keylen);
 	}
 
 	/* constant sizes: a variable-length memcpy is a library call here */
@@ -637,6 +641,7 @@ sg_remember_example(char **examples, int *nexamples, const char *row_key)
 typedef struct SgWalk
 {
 	SgShapeScan *s;
+	const char *docend;			/* end of the document being walked */
 } SgWalk;
 
 static void
@@ -723,20 +728,31 @@ sg_numeric_is_integral(Numeric num)
 	return ndigits == 0 || weight >= ndigits - 1;
 }
 
-/* Characters of a UTF-8 string: bytes that are not 10xxxxxx, 8 at a time. */
+/*
+ * Characters of a UTF-8 string: bytes that are not 10xxxxxx, 8 at a time
+ * (the tail too, masked, when the document goes on for 8 more bytes).
+ */
 static int64
-sg_utf8_chars(const char *p, int len)
+sg_utf8_chars(const char *p, int len, const char *docend)
 {
+	const uint64 high = UINT64CONST(0x8080808080808080);
 	int64		cont = 0;
 	int			i = 0;
+	uint64		w;
 
 	for (; i + 8 <= len; i += 8)
 	{
-		uint64		w;
-
 		memcpy(&w, p + i, 8);
-		if (w & UINT64CONST(0x8080808080808080))
-			cont += pg_popcount64(w & ~(w << 1) & UINT64CONST(0x8080808080808080));
+		if (w & high)
+			cont += pg_popcount64(w & ~(w << 1) & high);
+	}
+	if (i < len && p + i + 8 <= docend)
+	{
+		memcpy(&w, p + i, 8);
+		w = sg_first_bytes(w, len - i);
+		if (w & high)
+			cont += pg_popcount64(w & ~(w << 1) & high);
+		i = len;
 	}
 	for (; i < len; i++)
 		cont += ((p[i] & 0xC0) == 0x80);
@@ -776,7 +792,7 @@ sg_count_scalar(SgWalk *w, int32 n, JsonbValue *v)
 					break;
 				}
 				if (GetDatabaseEncoding() == PG_UTF8)
-					chars = sg_utf8_chars(p, len);
+					chars = sg_utf8_chars(p, len, w->docend);
 				else if (pg_database_encoding_max_length() == 1)
 					chars = len;
 				else
@@ -958,6 +974,8 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 	uint32		nvalues = 0;
 	SgFrame		f;
 	const char *docend = (const char *) jb + VARSIZE(jb);
+
+	w->docend = docend;
 
 	if (JsonContainerIsScalar(root))
 	{
