@@ -84,9 +84,9 @@ together with the per-run figures next to it; a budget reported as "NOT met" by 
 inside that spread is a reason to rerun on a quiet machine, not yet a verdict.
 EOF
     fi
-    for f in "$SECTIONS"/*.md; do
+    for name in pgbench schema fkcommit audit; do
+        f=$SECTIONS/$name.md
         [ -f "$f" ] || continue
-        name=$(basename "$f" .md)
         begin="<!-- BEGIN bench:$name -->"
         end="<!-- END bench:$name -->"
         if grep -qxF "$begin" "$DOC"; then
@@ -501,7 +501,7 @@ for b in "${BENCHES[@]}"; do
 done
 
 echo
-for f in "$SECTIONS"/*.md; do
-    [ -f "$f" ] && { cat "$f"; echo; }
+for b in pgbench schema fkcommit audit; do
+    [ -f "$SECTIONS/$b.md" ] && { cat "$SECTIONS/$b.md"; echo; }
 done
 sg_is_root || publish
