@@ -77,11 +77,16 @@ it and names its command, machine and date. Budgets are those of DESIGN.md secti
 
 Shorter runs: `SG_BENCH_QUICK=1 make bench` (smoke test, numbers not meaningful), or
 the knobs listed at the top of `bench/run.sh`; `bench/run.sh pgbench` runs one benchmark.
+
+Noise: on a small virtual machine shared with other work, the same run varies by tens of
+percent from one minute to the next, in wall time and, less, in CPU time. Read a ratio
+together with the per-run figures next to it; a budget reported as "NOT met" by a ratio
+inside that spread is a reason to rerun on a quiet machine, not yet a verdict.
 EOF
     fi
-    for f in "$SECTIONS"/*.md; do
+    for name in pgbench schema fkcommit audit; do
+        f=$SECTIONS/$name.md
         [ -f "$f" ] || continue
-        name=$(basename "$f" .md)
         begin="<!-- BEGIN bench:$name -->"
         end="<!-- END bench:$name -->"
         if grep -qxF "$begin" "$DOC"; then
@@ -102,7 +107,7 @@ EOF
 # As root: stage, measure as postgres, then publish as root (doc/ is ours).
 if [ -z "${SG_PREPARED:-}" ]; then
     # git refuses to read a root-owned repository as postgres: ask it now.
-    SG_BENCH_REV=${SG_BENCH_REV:-unknown}
+    SG_BENCH_REV=${SG_BENCH_REV:-$(git -C "$SG_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}
     export SG_BENCH_REV
     sg_is_root && rm -rf "$OUT"
     sg_prepare
@@ -155,6 +160,20 @@ paired() {
 }
 elapsed() { awk -v s="$1" -v e="$2" 'BEGIN { printf "%.3f", e - s }'; }
 
+# Server CPU: the user+system time of the postmaster's exited children
+# (cutime + cstime in /proc/<pid>/stat), i.e. of the backends that served
+# the clients.  Unlike wall time it hardly moves when other processes of a
+# shared machine compete for the CPUs.  Backends are reaped shortly after
+# their client disconnects: settle() waits for that.
+TICK=$(getconf CLK_TCK)
+cpu_ticks() {
+    local pid
+    pid=$(head -n 1 "$OUT/$1/postmaster.pid")
+    awk '{ print $16 + $17 }' "/proc/$pid/stat"
+}
+settle() { sleep 0.5; }
+cpu_secs() { awk -v a="$1" -v b="$2" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }'; }
+
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 MEM=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 MACHINE="$(nproc) vCPU ($CPU), $MEM RAM, $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), $("$SG_BINDIR/postgres" --version)"
@@ -171,7 +190,7 @@ echo "bench: $MACHINE"
 
 # ---------------------------------------------------------------------------
 bench_pgbench() {
-    local c mode r tps order runs_file=$OUT/pgbench.tsv
+    local c mode r order line tps cpu runs_file=$OUT/pgbench.tsv
     echo "bench pgbench: scale $SCALE, $CLIENTS clients, $RUNS x ${SECS}s per variant and workload"
     for c in a b; do
         q "$c" -d postgres -c "CREATE DATABASE bench"
@@ -180,13 +199,21 @@ bench_pgbench() {
     # Created after pgbench -i: its tables have implicit nullable columns.
     q a -d bench -c "CREATE EXTENSION schema_guard"
     : >"$runs_file"
-    run_one() { # cluster workload seconds -> tps
-        local c=$1 w=$2 s=$3 flag=""
+    run_one() { # cluster workload seconds -> "tps server-CPU-microseconds-per-transaction"
+        local c=$1 w=$2 s=$3 flag="" t0 t1 out
         [ "$w" = select-only ] && flag=-S
         q "$c" -d bench -c "SET schema_guard.mode = off" -c "TRUNCATE pgbench_history" \
             -c "VACUUM ANALYZE pgbench_branches, pgbench_tellers, pgbench_accounts" -c "CHECKPOINT"
-        "$SG_BINDIR/pgbench" -h "$(host_of "$c")" -p 5432 -U postgres -n $flag -c "$CLIENTS" -j "$CLIENTS" \
-            -T "$s" bench 2>&1 | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p'
+        settle
+        t0=$(cpu_ticks "$c")
+        out=$("$SG_BINDIR/pgbench" -h "$(host_of "$c")" -p 5432 -U postgres -n $flag -c "$CLIENTS" -j "$CLIENTS" \
+            -T "$s" bench 2>&1)
+        settle
+        t1=$(cpu_ticks "$c")
+        awk -v t0="$t0" -v t1="$t1" -v tick="$TICK" '
+            /^number of transactions actually processed:/ { n = $6 + 0 }
+            /^tps = .*without initial connection time/ { tps = $3 }
+            END { if (n > 0 && tps != "") printf "%s %.2f\n", tps, (t1 - t0) / tick * 1e6 / n }' <<<"$out"
     }
     for mode in select-only tpcb-like; do
         run_one a "$mode" 5 >/dev/null
@@ -196,13 +223,16 @@ bench_pgbench() {
             order="a b"
             [ $((r % 2)) = 0 ] && order="b a"
             for c in $order; do
-                tps=$(run_one "$c" "$mode" "$SECS")
-                [ -n "$tps" ] || { echo "pgbench failed on cluster $c" >&2; return 1; }
-                printf '%s\t%s\t%s\t%s\n' "$mode" "$c" "$r" "$tps" >>"$runs_file"
-                printf '  %-12s %-9s run %d: %s tps\n' "$mode" "$([ "$c" = a ] && echo loaded || echo baseline)" "$r" "$tps"
+                line=$(run_one "$c" "$mode" "$SECS")
+                [ -n "$line" ] || { echo "pgbench failed on cluster $c" >&2; return 1; }
+                read -r tps cpu <<<"$line"
+                printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$c" "$r" "$tps" "$cpu" >>"$runs_file"
+                printf '  %-12s %-9s run %2d: %10.1f tps, %7.2f us server CPU per transaction\n' \
+                    "$mode" "$([ "$c" = a ] && echo loaded || echo baseline)" "$r" "$tps" "$cpu"
             done
         done
     done
+    col() { awk -F'\t' -v m="$1" -v c="$2" -v k="$3" '$1 == m && $2 == c { print $k }' "$runs_file"; }
     {
         echo "## 1. Non-DDL workload: pgbench with the library preloaded vs not loaded"
         echo
@@ -213,24 +243,38 @@ bench_pgbench() {
         echo "- Command per run: \`pgbench -n [-S] -c $CLIENTS -j $CLIENTS -T $SECS bench\` (scale $SCALE), after"
         echo "  \`TRUNCATE pgbench_history; VACUUM ANALYZE ...; CHECKPOINT\`; one 5 s warm-up per variant, then"
         echo "  $RUNS runs per variant alternating loaded/baseline (order swapped every round)."
+        echo "- Two measures: throughput (tps, wall clock) and server CPU per transaction (user+system time of"
+        echo "  the backends, from the postmaster's cutime+cstime, divided by the transactions processed)."
         echo "- Produced by: \`SG_BENCH_RUNS=$RUNS SG_BENCH_SECONDS=$SECS SG_BENCH_SCALE=$SCALE SG_BENCH_CLIENTS=$CLIENTS bench/run.sh pgbench\`"
         echo
-        echo "| workload | loaded tps (runs) | baseline tps (runs) | median loaded | median baseline | ratio | paired ratio | budget |"
-        echo "|---|---|---|---|---|---|---|---|"
+        echo "| workload | median tps loaded | median tps baseline | tps ratio | paired tps ratio | CPU us/tx loaded | CPU us/tx baseline | CPU ratio | budget (>= 0.99) |"
+        echo "|---|---|---|---|---|---|---|---|---|"
+        local ma mb rt pr ca cb cr
         for mode in select-only tpcb-like; do
-            local la lb ma mb rt pr
-            la=$(awk -F'\t' -v m="$mode" '$1 == m && $2 == "a" { printf "%s%.0f", s, $4; s = ", " }' "$runs_file")
-            lb=$(awk -F'\t' -v m="$mode" '$1 == m && $2 == "b" { printf "%s%.0f", s, $4; s = ", " }' "$runs_file")
-            ma=$(awk -F'\t' -v m="$mode" '$1 == m && $2 == "a" { print $4 }' "$runs_file" | median)
-            mb=$(awk -F'\t' -v m="$mode" '$1 == m && $2 == "b" { print $4 }' "$runs_file" | median)
+            ma=$(col "$mode" a 4 | median)
+            mb=$(col "$mode" b 4 | median)
+            ca=$(col "$mode" a 5 | median)
+            cb=$(col "$mode" b 5 | median)
             rt=$(ratio "$ma" "$mb")
-            pr=$(paired "$runs_file" "$mode" 2 4)
-            printf '| %s | %s | %s | %.1f | %.1f | **%s** | %s | >= 0.99: %s |\n' "$mode" "$la" "$lb" "$ma" "$mb" "$rt" "$pr" \
-                "$(awk -v r="$rt" 'BEGIN { print (r >= 0.99) ? "met" : "NOT met" }')"
+            pr=$(paired <(cut -f1-4 "$runs_file") "$mode" 2 4)
+            cr=$(ratio "$cb" "$ca")
+            printf '| %s | %.1f | %.1f | **%s** | %s | %.2f | %.2f | **%s** | tps: %s; CPU: %s |\n' \
+                "$mode" "$ma" "$mb" "$rt" "$pr" "$ca" "$cb" "$cr" \
+                "$(awk -v r="$rt" 'BEGIN { print (r >= 0.99) ? "met" : "NOT met" }')" \
+                "$(awk -v r="$cr" 'BEGIN { print (r >= 0.99) ? "met" : "NOT met" }')"
         done
         echo
-        echo "Ratio = median tps loaded / median tps baseline (higher is better). Paired ratio = median over"
-        echo "rounds of (loaded / baseline) within the same round, less sensitive to drift of a shared machine."
+        echo "tps ratio = median tps loaded / median tps baseline; paired tps ratio = median over rounds of"
+        echo "loaded / baseline in the same round (less sensitive to drift); CPU ratio = CPU per transaction"
+        echo "baseline / loaded. For all three, 1.00 means no overhead and higher is better."
+        echo
+        echo "<details><summary>every run</summary>"
+        echo
+        echo "| workload | variant | round | tps | CPU us/tx |"
+        echo "|---|---|---|---|---|"
+        awk -F'\t' '{ printf "| %s | %s | %s | %.1f | %.2f |\n", $1, ($2 == "a") ? "loaded" : "baseline", $3, $4, $5 }' "$runs_file"
+        echo
+        echo "</details>"
     } >"$SECTIONS/pgbench.md"
     q a -d postgres -c "DROP DATABASE bench"
     q b -d postgres -c "DROP DATABASE bench"
@@ -238,7 +282,7 @@ bench_pgbench() {
 
 # ---------------------------------------------------------------------------
 bench_schema() {
-    local r c order t0 t1 secs warns runs_file=$OUT/schema.tsv schema=$OUT/schema.sql
+    local r c order t0 t1 c0 c1 secs cpu warns runs_file=$OUT/schema.tsv schema=$OUT/schema.sql
     bench/gen_schema.sh "$TABLES" >"$schema"
     echo "bench schema: $TABLES tables ($(grep -c 'REFERENCES' "$schema") foreign keys, $(grep -c '^CREATE INDEX' "$schema") CREATE INDEX), $SCHEMA_RUNS runs per variant"
     : >"$runs_file"
@@ -246,30 +290,42 @@ bench_schema() {
         order="a b"
         [ $((r % 2)) = 0 ] && order="b a"
         for c in $order; do
-            q "$c" -d postgres -c "DROP DATABASE IF EXISTS schema_bench" -c "CREATE DATABASE schema_bench"
+            q "$c" -d postgres -c "SET client_min_messages = warning" \
+                -c "DROP DATABASE IF EXISTS schema_bench" -c "CREATE DATABASE schema_bench"
             if [ "$c" = a ]; then
                 q a -d schema_bench -c "CREATE EXTENSION schema_guard" \
                     -c "ALTER DATABASE schema_bench SET schema_guard.mode = 'warn'"
             fi
             q "$c" -d postgres -c "CHECKPOINT"
+            settle
+            c0=$(cpu_ticks "$c")
             t0=$(now)
             q "$c" -d schema_bench -f "$schema" 2>"$OUT/schema-$c-$r.err"
             t1=$(now)
+            settle
+            c1=$(cpu_ticks "$c")
             secs=$(elapsed "$t0" "$t1")
+            cpu=$(cpu_secs "$c0" "$c1")
             warns=$(grep -c 'WARNING' "$OUT/schema-$c-$r.err" || true)
-            printf '%s\t%s\t%s\t%s\n' "$c" "$r" "$secs" "$warns" >>"$runs_file"
-            printf '  %-9s run %d: %s s, %s warnings\n' "$([ "$c" = a ] && echo guard || echo baseline)" "$r" "$secs" "$warns"
+            printf '%s\t%s\t%s\t%s\t%s\n' "$c" "$r" "$secs" "$warns" "$cpu" >>"$runs_file"
+            printf '  %-9s run %d: %7.3f s wall, %6.2f s server CPU, %s warnings\n' \
+                "$([ "$c" = a ] && echo guard || echo baseline)" "$r" "$secs" "$cpu" "$warns"
         done
     done
     q a -d postgres -c "DROP DATABASE schema_bench"
     q b -d postgres -c "DROP DATABASE schema_bench"
-    local ma mb la lb rt wa
+    local ma mb la lb rt wa ca cb cr lca lcb
     la=$(awk -F'\t' '$1 == "a" { printf "%s%s", s, $3; s = ", " }' "$runs_file")
     lb=$(awk -F'\t' '$1 == "b" { printf "%s%s", s, $3; s = ", " }' "$runs_file")
+    lca=$(awk -F'\t' '$1 == "a" { printf "%s%s", s, $5; s = ", " }' "$runs_file")
+    lcb=$(awk -F'\t' '$1 == "b" { printf "%s%s", s, $5; s = ", " }' "$runs_file")
     ma=$(awk -F'\t' '$1 == "a" { print $3 }' "$runs_file" | median)
     mb=$(awk -F'\t' '$1 == "b" { print $3 }' "$runs_file" | median)
+    ca=$(awk -F'\t' '$1 == "a" { print $5 }' "$runs_file" | median)
+    cb=$(awk -F'\t' '$1 == "b" { print $5 }' "$runs_file" | median)
     wa=$(awk -F'\t' '$1 == "a" { s += $4 } END { print s + 0 }' "$runs_file")
     rt=$(ratio "$ma" "$mb")
+    cr=$(ratio "$ca" "$cb")
     {
         echo "## 2. Applying a generated schema of $TABLES tables: guard in warn mode vs no extension"
         echo
@@ -281,17 +337,19 @@ bench_schema() {
         echo "- *guard*: cluster with \`shared_preload_libraries = 'schema_guard'\`, fresh database with"
         echo "  \`CREATE EXTENSION schema_guard\` and \`schema_guard.mode = 'warn'\`; *baseline*: cluster without"
         echo "  the library, fresh database without the extension. Same settings otherwise."
-        echo "- Timed command: \`psql -X -q -v ON_ERROR_STOP=1 -d schema_bench -f schema.sql\` (wall time), after"
-        echo "  CHECKPOINT; $SCHEMA_RUNS runs per variant, alternating (order swapped every round)."
+        echo "- Timed command: \`psql -X -q -v ON_ERROR_STOP=1 -d schema_bench -f schema.sql\`, after CHECKPOINT;"
+        echo "  wall time, and server CPU (user+system time of the backend that ran it); $SCHEMA_RUNS runs per"
+        echo "  variant, alternating (order swapped every round)."
         echo "- Produced by: \`SG_BENCH_TABLES=$TABLES SG_BENCH_SCHEMA_RUNS=$SCHEMA_RUNS bench/run.sh schema\`"
         echo
-        echo "| variant | wall time per run (s) | median (s) |"
-        echo "|---|---|---|"
-        echo "| guard (warn) | $la | $ma |"
-        echo "| baseline | $lb | $mb |"
+        echo "| variant | wall time per run (s) | median wall (s) | server CPU per run (s) | median CPU (s) |"
+        echo "|---|---|---|---|---|"
+        echo "| guard (warn) | $la | $ma | $lca | $ca |"
+        echo "| baseline | $lb | $mb | $lcb | $cb |"
         echo
-        echo "Ratio guard / baseline (medians): **$rt** (budget <= 1.10: $(awk -v r="$rt" 'BEGIN { print (r <= 1.10) ? "met" : "NOT met" }'));"
-        echo "paired ratio (median over rounds of guard / baseline): $(paired "$runs_file" "" 1 3)."
+        echo "Wall-time ratio guard / baseline (medians): **$rt** (budget <= 1.10: $(awk -v r="$rt" 'BEGIN { print (r <= 1.10) ? "met" : "NOT met" }'));"
+        echo "paired (median over rounds): $(paired <(cut -f1-3 "$runs_file") "" 1 3)."
+        echo "Server-CPU ratio guard / baseline (medians): **$cr**."
         echo "Guard warnings over all runs: $wa (0 expected: the migration is valid)."
     } >"$SECTIONS/schema.md"
 }
@@ -346,27 +404,33 @@ COMMIT;
 EOF
     : >"$runs_file"
     # variants: small/big with the guard in warn mode; big with mode=off as a reference
-    fk_run() { # db mode -> average latency (ms) of the script
-        PGOPTIONS="-c client_min_messages=error -c schema_guard.mode=$2" \
-            "$SG_BINDIR/pgbench" -h "$HOST_A" -p 5432 -U postgres -n -c 1 -j 1 -t "$3" -f "$script" "$1" 2>&1 |
-            sed -n 's/^latency average = \([0-9.]*\) ms/\1/p'
+    fk_run() { # db mode transactions -> "latency-ms server-CPU-ms-per-script"
+        local t0 t1 out
+        settle
+        t0=$(cpu_ticks a)
+        out=$(PGOPTIONS="-c client_min_messages=error -c schema_guard.mode=$2" \
+            "$SG_BINDIR/pgbench" -h "$HOST_A" -p 5432 -U postgres -n -c 1 -j 1 -t "$3" -f "$script" "$1" 2>&1)
+        settle
+        t1=$(cpu_ticks a)
+        awk -v t0="$t0" -v t1="$t1" -v tick="$TICK" -v n="$3" '
+            /^latency average = / { lat = $4 }
+            END { if (lat != "") printf "%s %.3f\n", lat, (t1 - t0) / tick * 1000 / n }' <<<"$out"
     }
     fk_run cat_small warn 20 >/dev/null
     fk_run cat_big warn 20 >/dev/null
+    local v line lat cpu
     for ((r = 1; r <= FK_RUNS; r++)); do
         order="cat_small:warn cat_big:warn cat_big:off"
         [ $((r % 2)) = 0 ] && order="cat_big:off cat_big:warn cat_small:warn"
         for v in $order; do
-            lat=$(fk_run "${v%%:*}" "${v#*:}" "$FK_TX")
-            [ -n "$lat" ] || { echo "pgbench failed on $v" >&2; return 1; }
-            printf '%s\t%s\t%s\n' "$v" "$r" "$lat" >>"$runs_file"
-            printf '  %-15s run %d: %s ms\n' "$v" "$r" "$lat"
+            line=$(fk_run "${v%%:*}" "${v#*:}" "$FK_TX")
+            [ -n "$line" ] || { echo "pgbench failed on $v" >&2; return 1; }
+            read -r lat cpu <<<"$line"
+            printf '%s\t%s\t%s\t%s\n' "$v" "$r" "$lat" "$cpu" >>"$runs_file"
+            printf '  %-15s run %d: %7.3f ms latency, %7.3f ms server CPU per script\n' "$v" "$r" "$lat" "$cpu"
         done
     done
-    local v ms mb mo
-    ms=$(awk -F'\t' '$1 == "cat_small:warn" { print $3 }' "$runs_file" | median)
-    mb=$(awk -F'\t' '$1 == "cat_big:warn" { print $3 }' "$runs_file" | median)
-    mo=$(awk -F'\t' '$1 == "cat_big:off" { print $3 }' "$runs_file" | median)
+    med() { awk -F'\t' -v v="$1" -v k="$2" '$1 == v { print $k }' "$runs_file" | median; }
     {
         echo "## 3. Commit-time check cost: one foreign key + index in a catalog of 10 vs $CATALOG tables"
         echo
@@ -383,19 +447,21 @@ EOF
         echo '```'
         echo
         echo "- Command: \`PGOPTIONS='-c client_min_messages=error -c schema_guard.mode=warn' pgbench -n -c 1 -j 1 -t $FK_TX -f fkcommit.sql <db>\`,"
-        echo "  $FK_RUNS runs per variant after a warm-up, alternating; the figure is pgbench's *latency average* of the script."
-        echo "  In warn mode every check runs (the index builds on an existing table are reported as warnings,"
-        echo "  the foreign key is covered at COMMIT). Reference: the same on the big catalog with \`schema_guard.mode=off\`."
+        echo "  $FK_RUNS runs per variant after a warm-up, alternating. Measures: pgbench's *latency average* of the"
+        echo "  script, and the backend's CPU time per script. In warn mode every check runs (the index builds"
+        echo "  on an existing table are reported as warnings, the foreign key is found covered at COMMIT)."
+        echo "  Reference: the big catalog with \`schema_guard.mode=off\`."
         echo "- Produced by: \`SG_BENCH_CATALOG=$CATALOG SG_BENCH_FK_TX=$FK_TX SG_BENCH_FK_RUNS=$FK_RUNS bench/run.sh fkcommit\`"
         echo
-        echo "| variant | latency per run (ms) | median (ms) |"
-        echo "|---|---|---|"
+        echo "| variant | latency per run (ms) | median latency (ms) | median server CPU per script (ms) |"
+        echo "|---|---|---|---|"
         for v in cat_small:warn cat_big:warn cat_big:off; do
-            echo "| ${v/:/, mode=} | $(awk -F'\t' -v v="$v" '$1 == v { printf "%s%s", s, $3; s = ", " }' "$runs_file") | $(awk -F'\t' -v v="$v" '$1 == v { print $3 }' "$runs_file" | median) |"
+            echo "| ${v/:/, mode=} | $(awk -F'\t' -v v="$v" '$1 == v { printf "%s%s", s, $3; s = ", " }' "$runs_file") | $(med "$v" 3) | $(med "$v" 4) |"
         done
         echo
-        echo "Ratio $CATALOG tables / 10 tables (guard on): **$(ratio "$mb" "$ms")** (budget: equal within noise)."
-        echo "Ratio guard on / off on $CATALOG tables: $(ratio "$mb" "$mo")."
+        echo "Ratio $CATALOG tables / 10 tables, guard on: latency **$(ratio "$(med cat_big:warn 3)" "$(med cat_small:warn 3)")**,"
+        echo "CPU **$(ratio "$(med cat_big:warn 4)" "$(med cat_small:warn 4)")** (budget: equal within noise)."
+        echo "Ratio guard on / off on $CATALOG tables: latency $(ratio "$(med cat_big:warn 3)" "$(med cat_big:off 3)"), CPU $(ratio "$(med cat_big:warn 4)" "$(med cat_big:off 4)")."
     } >"$SECTIONS/fkcommit.md"
 }
 
@@ -435,7 +501,7 @@ for b in "${BENCHES[@]}"; do
 done
 
 echo
-for f in "$SECTIONS"/*.md; do
-    [ -f "$f" ] && { cat "$f"; echo; }
+for b in pgbench schema fkcommit audit; do
+    [ -f "$SECTIONS/$b.md" ] && { cat "$SECTIONS/$b.md"; echo; }
 done
 sg_is_root || publish
