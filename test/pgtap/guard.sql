@@ -11,8 +11,8 @@ SELECT has_function('schema_guard', 'rules', ARRAY[]::name[], 'schema_guard.rule
 SELECT results_eq(
     $$SELECT rule FROM schema_guard.rules() ORDER BY rule$$,
     ARRAY['constraint_index_in_place', 'drop_index_not_concurrent', 'fk_unindexed',
-          'implicit_nullable', 'index_not_concurrent', 'reindex_not_concurrent',
-          'table_rewrite'],
+          'implicit_nullable', 'index_not_concurrent', 'json_not_jsonb',
+          'jsonb_uncontracted', 'reindex_not_concurrent', 'table_rewrite'],
     'rules() lists every rule of this version');
 SELECT is_empty(
     $$SELECT rule FROM schema_guard.rules()
