@@ -172,7 +172,6 @@ sg_parse_schema(SgParse *p, JsonbValue *v, const char *pointer, const char *path
 
 	check_stack_depth();
 	CHECK_FOR_INTERRUPTS();
-	c->pointer = pstrdup(pointer);
 	c->path = pstrdup(path);
 	if (v->type == jbvBool)
 	{
@@ -347,7 +346,7 @@ sg_contract_parse(Jsonb *contract, List **unchecked)
 }
 
 /* Documents anything: below the boolean schema true. */
-static SgContract sg_any_contract = {.pointer = "",.path = "",.any_below = true};
+static SgContract sg_any_contract = {.path = "",.any_below = true};
 
 /* The schema that documents a child path, or NULL when none does. */
 SgContract *

@@ -101,7 +101,6 @@ typedef struct SgShapeNode
  */
 typedef struct SgContract
 {
-	char	   *pointer;		/* JSON pointer of this schema in the contract */
 	char	   *path;			/* the JSONB path it documents */
 	bool		allows_nothing; /* the boolean schema false */
 	bool		any_below;		/* the boolean schema true: anything goes */
@@ -175,7 +174,6 @@ typedef struct SgShapeScan
 } SgShapeScan;
 
 /* jsonb_shape.c */
-extern void sg_jsonb_define_gucs(void);
 extern AttrNumber sg_jsonb_column(Oid relid, Name colname, bool for_scan);
 extern void sg_check_sample_percent(bool isnull, double sample_percent);
 extern void sg_shape_scan(SgShapeScan *scan);
