@@ -153,7 +153,7 @@ GRANT USAGE ON SCHEMA schema_guard TO PUBLIC;
 
 -- ==== JSONB shapes (issue 3) ====
 -- Inference, contracts, drift, snapshots and suggestions for json/jsonb
--- columns (doc/jsonb.md).  Everything runs as the caller: rows are read
+-- columns (doc/schema_guard.md, "JSONB shapes").  Everything runs as the caller: rows are read
 -- with the caller's privileges and row-level security.
 
 CREATE FUNCTION schema_guard.jsonb_shape(
