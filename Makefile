@@ -28,8 +28,11 @@ test: all
 demo: all
 	tools/demo.sh
 
+# The guard's benchmarks (written into doc/performance.md), then JSONB
+# shape inference on 1,000,000 documents (printed; see its section there).
 bench: all
 	bench/run.sh
+	bench/jsonb_shape.sh
 
 fuzz: all
 	test/fuzz.sh
