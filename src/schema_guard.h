@@ -15,6 +15,7 @@
 
 #include "postgres.h"
 
+#include "catalog/pg_attribute.h"
 #include "fmgr.h"
 #include "nodes/parsenodes.h"
 #include "utils/relcache.h"
@@ -133,7 +134,8 @@ extern void sg_pending_add(SgPendingKind kind, Oid relid, const char *name);
 extern void sg_check_new_columns(Oid relid, List *column_defs);
 
 /* rules/jsonb_columns.c */
-extern void sg_check_new_json_columns(Oid relid, List *column_defs);
+extern void sg_check_new_json_column(Relation rel, ColumnDef *def,
+									 Form_pg_attribute att);
 extern List *sg_jsonb_uncontracted_findings(Relation rel, List *names);
 
 /* rules/foreign_keys.c */

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * columns.c
- *		Rule family "columns": implicit_nullable.
+ *		Rule family "columns": implicit_nullable, and the walk over new
+ *		columns that the JSON rules (jsonb_columns.c) share.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,12 +36,60 @@ sg_column_nullability_written(ColumnDef *def)
 }
 
 /*
- * implicit_nullable: check the columns the user wrote in CREATE TABLE or
- * ALTER TABLE ADD COLUMN, after PostgreSQL created them.  The catalog says
- * whether the column ended up NOT NULL (written, primary key, identity,
- * serial); the definition says whether NULL was a decision.  Columns a
- * partition or child takes from its parent or a table takes through LIKE
- * are not the user's writing; the options of a typed table's columns are.
+ * Did the user write this column of CREATE TABLE or ADD COLUMN?  Not a
+ * typed table's column left as the type has it, a column only inherited,
+ * or a column copied by LIKE (these have no location in the statement; a
+ * typed table's column with options written for it has none either, but
+ * is the user's).
+ */
+static bool
+sg_column_written_by_user(Relation rel, ColumnDef *def)
+{
+	if (!IsA(def, ColumnDef) || def->colname == NULL)
+		return false;
+	return !def->is_from_type && def->is_local &&
+		(def->location >= 0 || OidIsValid(rel->rd_rel->reloftype));
+}
+
+/*
+ * implicit_nullable: the catalog says whether the column ended up NOT NULL
+ * (written, primary key, identity, serial); the definition says whether
+ * NULL was a decision.
+ */
+static void
+sg_check_implicit_nullable(Relation rel, ColumnDef *def, Form_pg_attribute att)
+{
+	SgFinding	finding = {0};
+	char	   *relident;
+	char	   *coldef;
+
+	if (sg_column_nullability_written(def) || att->attnotnull ||
+		att->attidentity != '\0' || att->attgenerated != '\0')
+		return;
+
+	relident = sg_relation_identity(RelationGetRelid(rel));
+	coldef = psprintf("%s %s",
+					  quote_identifier(def->colname),
+					  format_type_with_typemod(att->atttypid, att->atttypmod));
+
+	finding.rule = SG_RULE_IMPLICIT_NULLABLE;
+	finding.relid = RelationGetRelid(rel);
+	finding.object_type = "column";
+	finding.object_identity = psprintf("%s.%s", relident,
+									   quote_identifier(def->colname));
+	finding.message = psprintf("column \"%s\" of table %s is nullable without an explicit NULL",
+							   def->colname, relident);
+	finding.detail = pstrdup("A column declared without NOT NULL accepts NULL from every writer, "
+							 "so every reader has to handle a missing value nobody decided to allow.");
+	finding.fix = psprintf("Declare the column NOT NULL, or write NULL if a missing value is meant: "
+						   "%s NOT NULL  or  %s NULL", coldef, coldef);
+	sg_raise(&finding);
+}
+
+/*
+ * The column rules of ddl_end, over the columns the user wrote in CREATE
+ * TABLE or ALTER TABLE ADD COLUMN, after PostgreSQL created them.  A
+ * partition's columns, and their nullability, are its parent's.
  */
 void
 sg_check_new_columns(Oid relid, List *column_defs)
@@ -48,12 +97,12 @@ sg_check_new_columns(Oid relid, List *column_defs)
 	Relation	rel;
 	ListCell   *lc;
 
-	sg_check_new_json_columns(relid, column_defs);
-	if (sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) == SG_LEVEL_OFF)
+	if (sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) == SG_LEVEL_OFF &&
+		sg_effective_level(SG_RULE_JSON_NOT_JSONB) == SG_LEVEL_OFF &&
+		sg_effective_level(SG_RULE_JSONB_UNCONTRACTED) == SG_LEVEL_OFF)
 		return;
 
 	rel = relation_open(relid, AccessShareLock);
-	/* A partition's columns and their nullability are its parent's. */
 	if (!sg_relation_guarded(rel) || rel->rd_rel->relispartition ||
 		(rel->rd_rel->relkind != RELKIND_RELATION &&
 		 rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE &&
@@ -68,54 +117,20 @@ sg_check_new_columns(Oid relid, List *column_defs)
 		ColumnDef  *def = (ColumnDef *) lfirst(lc);
 		HeapTuple	atttup;
 		Form_pg_attribute att;
-		SgFinding	finding = {0};
-		char	   *relident;
-		char	   *coldef;
 
-		if (!IsA(def, ColumnDef) || def->colname == NULL)
+		if (!sg_column_written_by_user(rel, def))
 			continue;
-
-		/*
-		 * Not written by the user: a typed table's column left as the type
-		 * has it, a column only inherited, a column copied by LIKE (these
-		 * have no location in the statement; a typed table's column with
-		 * options written for it has none either, but is the user's).
-		 */
-		if (def->is_from_type || !def->is_local ||
-			(def->location < 0 && !OidIsValid(rel->rd_rel->reloftype)))
-			continue;
-		if (sg_column_nullability_written(def))
-			continue;
-
 		atttup = SearchSysCacheAttName(relid, def->colname);
 		if (!HeapTupleIsValid(atttup))
 			continue;
 		att = (Form_pg_attribute) GETSTRUCT(atttup);
-		if (att->attnotnull || att->attisdropped || att->attidentity != '\0' ||
-			att->attgenerated != '\0')
+		if (!att->attisdropped)
 		{
-			ReleaseSysCache(atttup);
-			continue;
+			if (sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) != SG_LEVEL_OFF)
+				sg_check_implicit_nullable(rel, def, att);
+			sg_check_new_json_column(rel, def, att);
 		}
-
-		relident = sg_relation_identity(relid);
-		coldef = psprintf("%s %s",
-						  quote_identifier(def->colname),
-						  format_type_with_typemod(att->atttypid, att->atttypmod));
 		ReleaseSysCache(atttup);
-
-		finding.rule = SG_RULE_IMPLICIT_NULLABLE;
-		finding.relid = relid;
-		finding.object_type = "column";
-		finding.object_identity = psprintf("%s.%s", relident,
-										   quote_identifier(def->colname));
-		finding.message = psprintf("column \"%s\" of table %s is nullable without an explicit NULL",
-								   def->colname, relident);
-		finding.detail = pstrdup("A column declared without NOT NULL accepts NULL from every writer, "
-								 "so every reader has to handle a missing value nobody decided to allow.");
-		finding.fix = psprintf("Declare the column NOT NULL, or write NULL if a missing value is meant: "
-							   "%s NOT NULL  or  %s NULL", coldef, coldef);
-		sg_raise(&finding);
 	}
 	relation_close(rel, AccessShareLock);
 }

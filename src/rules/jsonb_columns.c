@@ -25,71 +25,42 @@
 #include "utils/syscache.h"
 
 /*
- * The new columns of a table, as written in CREATE TABLE or ALTER TABLE
- * ADD COLUMN: json columns are reported now, jsonb columns wait for the
- * commit.  Columns a partition takes from its parent, or a table from its
- * type or through LIKE, are not the user's writing.
+ * One new column the user wrote (sg_check_new_columns): a json column is
+ * reported now, a jsonb column waits for the commit.  A typed table's
+ * column has the type's type, not one the user wrote; a foreign table's
+ * shape is the remote side's.
  */
 void
-sg_check_new_json_columns(Oid relid, List *column_defs)
+sg_check_new_json_column(Relation rel, ColumnDef *def, Form_pg_attribute att)
 {
-	Relation	rel;
-	ListCell   *lc;
-	bool		json_on = sg_effective_level(SG_RULE_JSON_NOT_JSONB) != SG_LEVEL_OFF;
-	bool		jsonb_on = sg_effective_level(SG_RULE_JSONB_UNCONTRACTED) != SG_LEVEL_OFF;
+	Oid			relid = RelationGetRelid(rel);
+	Oid			basetype = getBaseType(att->atttypid);
+	SgFinding	finding = {0};
+	char	   *relident;
 
-	if (!json_on && !jsonb_on)
+	if (basetype == JSONBOID &&
+		rel->rd_rel->relkind != RELKIND_FOREIGN_TABLE &&
+		sg_effective_level(SG_RULE_JSONB_UNCONTRACTED) != SG_LEVEL_OFF)
+		sg_pending_add(SG_PENDING_JSONB_COLUMN, relid, def->colname);
+	if (basetype != JSONOID || def->typeName == NULL ||
+		sg_effective_level(SG_RULE_JSON_NOT_JSONB) == SG_LEVEL_OFF)
 		return;
-	rel = relation_open(relid, AccessShareLock);
-	if (!sg_relation_guarded(rel) || rel->rd_rel->relispartition ||
-		(rel->rd_rel->relkind != RELKIND_RELATION &&
-		 rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE))
-	{
-		relation_close(rel, AccessShareLock);
-		return;
-	}
 
-	foreach(lc, column_defs)
-	{
-		ColumnDef  *def = (ColumnDef *) lfirst(lc);
-		HeapTuple	atttup;
-		Oid			typid;
-		Oid			basetype;
-		SgFinding	finding = {0};
-		char	   *relident;
-
-		if (!IsA(def, ColumnDef) || def->colname == NULL ||
-			def->is_from_type || !def->is_local || def->location < 0)
-			continue;
-		atttup = SearchSysCacheAttName(relid, def->colname);
-		if (!HeapTupleIsValid(atttup))
-			continue;
-		typid = ((Form_pg_attribute) GETSTRUCT(atttup))->atttypid;
-		ReleaseSysCache(atttup);
-		basetype = getBaseType(typid);
-
-		if (basetype == JSONBOID && jsonb_on)
-			sg_pending_add(SG_PENDING_JSONB_COLUMN, relid, def->colname);
-		if (basetype != JSONOID || !json_on)
-			continue;
-
-		relident = sg_relation_identity(relid);
-		finding.rule = SG_RULE_JSON_NOT_JSONB;
-		finding.relid = relid;
-		finding.object_type = "column";
-		finding.object_identity = psprintf("%s.%s", relident, quote_identifier(def->colname));
-		finding.message = psprintf("column \"%s\" of table %s is json, not jsonb",
-								   def->colname, relident);
-		finding.detail = pstrdup("json keeps the text as written and parses it again on every "
-								 "access; it has no equality, no GIN or btree index support "
-								 "and no containment operators.  jsonb is stored parsed.");
-		finding.fix = typid == JSONOID ?
-			psprintf("Declare it jsonb: %s jsonb", quote_identifier(def->colname)) :
-			psprintf("Declare it over jsonb: %s is of type %s, a domain over json",
-					 quote_identifier(def->colname), format_type_be(typid));
-		sg_raise(&finding);
-	}
-	relation_close(rel, AccessShareLock);
+	relident = sg_relation_identity(relid);
+	finding.rule = SG_RULE_JSON_NOT_JSONB;
+	finding.relid = relid;
+	finding.object_type = "column";
+	finding.object_identity = psprintf("%s.%s", relident, quote_identifier(def->colname));
+	finding.message = psprintf("column \"%s\" of table %s is json, not jsonb",
+							   def->colname, relident);
+	finding.detail = pstrdup("json keeps the text as written and parses it again on every "
+							 "access; it has no equality, no GIN or btree index support "
+							 "and no containment operators.  jsonb is stored parsed.");
+	finding.fix = att->atttypid == JSONOID ?
+		psprintf("Declare it jsonb: %s jsonb", quote_identifier(def->colname)) :
+		psprintf("Declare it over jsonb: %s is of type %s, a domain over json",
+				 quote_identifier(def->colname), format_type_be(att->atttypid));
+	sg_raise(&finding);
 }
 
 /* Is the shape of the column decided: a CHECK on it, or a contract? */
@@ -110,8 +81,10 @@ sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* Qualified operators: the caller's search_path must not decide. */
 	if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_constraint c "
-							  "              WHERE c.conrelid = $1 AND c.contype = 'c' "
+							  "              WHERE c.conrelid OPERATOR(pg_catalog.=) $1 "
+							  "                AND c.contype OPERATOR(pg_catalog.=) 'c' "
 							  "                AND $2 OPERATOR(pg_catalog.=) ANY (c.conkey)) "
 							  "    OR EXISTS (SELECT FROM schema_guard.jsonb_contracts j "
 							  "              WHERE j.tbl OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
