@@ -190,10 +190,18 @@ AS 'MODULE_PATHNAME', 'sg_jsonb_infer_contract';
 
 -- Documented shapes.  tbl is a regclass: it follows table renames and dumps
 -- as a name; col follows column renames through the ddl_command_end trigger.
+-- True, or the error jsonb_expect() raises for the contract (with the JSON
+-- pointer of the problem): rows written without jsonb_expect() are valid too.
+CREATE FUNCTION schema_guard.jsonb_contract_valid(contract jsonb)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_contract_valid';
+
 CREATE TABLE schema_guard.jsonb_contracts (
     tbl regclass NOT NULL,
     col name NOT NULL,
-    contract jsonb NOT NULL,
+    contract jsonb NOT NULL CHECK (schema_guard.jsonb_contract_valid(contract)),
     unchecked_keywords text[] NOT NULL DEFAULT '{}',
     registered_at timestamptz NOT NULL DEFAULT now(),
     registered_by name NOT NULL DEFAULT CURRENT_USER,
@@ -260,25 +268,68 @@ LANGUAGE C VOLATILE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot';
 
--- Contracts and snapshots are shared: anyone may read them; a contract may
--- be changed by members of the table owner's role, a snapshot taken by
--- whoever may read the column.
+-- Contracts and snapshots describe a column's data: only roles that may read
+-- the column see them.  A contract is written by members of the table
+-- owner's role (through jsonb_expect(), or directly: the CHECK validates);
+-- a snapshot is taken by whoever may read the column, in their own name,
+-- and removed by its taker or the owner; only the owner renames (the column
+-- rename trigger runs as the renaming owner).
+CREATE FUNCTION schema_guard.can_read_column(tbl regclass, col name)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                              WHERE a.attrelid = tbl AND a.attname = col
+                                AND a.attnum > 0 AND NOT a.attisdropped)
+                THEN pg_catalog.has_column_privilege(tbl, col::text, 'SELECT')
+                ELSE false END
+$$;
+COMMENT ON FUNCTION schema_guard.can_read_column(regclass, name) IS
+    'may the current role read this column (false when it does not exist)';
+
+CREATE FUNCTION schema_guard.owns_table(tbl regclass)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(pg_catalog.pg_has_role(
+        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = tbl), 'USAGE'), false)
+$$;
+COMMENT ON FUNCTION schema_guard.owns_table(regclass) IS
+    'is the current role a member of the owner of this table';
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.jsonb_contracts TO PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.jsonb_snapshots TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON schema_guard.jsonb_snapshots TO PUBLIC;
+GRANT UPDATE (col) ON schema_guard.jsonb_snapshots TO PUBLIC;
 GRANT SELECT, INSERT, DELETE ON schema_guard.jsonb_snapshot_paths TO PUBLIC;
 GRANT USAGE ON SEQUENCE schema_guard.jsonb_snapshots_id_seq TO PUBLIC;
 ALTER TABLE schema_guard.jsonb_contracts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE schema_guard.jsonb_snapshots ENABLE ROW LEVEL SECURITY;
-CREATE POLICY read_all ON schema_guard.jsonb_contracts FOR SELECT USING (true);
+ALTER TABLE schema_guard.jsonb_snapshot_paths ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers_read ON schema_guard.jsonb_contracts FOR SELECT
+    USING (schema_guard.can_read_column(tbl, col));
 CREATE POLICY owner_writes ON schema_guard.jsonb_contracts
-    USING (pg_catalog.pg_has_role(
-        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = tbl), 'USAGE'))
-    WITH CHECK (pg_catalog.pg_has_role(
-        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = tbl), 'USAGE'));
-CREATE POLICY read_all ON schema_guard.jsonb_snapshots FOR SELECT USING (true);
-CREATE POLICY reader_writes ON schema_guard.jsonb_snapshots
-    USING (pg_catalog.has_any_column_privilege(tbl, 'SELECT'))
-    WITH CHECK (pg_catalog.has_any_column_privilege(tbl, 'SELECT'));
+    USING (schema_guard.owns_table(tbl))
+    WITH CHECK (schema_guard.owns_table(tbl));
+CREATE POLICY readers_read ON schema_guard.jsonb_snapshots FOR SELECT
+    USING (schema_guard.can_read_column(tbl, col));
+CREATE POLICY readers_take ON schema_guard.jsonb_snapshots FOR INSERT
+    WITH CHECK (schema_guard.can_read_column(tbl, col) AND taken_by = CURRENT_USER);
+CREATE POLICY taker_or_owner_removes ON schema_guard.jsonb_snapshots FOR DELETE
+    USING (taken_by = CURRENT_USER OR schema_guard.owns_table(tbl));
+CREATE POLICY owner_renames ON schema_guard.jsonb_snapshots FOR UPDATE
+    USING (schema_guard.owns_table(tbl)) WITH CHECK (schema_guard.owns_table(tbl));
+-- The paths of a snapshot: visible with their snapshot, added by its taker.
+CREATE POLICY with_snapshot ON schema_guard.jsonb_snapshot_paths FOR SELECT
+    USING (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s WHERE s.id = snapshot_id));
+CREATE POLICY taker_adds ON schema_guard.jsonb_snapshot_paths FOR INSERT
+    WITH CHECK (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s
+                         WHERE s.id = snapshot_id AND s.taken_by = CURRENT_USER));
+CREATE POLICY with_snapshot_removed ON schema_guard.jsonb_snapshot_paths FOR DELETE
+    USING (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s
+                    WHERE s.id = snapshot_id
+                      AND (s.taken_by = CURRENT_USER OR schema_guard.owns_table(s.tbl))));
 
 -- Compare the newest snapshot of a column with the one at or before
 -- "since" (or the one before it): paths added and gone, type shares and
@@ -518,8 +569,9 @@ BEGIN
         IF cardinality(keys) > 0 AND r.presence >= min_presence
            AND (r.types = '{string}' OR r.types = '{integer}' OR r.types = '{number}'
                 OR r.types = '{boolean}' OR r.types <@ '{integer,number}') THEN
+            -- "integer" includes 2.0 and 1e30, which bigint refuses: numeric
+            -- takes every JSON number.
             sqltype := CASE WHEN r.types = '{string}' THEN 'text'
-                            WHEN r.types = '{integer}' THEN 'bigint'
                             WHEN r.types = '{boolean}' THEN 'boolean'
                             ELSE 'numeric' END;
             expr := CASE cardinality(keys)
@@ -559,7 +611,8 @@ BEGIN
                          THEN format('%s(%s) = %L', typeof_fn, acc, r.jtypes[1])
                          ELSE format('%s(%s) IN (%L, %L)', typeof_fn, acc, r.jtypes[1], r.jtypes[2]) END;
             IF r.presence = 1 AND cardinality(keys) > 0 THEN
-                cond := format('%s IS NOT NULL AND %s', acc, cond);
+                -- presence counts non-null documents: a NULL document passes
+                cond := format('%s IS NULL OR (%s IS NOT NULL AND %s)', colq, acc, cond);
             END IF;
             IF NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = tbl AND c.conname = cname) THEN
                 rule := 'jsonb_suggest'; level := 'info'; object_type := 'jsonb path';

@@ -35,6 +35,7 @@
 
 PG_FUNCTION_INFO_V1(sg_jsonb_expect);
 PG_FUNCTION_INFO_V1(sg_jsonb_drift);
+PG_FUNCTION_INFO_V1(sg_jsonb_contract_valid);
 
 /* Keywords that describe and never constrain: nothing to check. */
 static const char *const sg_annotations[] = {
@@ -262,6 +263,12 @@ sg_parse_schema(SgParse *p, JsonbValue *v, const char *pointer, const char *path
 					sg_contract_error(psprintf("%s/%d", kp, i),
 									  psprintf("A required key name is a string; found %s.",
 											   sg_value_kind(e)));
+				/* JSON Schema wants them unique; a repeat would count twice. */
+				for (int j = 0; j < i; j++)
+					if (c->required_lens[j] == e->val.string.len &&
+						memcmp(c->required[j], e->val.string.val, e->val.string.len) == 0)
+						sg_contract_error(psprintf("%s/%d", kp, i),
+										  "The key names of \"required\" must be unique.");
 				c->required[i] = pnstrdup(e->val.string.val, e->val.string.len);
 				c->required_lens[i] = e->val.string.len;
 				i++;
@@ -496,7 +503,7 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 	StringInfoData list;
 	Oid			argtypes[4] = {OIDOID, NAMEOID, JSONBOID, TEXTARRAYOID};
 	Datum		args[4];
-	char		nulls[4] = "   ";
+	char		nulls[4] = {' ', ' ', ' ', ' '};
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -551,6 +558,21 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 				 errdetail("Only \"type\", \"properties\", \"required\", \"items\", "
 						   "\"additionalProperties\" and \"enum\" are compared with the data.")));
 	PG_RETURN_VOID();
+}
+
+/*
+ * jsonb_contract_valid(contract jsonb): true, or the error that
+ * jsonb_expect() would raise, with the JSON pointer of the problem.  The
+ * CHECK constraint of schema_guard.jsonb_contracts, so that rows written
+ * without jsonb_expect() are valid too.
+ */
+Datum
+sg_jsonb_contract_valid(PG_FUNCTION_ARGS)
+{
+	List	   *unchecked = NIL;
+
+	(void) sg_contract_parse(PG_GETARG_JSONB_P(0), &unchecked);
+	PG_RETURN_BOOL(true);
 }
 
 static Oid
@@ -1076,11 +1098,18 @@ sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 	args[2] = NameGetDatum(&newn);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/*
+	 * This runs in the renaming user's search_path: every operator is
+	 * qualified, or an "=" defined in an earlier schema would run with the
+	 * renamer's privileges.
+	 */
 	if (SPI_execute_with_args("UPDATE schema_guard.jsonb_contracts SET col = $3 "
-							  "WHERE tbl = $1::pg_catalog.regclass AND col = $2",
+							  "WHERE tbl OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+							  "AND col OPERATOR(pg_catalog.=) $2",
 							  3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE ||
 		SPI_execute_with_args("UPDATE schema_guard.jsonb_snapshots SET col = $3 "
-							  "WHERE tbl = $1::pg_catalog.regclass AND col = $2",
+							  "WHERE tbl OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+							  "AND col OPERATOR(pg_catalog.=) $2",
 							  3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not follow the rename of column \"%s\"", oldname);
 	SPI_finish();
