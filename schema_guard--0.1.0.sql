@@ -437,12 +437,27 @@ DECLARE
     -- the column, bare or qualified, not inside another identifier
     colre text := '(?:^|[^A-Za-z0-9_$."])(?:[A-Za-z0-9_"]+\.)?"?'
                   || regexp_replace(col, '([^A-Za-z0-9_])', '\\\1', 'g') || '"?';
+    -- the table, bare or quoted: a query that does not name it is another
+    -- table's, whatever its columns are called
+    tblre text := '(?:^|[^A-Za-z0-9_$])"?'
+                  || regexp_replace((SELECT c.relname FROM pg_class c WHERE c.oid = tbl),
+                                    '([^A-Za-z0-9_])', '\\\1', 'g')
+                  || '"?(?:[^A-Za-z0-9_$]|$)';
 BEGIN
+    IF tbl IS NULL OR col IS NULL OR workload IS NULL THEN
+        RAISE EXCEPTION 'table, column and workload must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col
+                      AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', col, tbl
+            USING ERRCODE = 'undefined_column';
+    END IF;
     RETURN QUERY EXECUTE format($q$
         WITH w AS (
             SELECT w.query::text AS query, w.calls::numeric AS calls
               FROM %s w
-             WHERE w.query::text ~* %L),
+             WHERE w.query::text ~* %L AND w.query::text ~* %L),
         chains AS (
             -- doc -> 'a' ->> 'b'  and  doc #>> '{a,b}'
             SELECT w.query, w.calls, m[1] AS chain
@@ -474,7 +489,7 @@ BEGIN
         UNION ALL
         SELECT NULL, c.op, sum(c.calls), count(DISTINCT c.query)
           FROM contains c GROUP BY c.op
-        $q$, workload, colre, colre, colre);
+        $q$, workload, colre, tblre, colre, colre);
 END
 $$;
 

@@ -1,5 +1,7 @@
 -- JSONB contracts: jsonb_expect(), schema_guard.jsonb_contracts, jsonb_drift().
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.mode = off;
 CREATE SCHEMA jcontract;

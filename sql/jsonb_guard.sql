@@ -1,6 +1,8 @@
 -- Guard rules of the JSON columns: json_not_jsonb (when the column is
 -- created) and jsonb_uncontracted (at commit).
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 CREATE SCHEMA jguard;
 SET search_path = jguard, public;

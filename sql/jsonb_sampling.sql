@@ -1,5 +1,7 @@
 -- JSONB shapes: sampling with TABLESAMPLE and 95% intervals; bad arguments.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.mode = off;
 CREATE SCHEMA jsample;

@@ -1,5 +1,7 @@
 -- JSONB suggestions: jsonb_suggest() and jsonb_workload_paths().
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.mode = off;
 CREATE SCHEMA jsuggest;
@@ -66,8 +68,12 @@ INSERT INTO workload VALUES
  ('SELECT id FROM orders WHERE doc ? $1', 5),
  ('SELECT * FROM orders WHERE doc->>$1 = $2', 3),
  ('SELECT undoc->>''customer'' FROM other', 5000),
+ ('SELECT doc->>''customer'' FROM other_orders', 7000),
  ('SELECT doc->>''nope'' FROM orders', 2);
 SELECT * FROM schema_guard.jsonb_workload_paths('orders', 'doc', 'workload') ORDER BY calls DESC, path;
+-- (the 7,000 calls on other_orders.doc are another table's)
+SELECT * FROM schema_guard.jsonb_workload_paths('orders', 'doc', NULL);
+SELECT * FROM schema_guard.jsonb_workload_paths('orders', 'no_such_column', 'workload');
 SELECT kind, path, calls, message, fix
   FROM schema_guard.jsonb_suggest('orders', 'doc', workload => 'workload') WHERE kind = 'index';
 -- An index that exists is not suggested again.
