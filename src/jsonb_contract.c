@@ -1060,13 +1060,29 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 		AttrNumber	attnum;
 		NameData	colname;
 
-		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relids[i])) ||
-			get_attnum(relids[i], cols[i]) == InvalidAttrNumber)
+		AttrNumber	found;
+		Oid			basetype = InvalidOid;
+
+		/*
+		 * Asked for every contract, one column that cannot be read any more
+		 * must not hide the others: say why and go on.
+		 */
+		found = SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relids[i]))
+			? get_attnum(relids[i], cols[i]) : InvalidAttrNumber;
+		if (found != InvalidAttrNumber)
+			basetype = getBaseType(get_atttype(relids[i], found));
+		if (basetype != JSONBOID && basetype != JSONOID)
 		{
+			char	   *relname = get_rel_name(relids[i]) ? sg_relation_identity(relids[i]) : NULL;
+
 			ereport(WARNING,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("skipping the contract of %u.%s: the column no longer exists",
-							relids[i], cols[i]),
+					(errcode(found == InvalidAttrNumber ? ERRCODE_UNDEFINED_COLUMN
+							 : ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("skipping the contract of %s.%s: %s",
+							relname ? relname : psprintf("%u", relids[i]),
+							quote_identifier(cols[i]),
+							found == InvalidAttrNumber ? "the column no longer exists"
+							: "the column is no longer json or jsonb"),
 					 errhint("DELETE the row from schema_guard.jsonb_contracts.")));
 			continue;
 		}
@@ -1098,6 +1114,7 @@ sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 	args[2] = NameGetDatum(&newn);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+
 	/*
 	 * This runs in the renaming user's search_path: every operator is
 	 * qualified, or an "=" defined in an earlier schema would run with the
