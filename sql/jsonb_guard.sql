@@ -57,6 +57,11 @@ SAVEPOINT s;
 CREATE TABLE g_rolled_back (id int PRIMARY KEY, doc jsonb NOT NULL);
 ROLLBACK TO SAVEPOINT s;
 COMMIT;
+-- A column renamed before the commit is judged under its new name.
+BEGIN;
+CREATE TABLE g_renamed (id int PRIMARY KEY, d jsonb NOT NULL);
+ALTER TABLE g_renamed RENAME COLUMN d TO doc;
+COMMIT;
 -- Temporary tables are not guarded.
 CREATE TEMP TABLE g_temp (id int PRIMARY KEY, doc jsonb NOT NULL);
 

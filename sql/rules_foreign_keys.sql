@@ -113,6 +113,19 @@ CREATE TABLE fk_undecided (id int PRIMARY KEY, customer_id int NOT NULL REFERENC
 ALTER TABLE fk_undecided DROP CONSTRAINT fk_undecided_customer_id_fkey;
 COMMIT;
 
+-- A foreign key renamed before the commit is checked under its new name...
+BEGIN;
+CREATE TABLE fk_renamed (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES fk_customer);
+ALTER TABLE fk_renamed RENAME CONSTRAINT fk_renamed_customer_id_fkey TO fk_renamed_customer;
+COMMIT;
+-- ...and under its old one after a rollback to before the rename.
+BEGIN;
+CREATE TABLE fk_renamed (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES fk_customer);
+SAVEPOINT s1;
+ALTER TABLE fk_renamed RENAME CONSTRAINT fk_renamed_customer_id_fkey TO fk_renamed_customer;
+ROLLBACK TO SAVEPOINT s1;
+COMMIT;
+
 -- PREPARE TRANSACTION is checked like COMMIT.
 BEGIN;
 CREATE TABLE fk_prepared (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES fk_customer);

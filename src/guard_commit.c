@@ -60,6 +60,30 @@ sg_pending_add(SgPendingKind kind, Oid relid, const char *name)
 }
 
 /*
+ * An object waited for was renamed: wait for the new name too.  The old
+ * item stays, so that rolling back to a savepoint before the rename (which
+ * drops the new item) leaves the check in place.
+ */
+void
+sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldname,
+				   const char *newname)
+{
+	ListCell   *lc;
+	bool		found = false;
+
+	foreach(lc, sg_pending)
+	{
+		SgPendingItem *item = lfirst(lc);
+
+		if (item->kind == kind && item->relid == relid &&
+			strcmp(item->name, oldname) == 0)
+			found = true;
+	}
+	if (found)
+		sg_pending_add(kind, relid, newname);
+}
+
+/*
  * Check every pending item, one table at a time.  Warnings are raised as
  * they come; the first error-level finding aborts the commit after all
  * warnings have been shown.

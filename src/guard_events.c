@@ -137,7 +137,11 @@ sg_ddl_end_simple(CollectedCommand *cmd)
 		sg_check_index_build(address->objectId, (IndexStmt *) parsetree);
 }
 
-/* JSONB contracts follow column renames, whatever the guard's mode. */
+/*
+ * Renames of columns and constraints: JSONB contracts follow column
+ * renames whatever the guard's mode, and so do the names that pending
+ * commit checks are waiting for.
+ */
 static void
 sg_ddl_end_rename(Node *parsetree)
 {
@@ -145,12 +149,20 @@ sg_ddl_end_rename(Node *parsetree)
 	Oid			relid;
 
 	if (parsetree == NULL || !IsA(parsetree, RenameStmt) ||
-		stmt->renameType != OBJECT_COLUMN || stmt->relation == NULL ||
-		IsBinaryUpgrade)
+		(stmt->renameType != OBJECT_COLUMN &&
+		 stmt->renameType != OBJECT_TABCONSTRAINT) ||
+		stmt->relation == NULL || IsBinaryUpgrade)
 		return;
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (OidIsValid(relid))
+	if (!OidIsValid(relid))
+		return;
+	if (stmt->renameType == OBJECT_COLUMN)
+	{
 		sg_jsonb_column_renamed(relid, stmt->subname, stmt->newname);
+		sg_pending_renamed(SG_PENDING_JSONB_COLUMN, relid, stmt->subname, stmt->newname);
+	}
+	else
+		sg_pending_renamed(SG_PENDING_FKEY, relid, stmt->subname, stmt->newname);
 }
 
 PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);

@@ -129,6 +129,8 @@ typedef enum SgPendingKind
 
 extern void sg_commit_init(void);
 extern void sg_pending_add(SgPendingKind kind, Oid relid, const char *name);
+extern void sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldname,
+							   const char *newname);
 
 /* rules/columns.c */
 extern void sg_check_new_columns(Oid relid, List *column_defs);
