@@ -64,4 +64,67 @@ END $$;
 SELECT kind, path, fix_rows(fix), fix FROM schema_guard.jsonb_drift('odd', 'doc')
  WHERE kind = 'type_mismatch' ORDER BY path;
 
+-- Keys longer than 128 bytes are data, not names: they collapse into .*.
+-- Each path used to carry the whole key: this 3.5 kB document (a 50,000
+-- byte key above 8,100 paths) made jsonb_shape() take 840 MB, and long
+-- random keys made jsonb_snapshot() fail on its btree index.
+CREATE TABLE longkeys (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO longkeys SELECT 1, jsonb_build_object(repeat('k', 50000),
+    (SELECT jsonb_object_agg('o' || i, (SELECT jsonb_object_agg('a' || j, j) FROM generate_series(1, 90) j))
+       FROM generate_series(1, 90) i));
+INSERT INTO longkeys SELECT 2, jsonb_build_object(repeat('n', 128), 1, repeat('n', 129), 2,
+    (SELECT string_agg(translate(md5(i::text), '0123456789abcdef', 'ghijklmnopqrstuv'), '')
+       FROM generate_series(1, 100) i), jsonb_build_object('a', 1));
+SELECT paths, maps_collapsed, budget_exhausted, values_skipped FROM schema_guard.jsonb_shape_summary('longkeys', 'doc');
+SELECT left(path, 12) AS path, length(path), type, rows, note FROM schema_guard.jsonb_shape('longkeys', 'doc')
+ WHERE path NOT LIKE '$.*.o%' OR path IN ('$.*.o1', '$.*.o1.a1') ORDER BY path, type;
+SELECT count(*), max(length(path)) FROM schema_guard.jsonb_shape('longkeys', 'doc');
+SELECT schema_guard.jsonb_snapshot('longkeys', 'doc') > 0 AS stored;
+-- A key the contract names is never collapsed.
+SELECT schema_guard.jsonb_expect('longkeys', 'doc',
+    jsonb_build_object('type', 'object', 'properties', jsonb_build_object(repeat('n', 129), '{}'::jsonb)));
+SELECT kind, left(path, 12) AS path, length(path), observed FROM schema_guard.jsonb_drift('longkeys', 'doc')
+ ORDER BY path, kind;
+
+-- Names of 120 bytes, 40 deep: past 2,000 bytes of path text, keys
+-- collapse into .* too, so that every path fits the snapshot's index.
+CREATE TABLE deepkeys (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO deepkeys SELECT 1, ((SELECT string_agg('{"' || left(repeat(translate(md5(i::text),
+    '0123456789abcdef', 'ghijklmnopqrstuv'), 4), 120) || '": ', '' ORDER BY i)
+    FROM generate_series(1, 40) i) || '1' || repeat('}', 40))::jsonb;
+SELECT count(*), max(depth), max(length(path)), count(note) AS collapsed, min(depth) FILTER (WHERE note IS NOT NULL)
+  FROM schema_guard.jsonb_shape('deepkeys', 'doc');
+SELECT DISTINCT note FROM schema_guard.jsonb_shape('deepkeys', 'doc') WHERE note IS NOT NULL;
+SELECT schema_guard.jsonb_snapshot('deepkeys', 'doc') > 0 AS stored;
+
+-- A required key is present even where the depth limit or the path budget
+-- leaves it without a path of its own: no missing_required.
+CREATE TABLE req (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO req SELECT r, jsonb_object_agg('k' || lpad(i::text, 2, '0'), i) || '{"a": {"b": 2}, "zz_required": 1}'
+  FROM generate_series(1, 2) r, generate_series(1, 20) i GROUP BY r;
+SELECT schema_guard.jsonb_expect('req', 'doc', '{"type": "object", "required": ["a", "zz_required"],
+    "properties": {"a": {"type": "object", "required": ["b"], "properties": {"b": {}}}, "zz_required": {}}}');
+SET schema_guard.jsonb_max_depth = 1;
+SELECT kind, path, rows FROM schema_guard.jsonb_drift('req', 'doc') WHERE kind = 'missing_required';
+RESET schema_guard.jsonb_max_depth;
+SET schema_guard.jsonb_path_budget = 16;
+SELECT kind, path, rows FROM schema_guard.jsonb_drift('req', 'doc') WHERE kind = 'missing_required';
+RESET schema_guard.jsonb_path_budget;
+SELECT kind, path, rows FROM schema_guard.jsonb_drift('req', 'doc') WHERE kind = 'missing_required';
+
+-- Ten map-like objects ($.m, $.n.m, $.n.n.m, ...) recognised one by one,
+-- in documents 3 to 12 (the k-th gets its third distinct key in document
+-- k + 2): after 8 restarts the scan goes on, and says that the counts
+-- under the last two are not exact.
+SET schema_guard.jsonb_map_threshold = 2;
+CREATE TABLE latemaps (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO latemaps SELECT r, ((SELECT string_agg('{"m": {"' || CASE WHEN r <= k THEN 'a' ELSE chr(97 + r - k) END
+                                                   || '": 1}, "n": ', '' ORDER BY k)
+                                   FROM generate_series(1, 10) k) || '{}' || repeat('}', 10))::jsonb
+  FROM generate_series(1, 12) r;
+SELECT paths, maps_collapsed, restarts FROM schema_guard.jsonb_shape_summary('latemaps', 'doc');
+SELECT path, type, rows FROM schema_guard.jsonb_shape('latemaps', 'doc')
+ WHERE path LIKE '$.m%' OR path LIKE '$.n.n.n.n.n.n.n.n.n.m%' ORDER BY path, type;
+RESET schema_guard.jsonb_map_threshold;
+
 DROP SCHEMA jhostile CASCADE;

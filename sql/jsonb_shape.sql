@@ -147,5 +147,15 @@ SELECT path, type, rows FROM schema_guard.jsonb_shape('orders', 'doc')
  WHERE path IN ('$', '$.note') ORDER BY path;
 RESET ROLE;
 
+-- Rows come in the byte order of their paths (ORDER BY path COLLATE "C"),
+-- also where one key is a prefix of another: $.aB sorts before $.a[*].
+CREATE TABLE ord (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO ord VALUES
+ (1, '{"a": [1], "aB": 1, "a_": {"x": 1}, "a b": {"c": 1}, "a b!": 2, "a.": 3, "": {"": 1}, "A": [[1]], "a0": {"b": "s"}}');
+SELECT path, type FROM schema_guard.jsonb_shape('ord', 'doc');
+SELECT array_agg(path ORDER BY n) = array_agg(path ORDER BY path COLLATE "C") AS in_c_order
+  FROM schema_guard.jsonb_shape('ord', 'doc') WITH ORDINALITY
+       AS s(path, type, rows, presence, ratio_low, ratio_high, min_length, max_length, depth, note, n);
+
 DROP SCHEMA jshape CASCADE;
 DROP ROLE jshape_reader;

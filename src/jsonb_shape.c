@@ -65,6 +65,20 @@ static int	sg_jsonb_max_depth = 64;
 
 /* A restart re-reads the rows once a map-like object has been recognised. */
 #define SG_MAX_RESTARTS		8
+
+/*
+ * Keys longer than SG_MAX_KEY_BYTES are data (text, blobs, an attack), not
+ * names: they collapse into ".*" like ids do.  Every node keeps a copy of
+ * its key and every row of jsonb_shape() and of a snapshot carries its
+ * whole path, so without this a few long keys nested under many paths
+ * would take memory in the gigabytes.  For the same reason a key collapses
+ * when the path's text would grow past SG_MAX_PATH_BYTES with it: a path
+ * is then at most that plus 3 bytes ("[*]") per further level, which with
+ * jsonb_max_depth at 64 also fits the btree primary key of
+ * schema_guard.jsonb_snapshot_paths (about 2.7 kB a row).
+ */
+#define SG_MAX_KEY_BYTES	128
+#define SG_MAX_PATH_BYTES	2000
 #define SG_Z95				1.959963984540054
 
 void
@@ -240,8 +254,8 @@ sg_column_identity(Oid relid, AttrNumber attnum)
 }
 
 /* A key is written bare when it is an identifier, else as a JSON string. */
-void
-sg_append_path_key(StringInfo buf, const char *key, int keylen)
+static bool
+sg_key_is_bare(const char *key, int keylen)
 {
 	bool		bare = keylen > 0 &&
 	(isalpha((unsigned char) key[0]) || key[0] == '_');
@@ -250,9 +264,37 @@ sg_append_path_key(StringInfo buf, const char *key, int keylen)
 		bare = isalnum((unsigned char) key[i]) || key[i] == '_';
 	for (int i = 0; bare && i < keylen; i++)
 		bare = !IS_HIGHBIT_SET(key[i]);
+	return bare;
+}
 
+/* Bytes that sg_append_path_key() writes for a key (escape_json's rules). */
+static int
+sg_path_key_bytes(const char *key, int keylen)
+{
+	int			n = 3;			/* the dot and the quotes */
+
+	if (sg_key_is_bare(key, keylen))
+		return 1 + keylen;
+	for (int i = 0; i < keylen; i++)
+	{
+		unsigned char ch = (unsigned char) key[i];
+
+		if (ch == '\b' || ch == '\f' || ch == '\n' || ch == '\r' ||
+			ch == '\t' || ch == '"' || ch == '\\')
+			n += 2;
+		else if (ch < ' ')
+			n += 6;
+		else
+			n++;
+	}
+	return n;
+}
+
+void
+sg_append_path_key(StringInfo buf, const char *key, int keylen)
+{
 	appendStringInfoChar(buf, '.');
-	if (bare)
+	if (sg_key_is_bare(key, keylen))
 		appendBinaryStringInfo(buf, key, keylen);
 	else
 	{
@@ -263,35 +305,130 @@ sg_append_path_key(StringInfo buf, const char *key, int keylen)
 	}
 }
 
+/* The last segment of a node's path: "$", ".key", "[*]" or ".*". */
+static void
+sg_append_segment(StringInfo buf, SgShapeNode *sn)
+{
+	if (sn->edge == SG_EDGE_KEY)
+		sg_append_path_key(buf, sn->key, sn->keylen);
+	else if (sn->edge == SG_EDGE_ELEM)
+		appendStringInfoString(buf, "[*]");
+	else if (sn->edge == SG_EDGE_MAP)
+		appendStringInfoString(buf, ".*");
+	else
+		appendStringInfoChar(buf, '$');
+}
+
+/* The nodes from $ down to n: chain[0] is $, chain[depth] is n. */
+static void
+sg_chain(SgShapeScan *scan, int32 n, int32 *chain)
+{
+	for (int i = scan->nodes[n].depth; i >= 0; i--)
+	{
+		chain[i] = n;
+		n = scan->nodes[n].parent;
+	}
+}
+
 char *
 sg_shape_path(SgShapeScan *scan, int32 node)
 {
 	StringInfoData buf;
 	int32	   *chain;
 	int			depth = scan->nodes[node].depth;
-	int32		n = node;
 
 	chain = palloc(sizeof(int32) * (depth + 1));
-	for (int i = depth; i >= 0; i--)
-	{
-		chain[i] = n;
-		n = scan->nodes[n].parent;
-	}
+	sg_chain(scan, node, chain);
 	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '$');
-	for (int i = 1; i <= depth; i++)
-	{
-		SgShapeNode *sn = &scan->nodes[chain[i]];
-
-		if (sn->edge == SG_EDGE_KEY)
-			sg_append_path_key(&buf, sn->key, sn->keylen);
-		else if (sn->edge == SG_EDGE_ELEM)
-			appendStringInfoString(&buf, "[*]");
-		else
-			appendStringInfoString(&buf, ".*");
-	}
+	enlargeStringInfo(&buf, scan->nodes[node].pathlen);
+	for (int i = 0; i <= depth; i++)
+		sg_append_segment(&buf, &scan->nodes[chain[i]]);
 	pfree(chain);
 	return buf.data;
+}
+
+/* Scratch space to compare two paths without writing them out. */
+typedef struct SgPathSort
+{
+	SgShapeScan *s;
+	int32	   *cx;
+	int32	   *cy;
+	StringInfoData bx;
+	StringInfoData by;
+} SgPathSort;
+
+/*
+ * Compare the paths of nodes x and y as strcmp() compares their texts
+ * (the order of jsonb_shape() and of drift findings), writing out only
+ * what follows the deepest node they share: bounded memory, however many
+ * paths are sorted.
+ */
+static int
+sg_path_cmp(const void *a, const void *b, void *arg)
+{
+	SgPathSort *ps = arg;
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+	int			dx,
+				dy,
+				k,
+				c;
+
+	if (x == y)
+		return 0;
+	dx = ps->s->nodes[x].depth;
+	dy = ps->s->nodes[y].depth;
+	sg_chain(ps->s, x, ps->cx);
+	sg_chain(ps->s, y, ps->cy);
+	/* $ is shared; the texts agree down to the last shared node */
+	for (k = 1; k <= dx && k <= dy && ps->cx[k] == ps->cy[k]; k++)
+		;
+	if (k > dx)
+		return -1;				/* x is a proper prefix of y */
+	if (k > dy)
+		return 1;
+	/* first the segments where they part: they mostly decide */
+	resetStringInfo(&ps->bx);
+	resetStringInfo(&ps->by);
+	sg_append_segment(&ps->bx, &ps->s->nodes[ps->cx[k]]);
+	sg_append_segment(&ps->by, &ps->s->nodes[ps->cy[k]]);
+	c = memcmp(ps->bx.data, ps->by.data, Min(ps->bx.len, ps->by.len));
+	if (c != 0)
+		return c;
+	for (int i = k + 1; i <= dx; i++)
+		sg_append_segment(&ps->bx, &ps->s->nodes[ps->cx[i]]);
+	for (int i = k + 1; i <= dy; i++)
+		sg_append_segment(&ps->by, &ps->s->nodes[ps->cy[i]]);
+	c = memcmp(ps->bx.data, ps->by.data, Min(ps->bx.len, ps->by.len));
+	if (c != 0)
+		return c;
+	return ps->bx.len < ps->by.len ? -1 : ps->bx.len > ps->by.len ? 1 : 0;
+}
+
+/*
+ * Sort node numbers into the order of their paths' texts (as strcmp()
+ * would), without holding every path in memory at once.
+ */
+void
+sg_shape_sort_nodes(SgShapeScan *scan, int32 *nodes, int n)
+{
+	SgPathSort	ps;
+	int			maxdepth = 0;
+
+	if (n < 2)
+		return;
+	for (int i = 0; i < n; i++)
+		maxdepth = Max(maxdepth, scan->nodes[nodes[i]].depth);
+	ps.s = scan;
+	ps.cx = palloc(sizeof(int32) * (maxdepth + 1));
+	ps.cy = palloc(sizeof(int32) * (maxdepth + 1));
+	initStringInfo(&ps.bx);
+	initStringInfo(&ps.by);
+	qsort_arg(nodes, n, sizeof(int32), sg_path_cmp, &ps);
+	pfree(ps.cx);
+	pfree(ps.cy);
+	pfree(ps.bx.data);
+	pfree(ps.by.data);
 }
 
 /* Mask of the types observed at a node. */
@@ -314,7 +451,8 @@ static bool
 sg_key_looks_like_data(const char *key, int len)
 {
 	int			digits = 0,
-				hex = 0;
+				hex = 0,
+				numeric = 0;
 
 	if (len == 0)
 		return false;
@@ -327,9 +465,11 @@ sg_key_looks_like_data(const char *key, int len)
 			digits++;
 		if (isxdigit((unsigned char) key[i]))
 			hex++;
+		if (isdigit((unsigned char) key[i]) || key[i] == '-' || key[i] == '.')
+			numeric++;
 	}
-	/* integers, possibly negative or with a fraction */
-	if (digits > 0 && strspn(key, "-0123456789.") >= (size_t) len)
+	/* integers, possibly negative or with a fraction (keys end at len) */
+	if (digits > 0 && numeric == len)
 		return true;
 	/* uuid 8-4-4-4-12 */
 	if (len == 36 && hex == 32 && key[8] == '-' && key[13] == '-' &&
@@ -487,11 +627,14 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 	if (p && p->depth >= sg_jsonb_max_depth)
 	{
 		s->depth_exhausted = true;
+		p->children_lost = true;
 		return -1;
 	}
 	if (s->nnodes >= sg_jsonb_path_budget)
 	{
 		s->budget_exhausted = true;
+		if (p)
+			p->children_lost = true;
 		return -1;
 	}
 	if (s->nnodes >= s->nodes_alloc)
@@ -506,6 +649,12 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 	node->parent = parent;
 	node->edge = edge;
 	node->depth = p ? p->depth + 1 : 0;
+	if (p == NULL)
+		node->pathlen = 1;		/* $ */
+	else if (edge == SG_EDGE_KEY)
+		node->pathlen = p->pathlen + sg_path_key_bytes(key, keylen);
+	else
+		node->pathlen = p->pathlen + (edge == SG_EDGE_ELEM ? 3 : 2);
 	node->elem_child = -1;
 	node->map_child = -1;
 	node->first_guess = -1;
@@ -541,8 +690,8 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 		if (edge == SG_EDGE_KEY)
 			node->req_index = sg_contract_required_index(p->contract, key, keylen);
 	}
-	if (s->map_paths != NIL)
-		node->map_reasons = sg_flagged_map(s, n);
+	if (s->map_paths != NIL && (node->map_reasons = sg_flagged_map(s, n)) != 0)
+		s->maps_collapsed++;
 	return n;
 }
 
@@ -559,9 +708,14 @@ sg_flag_map(SgShapeScan *s, int32 n, int reason)
 	if (node->map_reasons == 0)
 		s->maps_collapsed++;
 	node->map_reasons |= reason;
-	if (reason != SG_MAP_CARDINALITY || node->nkeys == 0 ||
-		s->restarts >= SG_MAX_RESTARTS)
+	if (reason != SG_MAP_CARDINALITY || node->nkeys == 0)
 		return;
+	if (s->restarts >= SG_MAX_RESTARTS)
+	{
+		/* keys counted by name so far stay; the scan says so at the end */
+		s->late_maps++;
+		return;
+	}
 	old = MemoryContextSwitchTo(s->keepcxt);
 	s->map_paths = lappend(s->map_paths, sg_shape_path(s, n));
 	s->map_path_reasons = lappend_int(s->map_path_reasons, reason);
@@ -584,7 +738,13 @@ sg_child(SgShapeScan *s, int32 parent, SgEdge edge, const char *key, int keylen)
 
 		if (!documented)
 		{
-			if (sg_key_looks_like_data(key, keylen))
+			if (keylen > SG_MAX_KEY_BYTES)
+			{
+				if (!(p->map_reasons & SG_MAP_LONG_KEY))
+					sg_flag_map(s, parent, SG_MAP_LONG_KEY);
+				edge = SG_EDGE_MAP;
+			}
+			else if (sg_key_looks_like_data(key, keylen))
 			{
 				if (!(p->map_reasons & SG_MAP_KEY_PATTERN))
 					sg_flag_map(s, parent, SG_MAP_KEY_PATTERN);
@@ -602,6 +762,13 @@ sg_child(SgShapeScan *s, int32 parent, SgEdge edge, const char *key, int keylen)
 			if (!documented && p->nkeys >= sg_jsonb_map_threshold)
 			{
 				sg_flag_map(s, parent, SG_MAP_CARDINALITY);
+				edge = SG_EDGE_MAP;
+			}
+			else if (!documented &&
+					 p->pathlen + sg_path_key_bytes(key, keylen) > SG_MAX_PATH_BYTES)
+			{
+				if (!(p->map_reasons & SG_MAP_LONG_PATH))
+					sg_flag_map(s, parent, SG_MAP_LONG_PATH);
 				edge = SG_EDGE_MAP;
 			}
 			else
@@ -1012,11 +1179,18 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 			JBE_ADVANCE_OFFSET(f.koff, ke);
 			child = sg_key_child(s, f.node, f.base + kstart, f.koff - kstart, f.prev, docend);
 			f.prev = child;
-			if (f.seen_required && child >= 0 && s->nodes[child].req_index >= 0)
+			if (f.seen_required)
 			{
-				int			r = s->nodes[child].req_index;
+				/*
+				 * The key is there even when the path budget or the depth
+				 * limit left it without a node.
+				 */
+				int			r = child >= 0 ? s->nodes[child].req_index :
+				sg_contract_required_index(s->nodes[f.node].contract,
+										   f.base + kstart, f.koff - kstart);
 
-				f.seen_required[r / 64] |= UINT64CONST(1) << (r % 64);
+				if (r >= 0)
+					f.seen_required[r / 64] |= UINT64CONST(1) << (r % 64);
 			}
 			e = f.jc->children[f.i + f.count];
 		}
@@ -1058,6 +1232,7 @@ sg_scan_reset(SgShapeScan *s)
 	s->budget_exhausted = false;
 	s->depth_exhausted = false;
 	s->maps_collapsed = 0;
+	s->late_maps = 0;
 	s->cur_doc = 0;
 	if (s->contract)
 		sg_contract_reset_counters(s->contract);
@@ -1309,6 +1484,19 @@ sg_shape_scan(SgShapeScan *s)
 				 errdetail("Values below that depth were not counted (%lld values skipped in all).",
 						   (long long) s->values_skipped),
 				 errhint("Raise schema_guard.jsonb_max_depth to see deeper paths.")));
+	if (s->late_maps > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("counts under %d map-like object %s of %s are not exact",
+						s->late_maps, s->late_maps == 1 ? "path" : "paths",
+						sg_column_identity(s->relid, s->attnum)),
+				 errdetail("The scan started again %d times, its limit, to collapse "
+						   "map-like objects recognised late; the keys of those "
+						   "recognised after that are counted partly by name and "
+						   "partly under \".*\".",
+						   s->restarts),
+				 errhint("Lower schema_guard.jsonb_map_threshold so that map-like "
+						 "objects are recognised in fewer documents.")));
 	if (s->budget_exhausted)
 		ereport(WARNING,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -1347,47 +1535,40 @@ sg_shape_args(FunctionCallInfo fcinfo, SgShapeScan *s)
 		s->seed = PG_GETARG_INT32(3);
 }
 
+/* A row of jsonb_shape(): a (path, type); the path is written when emitted. */
 typedef struct SgShapeRow
 {
-	char	   *path;
 	int32		node;
 	SgJsonType	type;
 } SgShapeRow;
 
-static int
-sg_shape_row_cmp(const void *a, const void *b)
-{
-	const SgShapeRow *x = a;
-	const SgShapeRow *y = b;
-	int			c = strcmp(x->path, y->path);
-
-	return c != 0 ? c : (int) x->type - (int) y->type;
-}
-
-/* Rows of jsonb_shape(), sorted by path and type. */
+/*
+ * Rows of jsonb_shape(), sorted by path and type.  Paths are not written
+ * here: the caller writes each one as it emits its row.
+ */
 static SgShapeRow *
 sg_shape_rows(SgShapeScan *s, int *nrows)
 {
-	SgShapeRow *rows = palloc(sizeof(SgShapeRow) * (Size) s->nnodes * SG_JT_COUNT);
+	int32	   *order = palloc(sizeof(int32) * s->nnodes);
+	SgShapeRow *rows;
+	int			nnodes = 0;
 	int			n = 0;
 
 	for (int32 i = 0; i < s->nnodes; i++)
-	{
-		char	   *path = NULL;
-
+		if (sg_shape_node_types(&s->nodes[i]) != 0)
+			order[nnodes++] = i;
+	sg_shape_sort_nodes(s, order, nnodes);
+	rows = palloc(sizeof(SgShapeRow) * (Size) Max(nnodes, 1) * SG_JT_COUNT);
+	for (int i = 0; i < nnodes; i++)
 		for (int t = 0; t < SG_JT_COUNT; t++)
 		{
-			if (s->nodes[i].types[t].rows == 0)
+			if (s->nodes[order[i]].types[t].rows == 0)
 				continue;
-			if (path == NULL)
-				path = sg_shape_path(s, i);
-			rows[n].path = path;
-			rows[n].node = i;
+			rows[n].node = order[i];
 			rows[n].type = t;
 			n++;
 		}
-	}
-	qsort(rows, n, sizeof(SgShapeRow), sg_shape_row_cmp);
+	pfree(order);
 	*nrows = n;
 	return rows;
 }
@@ -1397,18 +1578,28 @@ static char *
 sg_map_note(SgShapeScan *s, SgShapeNode *node)
 {
 	int			reasons;
+	const char *why[4];
+	int			n = 0;
+	StringInfoData buf;
 
 	if (node->edge != SG_EDGE_MAP)
 		return NULL;
 	reasons = s->nodes[node->parent].map_reasons;
-	if ((reasons & SG_MAP_KEY_PATTERN) && (reasons & SG_MAP_CARDINALITY))
-		return psprintf("map-like object: keys look like ids, numbers or dates, "
-						"and more than %d distinct keys; collapsed into .*",
-						sg_jsonb_map_threshold);
+	if (reasons & SG_MAP_KEY_PATTERN)
+		why[n++] = "keys look like ids, numbers or dates";
 	if (reasons & SG_MAP_CARDINALITY)
-		return psprintf("map-like object: more than %d distinct keys; collapsed into .*",
-						sg_jsonb_map_threshold);
-	return pstrdup("map-like object: keys look like ids, numbers or dates; collapsed into .*");
+		why[n++] = psprintf("more than %d distinct keys", sg_jsonb_map_threshold);
+	if (reasons & SG_MAP_LONG_KEY)
+		why[n++] = "keys longer than " CppAsString2(SG_MAX_KEY_BYTES) " bytes";
+	if (reasons & SG_MAP_LONG_PATH)
+		why[n++] = "keys that would make the path longer than "
+			CppAsString2(SG_MAX_PATH_BYTES) " bytes";
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "map-like object: ");
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i == 0 ? "" : ", and ", why[i]);
+	appendStringInfoString(&buf, "; collapsed into .*");
+	return buf.data;
 }
 
 Datum
@@ -1418,21 +1609,37 @@ sg_jsonb_shape(PG_FUNCTION_ARGS)
 	SgShapeScan s;
 	SgShapeRow *rows;
 	int			nrows;
+	MemoryContext rowcxt;
+	MemoryContext old;
+	char	   *path = NULL;
 
 	sg_shape_args(fcinfo, &s);
 	InitMaterializedSRF(fcinfo, 0);
 	sg_shape_scan(&s);
 	rows = sg_shape_rows(&s, &nrows);
+	/* one path at a time: the tuplestore goes to disk past work_mem */
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+								   "schema_guard jsonb_shape row",
+								   ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(rowcxt);
 	for (int i = 0; i < nrows; i++)
 	{
 		SgShapeNode *node = &s.nodes[rows[i].node];
 		SgTypeSlot *slot = &node->types[rows[i].type];
 		Datum		values[10];
 		bool		nulls[10] = {0};
-		char	   *note = sg_map_note(&s, node);
+		char	   *note;
 		bool		has_len = rows[i].type == SG_JT_ARRAY || rows[i].type == SG_JT_STRING;
 
-		values[0] = CStringGetTextDatum(rows[i].path);
+		/* the types of a path follow one another */
+		if (i == 0 || rows[i].node != rows[i - 1].node)
+		{
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextReset(rowcxt);
+			path = sg_shape_path(&s, rows[i].node);
+		}
+		note = sg_map_note(&s, node);
+		values[0] = CStringGetTextDatum(path);
 		values[1] = CStringGetTextDatum(sg_json_type_names[rows[i].type]);
 		values[2] = Int64GetDatum(slot->rows);
 		values[3] = Float8GetDatum(s.documents ? (double) node->docs / s.documents : 0);
@@ -1455,6 +1662,8 @@ sg_jsonb_shape(PG_FUNCTION_ARGS)
 			values[9] = CStringGetTextDatum(note);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(rowcxt);
 	MemoryContextDelete(s.cxt);
 	return (Datum) 0;
 }
@@ -1680,6 +1889,7 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 	Oid			ptypes[8] = {INT8OID, TEXTOID, TEXTOID, INT8OID, FLOAT8OID,
 	FLOAT8OID, INT8OID, INT8OID};
 	SPIPlanPtr	plan;
+	MemoryContext rowcxt;
 
 	sg_shape_args(fcinfo, &s);
 	sg_shape_scan(&s);
@@ -1713,6 +1923,10 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, ptypes);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the snapshot insert");
+	/* one path at a time */
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+								   "schema_guard jsonb_snapshot row",
+								   ALLOCSET_DEFAULT_SIZES);
 	for (int i = 0; i < nrows; i++)
 	{
 		SgShapeNode *node = &s.nodes[rows[i].node];
@@ -1720,10 +1934,13 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 		bool		has_len = rows[i].type == SG_JT_ARRAY || rows[i].type == SG_JT_STRING;
 		Datum		pargs[8];
 		char		pnulls[8] = "        ";
+		MemoryContext old;
 
 		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(rowcxt);
+		old = MemoryContextSwitchTo(rowcxt);
 		pargs[0] = Int64GetDatum(id);
-		pargs[1] = CStringGetTextDatum(rows[i].path);
+		pargs[1] = CStringGetTextDatum(sg_shape_path(&s, rows[i].node));
 		pargs[2] = CStringGetTextDatum(sg_json_type_names[rows[i].type]);
 		pargs[3] = Int64GetDatum(slot->rows);
 		pargs[4] = Float8GetDatum(s.documents ? (double) node->docs / s.documents : 0);
@@ -1732,9 +1949,11 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 		pargs[7] = Int64GetDatum(slot->max_len);
 		if (!has_len)
 			pnulls[6] = pnulls[7] = 'n';
+		MemoryContextSwitchTo(old);
 		if (SPI_execute_plan(plan, pargs, pnulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not store the snapshot");
 	}
+	MemoryContextDelete(rowcxt);
 	SPI_finish();
 	MemoryContextDelete(s.cxt);
 	PG_RETURN_INT64(id);

@@ -46,6 +46,8 @@ typedef enum SgEdge
 /* Why an object's keys were collapsed into ".*" (a bit mask). */
 #define SG_MAP_KEY_PATTERN	0x01	/* keys look like ids, numbers, dates */
 #define SG_MAP_CARDINALITY	0x02	/* too many distinct keys */
+#define SG_MAP_LONG_KEY		0x04	/* keys longer than a name can be */
+#define SG_MAP_LONG_PATH	0x08	/* keys that would make the path too long */
 
 #define SG_MAX_EXAMPLES		5
 
@@ -83,6 +85,7 @@ typedef struct SgShapeNode
 
 	int32		parent;			/* index in the node array, -1 for $ */
 	int32		depth;			/* $ is 0 */
+	int32		pathlen;		/* bytes of the path's text */
 	int			map_reasons;	/* SG_MAP_* when this object is map-like */
 	int32		nkeys;			/* distinct SG_EDGE_KEY children */
 	int32		elem_child;		/* the [*] child, or -1 */
@@ -92,6 +95,7 @@ typedef struct SgShapeNode
 	/* drift only */
 	struct SgContract *contract;	/* schema documenting this path, or NULL */
 	int			req_index;		/* index in the parent's "required", or -1 */
+	bool		children_lost;	/* a child path was refused (budget, depth) */
 	struct SgExamples *ex;		/* offending rows, per type */
 } SgShapeNode;
 
@@ -155,6 +159,8 @@ typedef struct SgShapeScan
 	bool		depth_exhausted;	/* values deeper than jsonb_max_depth */
 	int			maps_collapsed;
 	int			restarts;
+	int			late_maps;		/* map-like objects recognised after the last
+								 * restart: their counts are not exact */
 	double		est_total_rows;
 	double		elapsed_ms;
 	char	   *row_key_label;	/* "primary key (id)" or "ctid" */
@@ -178,6 +184,7 @@ extern AttrNumber sg_jsonb_column(Oid relid, Name colname, bool for_scan);
 extern void sg_check_sample_percent(bool isnull, double sample_percent);
 extern void sg_shape_scan(SgShapeScan *scan);
 extern char *sg_shape_path(SgShapeScan *scan, int32 node);
+extern void sg_shape_sort_nodes(SgShapeScan *scan, int32 *nodes, int n);
 extern int32 sg_shape_find_child(SgShapeScan *scan, int32 parent,
 								 const char *key, int keylen);
 extern void sg_append_path_key(StringInfo buf, const char *key, int keylen);
