@@ -1,5 +1,7 @@
 -- JSONB shapes: jsonb_shape(), jsonb_shape_summary(), jsonb_infer_contract().
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.mode = off;
 CREATE SCHEMA jshape;

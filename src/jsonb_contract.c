@@ -902,7 +902,11 @@ sg_drift_contract(SgDrift *d, SgContract *c, int32 n)
 		sg_shape_find_child(s, n, c->prop_names[i], c->prop_lens[i]) : -1;
 		SgContract *pc = c->prop_schemas[i];
 
-		if (child < 0 && n >= 0 && s->nodes[n].docs > 0)
+		/*
+		 * Absent, unless the depth limit or the path budget refused children
+		 * of this node: then nobody knows.
+		 */
+		if (child < 0 && n >= 0 && s->nodes[n].docs > 0 && !s->nodes[n].children_lost)
 		{
 			char	   *observed = s->sampled ?
 			psprintf("absent; at most %.2g%% of documents at 95%% confidence",
