@@ -135,3 +135,21 @@ sg_cluster_stop() {
 sg_psql() {
     "$SG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$SG_PGHOST" -p "$SG_PGPORT" -U postgres "$@"
 }
+
+# The start of a test/t_*.sh script run by hand rather than by test/run.sh:
+# stage the install and, as root, rerun the script as postgres with a
+# scratch directory.  Sets SCRATCH.  Usage: sg_test_script NAME "$@"
+sg_test_script() {
+    local name=$1
+    shift
+    if [ -z "${SG_PREPARED:-}" ] && [ -z "${SG_SCRATCH:-}" ]; then
+        sg_prepare
+        mkdir -p "$SG_BUILD/t/$name"
+        sg_is_root && chown postgres: "$SG_BUILD/t/$name"
+        if sg_is_root; then
+            exec runuser -u postgres -- env SG_PREPARED=1 SG_SCRATCH="$SG_BUILD/t/$name" "$0" "$@"
+        fi
+    fi
+    SCRATCH=${SG_SCRATCH:-$SG_BUILD/t/$name}
+    mkdir -p "$SCRATCH"
+}

@@ -10,16 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib.sh
 
-if [ -z "${SG_PREPARED:-}" ] && [ -z "${SG_SCRATCH:-}" ]; then
-    sg_prepare
-    mkdir -p "$SG_BUILD/t/t_jsonb_restore"
-    sg_is_root && chown postgres: "$SG_BUILD/t/t_jsonb_restore"
-    if sg_is_root; then
-        exec runuser -u postgres -- env SG_PREPARED=1 SG_SCRATCH="$SG_BUILD/t/t_jsonb_restore" "$0" "$@"
-    fi
-fi
-SCRATCH=${SG_SCRATCH:-$SG_BUILD/t/t_jsonb_restore}
-mkdir -p "$SCRATCH"
+sg_test_script t_jsonb_restore "$@"
 
 failures=0
 check() {
