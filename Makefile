@@ -32,7 +32,7 @@ demo: all
 # shape inference on 1,000,000 documents (printed; see its section there).
 bench: all
 	bench/run.sh
-	bench/jsonb_shape.sh
+	bench/jsonb_shape.sh $(if $(SG_BENCH_QUICK),100000,1000000)
 
 fuzz: all
 	test/fuzz.sh
