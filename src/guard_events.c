@@ -37,13 +37,6 @@ sg_event_trigger_data(FunctionCallInfo fcinfo)
 	return (EventTriggerData *) fcinfo->context;
 }
 
-static void
-sg_spi_connect(void)
-{
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-}
-
 PG_FUNCTION_INFO_V1(schema_guard_ddl_command_start);
 Datum
 schema_guard_ddl_command_start(PG_FUNCTION_ARGS)

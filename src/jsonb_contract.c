@@ -538,8 +538,7 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 	else
 		args[3] = PointerGetDatum(construct_empty_array(TEXTOID));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	sg_spi_connect();
 	if (SPI_execute_with_args("INSERT INTO schema_guard.jsonb_contracts AS c "
 							  "(tbl, col, contract, unchecked_keywords) "
 							  "VALUES ($1::pg_catalog.regclass, $2, $3, $4) "
@@ -1021,8 +1020,7 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 	args[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	nulls[0] = PG_ARGISNULL(0) ? 'n' : ' ';
 	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	sg_spi_connect();
 	if (SPI_execute_with_args("SELECT tbl::pg_catalog.oid, col, contract "
 							  "FROM schema_guard.jsonb_contracts "
 							  "WHERE ($1 IS NULL OR tbl::pg_catalog.oid = $1) "
@@ -1116,8 +1114,7 @@ sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = NameGetDatum(&oldn);
 	args[2] = NameGetDatum(&newn);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	sg_spi_connect();
 
 	/*
 	 * This runs in the renaming user's search_path: every operator is
@@ -1147,8 +1144,7 @@ sg_jsonb_forget_dropped(void)
 		"schema_guard.jsonb_contracts", "schema_guard.jsonb_snapshots"
 	};
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	sg_spi_connect();
 	for (int i = 0; i < lengthof(tables); i++)
 		if (SPI_execute(psprintf("DELETE FROM %s x "
 								 "USING pg_catalog.pg_event_trigger_dropped_objects() d "

@@ -1440,8 +1440,7 @@ sg_shape_scan(SgShapeScan *s)
 	r.frames_alloc = 64;
 	r.frames = MemoryContextAlloc(walkcxt, sizeof(SgFrame) * r.frames_alloc);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	sg_spi_connect();
 	plan = SPI_prepare(query, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", query,
@@ -1906,8 +1905,7 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 	if (!s.sampled)
 		hnulls[3] = hnulls[4] = 'n';
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	sg_spi_connect();
 	if (SPI_execute_with_args("INSERT INTO schema_guard.jsonb_snapshots "
 							  "(tbl, col, method, sample_percent, seed, rows_scanned, "
 							  "null_documents, budget_exhausted) "

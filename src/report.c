@@ -72,6 +72,14 @@ sg_relation_identity(Oid relid)
 	return quote_qualified_identifier(nspname, relname);
 }
 
+/* Every SPI user of the extension starts here. */
+void
+sg_spi_connect(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
 /*
  * Is there an exemption for this rule on the finding's object or on its
  * relation?  Exemptions are rows of schema_guard.exemptions, readable by
@@ -100,8 +108,7 @@ sg_is_exempt(const SgFinding *finding)
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pushed = true;
 	}
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	sg_spi_connect();
 	/* Qualified operators: the caller's search_path must not decide. */
 	ret = SPI_execute_with_args("SELECT 1 FROM schema_guard.exemptions "
 								"WHERE rule OPERATOR(pg_catalog.=) $1 "

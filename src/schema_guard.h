@@ -112,6 +112,7 @@ extern bool sg_guard_active(void);
 extern bool sg_relation_guarded(Relation rel);
 extern bool sg_relation_is_new(Relation rel);
 extern void sg_init_materialized_srf(FunctionCallInfo fcinfo);
+extern void sg_spi_connect(void);
 
 /* fix.c: the safe SQL carried by HINTs */
 extern char *sg_fix_create_index(Relation rel, const char *idxname, bool unique,

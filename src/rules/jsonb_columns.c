@@ -79,8 +79,7 @@ sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname)
 	args[2] = NameGetDatum(&name);
 	/* at pre-commit there is no active snapshot */
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	sg_spi_connect();
 	/* Qualified operators: the caller's search_path must not decide. */
 	if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_constraint c "
 							  "              WHERE c.conrelid OPERATOR(pg_catalog.=) $1 "
