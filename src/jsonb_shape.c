@@ -662,7 +662,12 @@ sg_new_node(SgShapeScan *s, int32 parent, SgEdge edge,
 	node->last_doc = -1;
 	node->req_index = -1;
 	for (int t = 0; t < SG_JT_COUNT; t++)
+	{
 		node->types[t].last_doc = -1;
+		/* an empty range, widened by the first length counted */
+		node->types[t].min_len = PG_INT64_MAX;
+		node->types[t].max_len = -1;
+	}
 	if (edge == SG_EDGE_KEY)
 	{
 		node->key = MemoryContextAlloc(s->cxt, keylen + 1);
@@ -805,28 +810,71 @@ sg_remember_example(char **examples, int *nexamples, const char *row_key)
 		examples[(*nexamples)++] = pstrdup(row_key);
 }
 
+/* How the characters of a string are counted, decided once per scan. */
+typedef enum SgCharCount
+{
+	SG_CHARS_UTF8,
+	SG_CHARS_BYTES,				/* single-byte encodings */
+	SG_CHARS_MBLEN				/* other multibyte encodings */
+} SgCharCount;
+
+/* One open container of the document being walked. */
+typedef struct SgFrame
+{
+	JsonbContainer *jc;
+	char	   *base;			/* start of the data area */
+	int32		node;			/* the container's path */
+	uint32		count;			/* elements, or key/value pairs */
+	uint32		i;				/* next child */
+	uint32		koff;			/* data offset of the next key (objects) */
+	uint32		voff;			/* data offset of the next value or element */
+	int32		elem;			/* the [*] node of an array, found once */
+	int32		prev;			/* the child of the previous key (objects) */
+	bool		is_object;
+	uint64	   *seen_required;	/* drift: bit per "required" key */
+} SgFrame;
+
+/* The state of a scan's walk, kept from one document to the next. */
 typedef struct SgWalk
 {
 	SgShapeScan *s;
 	const char *docend;			/* end of the document being walked */
+	SgCharCount chars;
+	SgFrame    *frames;			/* the open containers, outermost first */
+	int			frames_alloc;
 } SgWalk;
 
-static void
-sg_count(SgWalk *w, int32 n, SgJsonType t, int64 len, bool has_len)
+/* Remember the current row as an example of type t at a path. */
+static pg_noinline void
+sg_count_example(SgShapeScan *s, SgShapeNode *node, SgJsonType t)
 {
-	SgShapeScan *s = w->s;
+	MemoryContext old;
+
+	if (node->ex->n[t] >= SG_MAX_EXAMPLES)
+		return;
+	old = MemoryContextSwitchTo(s->cxt);
+	sg_remember_example(node->ex->row[t], &node->ex->n[t], sg_row_key(s));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Count a value of type t at node n, once per document for "docs" and
+ * "rows".  Returns the type's counters, or NULL when the value has no node
+ * (path budget or depth limit).
+ */
+static pg_attribute_always_inline SgTypeSlot *
+sg_count(SgShapeScan *s, int32 n, SgJsonType t)
+{
 	SgShapeNode *node;
 	SgTypeSlot *slot;
 
-	if (n < 0)
+	if (unlikely(n < 0))
 	{
 		s->values_skipped++;
-		return;
+		return NULL;
 	}
 	node = &s->nodes[n];
 	node->occurrences++;
-	if (t == SG_JT_OBJECT)
-		node->objects++;
 	if (node->last_doc != s->cur_doc)
 	{
 		node->last_doc = s->cur_doc;
@@ -836,24 +884,21 @@ sg_count(SgWalk *w, int32 n, SgJsonType t, int64 len, bool has_len)
 	if (slot->last_doc != s->cur_doc)
 	{
 		slot->last_doc = s->cur_doc;
-		if (slot->rows++ == 0 && has_len)
-			slot->min_len = slot->max_len = len;
-		if (node->ex && node->ex->n[t] < SG_MAX_EXAMPLES)
-		{
-			MemoryContext old = MemoryContextSwitchTo(s->cxt);
+		slot->rows++;
+		if (unlikely(node->ex != NULL))
+			sg_count_example(s, node, t);
+	}
+	return slot;
+}
 
-			sg_remember_example(node->ex->row[t], &node->ex->n[t],
-								sg_row_key(s));
-			MemoryContextSwitchTo(old);
-		}
-	}
-	if (has_len)
-	{
-		if (len < slot->min_len)
-			slot->min_len = len;
-		if (len > slot->max_len)
-			slot->max_len = len;
-	}
+/* Widen the length range of a type at a path (new slots hold an empty one). */
+static inline void
+sg_count_length(SgTypeSlot *slot, int64 len)
+{
+	if (len < slot->min_len)
+		slot->min_len = len;
+	if (len > slot->max_len)
+		slot->max_len = len;
 }
 
 /*
@@ -864,7 +909,7 @@ sg_count(SgWalk *w, int32 n, SgJsonType t, int64 len, bool has_len)
  * integral when no digit lies after the units digit.  Special values
  * (not in jsonb) take the slow path.
  */
-static bool
+static pg_attribute_always_inline bool
 sg_numeric_is_integral(Numeric num)
 {
 	const char *p = VARDATA_ANY(num);
@@ -896,126 +941,144 @@ sg_numeric_is_integral(Numeric num)
 }
 
 /*
- * Characters of a UTF-8 string: bytes that are not 10xxxxxx, 8 at a time
- * (the tail too, masked, when the document goes on for 8 more bytes).
+ * Characters of a UTF-8 string: its bytes less the continuation bytes
+ * (10xxxxxx).  Most strings are ASCII, which one pass of 8-byte loads
+ * proves; the tail is loaded whole, masked, when the document goes on for
+ * 8 more bytes.
  */
-static int64
+static pg_attribute_always_inline int64
 sg_utf8_chars(const char *p, int len, const char *docend)
 {
 	const uint64 high = UINT64CONST(0x8080808080808080);
+	uint64		any = 0;
+	uint64		w;
 	int64		cont = 0;
 	int			i = 0;
-	uint64		w;
 
 	for (; i + 8 <= len; i += 8)
 	{
 		memcpy(&w, p + i, 8);
-		if (w & high)
-			cont += pg_popcount64(w & ~(w << 1) & high);
+		any |= w;
 	}
 	if (i < len && p + i + 8 <= docend)
 	{
 		memcpy(&w, p + i, 8);
-		w = sg_first_bytes(w, len - i);
-		if (w & high)
-			cont += pg_popcount64(w & ~(w << 1) & high);
+		any |= sg_first_bytes(w, len - i);
 		i = len;
 	}
 	for (; i < len; i++)
+		any |= (unsigned char) p[i];
+	if ((any & high) == 0)
+		return len;
+	for (i = 0; i < len; i++)
 		cont += ((p[i] & 0xC0) == 0x80);
 	return len - cont;
 }
 
-static void
-sg_count_scalar(SgWalk *w, int32 n, JsonbValue *v)
+/* Count a string of len bytes at p: its length is in characters. */
+static pg_attribute_always_inline void
+sg_count_string(SgWalk *w, int32 n, const char *p, int len)
+{
+	SgTypeSlot *slot = sg_count(w->s, n, SG_JT_STRING);
+	int64		chars;
+
+	if (slot == NULL)
+		return;
+
+	/*
+	 * A string has between len / 4 and len characters: when both bounds lie
+	 * inside the range already seen, its exact length cannot move it.
+	 */
+	if (len <= slot->max_len && (len + 3) / 4 >= slot->min_len)
+		return;
+	if (w->chars == SG_CHARS_UTF8)
+		chars = sg_utf8_chars(p, len, w->docend);
+	else if (w->chars == SG_CHARS_BYTES)
+		chars = len;
+	else
+		chars = pg_mbstrlen_with_len(p, len);
+	sg_count_length(slot, chars);
+}
+
+/*
+ * Drift: a documented path's value outside its "enum".  The JsonbValue is
+ * built only here, for the contract's comparison.
+ */
+static pg_noinline void
+sg_check_enum(SgShapeScan *s, SgContract *c, JEntry e, char *base,
+			  uint32 start, uint32 end)
+{
+	JsonbValue	v;
+	MemoryContext old;
+
+	if (JBE_ISSTRING(e))
+	{
+		v.type = jbvString;
+		v.val.string.val = base + start;
+		v.val.string.len = end - start;
+	}
+	else if (JBE_ISNUMERIC(e))
+	{
+		v.type = jbvNumeric;
+		v.val.numeric = (Numeric) (base + INTALIGN(start));
+	}
+	else if (JBE_ISBOOL_TRUE(e) || JBE_ISBOOL_FALSE(e))
+	{
+		v.type = jbvBool;
+		v.val.boolean = JBE_ISBOOL_TRUE(e);
+	}
+	else
+		v.type = jbvNull;
+	if (c->enum_last_doc == s->cur_doc || sg_contract_enum_allows(c, &v))
+		return;
+	old = MemoryContextSwitchTo(s->cxt);
+	c->enum_last_doc = s->cur_doc;
+	c->enum_docs++;
+	sg_remember_example(c->enum_examples, &c->nenum_examples, sg_row_key(s));
+	MemoryContextSwitchTo(old);
+}
+
+/* Count a scalar stored at [start, end) of a container's data area. */
+static pg_attribute_always_inline void
+sg_scalar(SgWalk *w, int32 n, JEntry e, char *base, uint32 start, uint32 end)
 {
 	SgShapeScan *s = w->s;
 	SgContract *c;
 
-	switch (v->type)
+	switch (e & JENTRY_TYPEMASK)
 	{
-		case jbvNull:
-			sg_count(w, n, SG_JT_NULL, 0, false);
+		case JENTRY_ISSTRING:
+			sg_count_string(w, n, base + start, end - start);
 			break;
-		case jbvBool:
-			sg_count(w, n, SG_JT_BOOLEAN, 0, false);
-			break;
-		case jbvString:
-			{
-				const char *p = v->val.string.val;
-				int			len = v->val.string.len;
-				int64		chars = 0;
-				SgTypeSlot *slot = n >= 0 ? &s->nodes[n].types[SG_JT_STRING] : NULL;
-
-				/*
-				 * Characters, not bytes.  A string has between len / 4 and
-				 * len characters: when both bounds lie inside the range
-				 * already seen, its exact length cannot move it.
-				 */
-				if (slot && slot->rows > 0 && len <= slot->max_len &&
-					(len + 3) / 4 >= slot->min_len)
-				{
-					sg_count(w, n, SG_JT_STRING, 0, false);
-					break;
-				}
-				if (GetDatabaseEncoding() == PG_UTF8)
-					chars = sg_utf8_chars(p, len, w->docend);
-				else if (pg_database_encoding_max_length() == 1)
-					chars = len;
-				else
-					chars = pg_mbstrlen_with_len(p, len);
-				sg_count(w, n, SG_JT_STRING, chars, true);
-				break;
-			}
-		case jbvNumeric:
+		case JENTRY_ISNUMERIC:
 			/* 1.0 is an integer, as in JSON Schema */
-			sg_count(w, n, sg_numeric_is_integral(v->val.numeric) ?
-					 SG_JT_INTEGER : SG_JT_NUMBER, 0, false);
+			sg_count(s, n, sg_numeric_is_integral((Numeric) (base + INTALIGN(start))) ?
+					 SG_JT_INTEGER : SG_JT_NUMBER);
+			break;
+		case JENTRY_ISBOOL_FALSE:
+		case JENTRY_ISBOOL_TRUE:
+			sg_count(s, n, SG_JT_BOOLEAN);
+			break;
+		case JENTRY_ISNULL:
+			sg_count(s, n, SG_JT_NULL);
 			break;
 		default:
-			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+			elog(ERROR, "unexpected jsonb entry type %u", e & JENTRY_TYPEMASK);
 	}
-
-	/* enum of a documented path */
-	if (s->contract && n >= 0 && (c = s->nodes[n].contract) != NULL && c->enum_values &&
-		!sg_contract_enum_allows(c, v) && c->enum_last_doc != s->cur_doc)
-	{
-		MemoryContext old = MemoryContextSwitchTo(s->cxt);
-
-		c->enum_last_doc = s->cur_doc;
-		c->enum_docs++;
-		sg_remember_example(c->enum_examples, &c->nenum_examples,
-							sg_row_key(s));
-		MemoryContextSwitchTo(old);
-	}
+	if (unlikely(s->contract != NULL) && n >= 0 &&
+		(c = s->nodes[n].contract) != NULL && c->enum_values)
+		sg_check_enum(s, c, e, base, start, end);
 }
 
-/* One open container of the document being walked. */
-typedef struct SgFrame
-{
-	JsonbContainer *jc;
-	char	   *base;			/* start of the data area */
-	int32		node;			/* the container's path */
-	uint32		count;			/* elements, or key/value pairs */
-	uint32		i;				/* next child */
-	uint32		koff;			/* data offset of the next key (objects) */
-	uint32		voff;			/* data offset of the next value or element */
-	int32		elem;			/* the [*] node of an array, found once */
-	int32		prev;			/* the child of the previous key (objects) */
-	bool		is_object;
-	uint64	   *seen_required;	/* drift: bit per "required" key */
-} SgFrame;
-
 /* Check the "required" keys of an object that ends. */
-static void
-sg_check_required(SgWalk *w, SgFrame *f)
+static pg_noinline void
+sg_check_required(SgShapeScan *s, int32 node, const uint64 *seen_required)
 {
-	SgShapeScan *s = w->s;
-	SgContract *c = s->nodes[f->node].contract;
+	SgContract *c = s->nodes[node].contract;
 
 	for (int i = 0; i < c->nrequired; i++)
 	{
-		if (f->seen_required[i / 64] & (UINT64CONST(1) << (i % 64)))
+		if (seen_required[i / 64] & (UINT64CONST(1) << (i % 64)))
 			continue;
 		if (c->missing_last_doc[i] != s->cur_doc)
 		{
@@ -1037,7 +1100,7 @@ sg_check_required(SgWalk *w, SgFrame *f)
  * checked before the hash table.  An optional key only costs a lookup for
  * itself and the key after it.
  */
-static inline int32
+static pg_attribute_always_inline int32
 sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, int32 prev,
 			 const char *docend)
 {
@@ -1063,86 +1126,104 @@ sg_key_child(SgShapeScan *s, int32 parent, const char *key, int keylen, int32 pr
 	return c;
 }
 
-/* Count a scalar stored at [start, end) of a container's data area. */
-static void
-sg_scalar(SgWalk *w, int32 n, JEntry e, char *base, uint32 start, uint32 end)
+/*
+ * The data offset at which child i of a container starts: the lengths of
+ * the children before it, summed back to the nearest one that stores its
+ * end offset instead (every JB_OFFSET_STRIDE-th, utils/jsonb.h).
+ */
+static inline uint32
+sg_child_offset(const JsonbContainer *jc, uint32 i)
 {
-	JsonbValue	v;
+	uint32		off = 0;
 
-	if (JBE_ISSTRING(e))
+	while (i > 0)
 	{
-		v.type = jbvString;
-		v.val.string.val = base + start;
-		v.val.string.len = end - start;
+		JEntry		e = jc->children[--i];
+
+		off += JBE_OFFLENFLD(e);
+		if (JBE_HAS_OFF(e))
+			break;
 	}
-	else if (JBE_ISNUMERIC(e))
-	{
-		v.type = jbvNumeric;
-		v.val.numeric = (Numeric) (base + INTALIGN(start));
-	}
-	else if (JBE_ISBOOL_TRUE(e) || JBE_ISBOOL_FALSE(e))
-	{
-		v.type = jbvBool;
-		v.val.boolean = JBE_ISBOOL_TRUE(e);
-	}
-	else
-		v.type = jbvNull;
-	sg_count_scalar(w, n, &v);
+	return off;
 }
 
-/* Count a container value at node n and make it the current frame f. */
-static void
-sg_open(SgWalk *w, SgFrame *f, JsonbContainer *jc, int32 n)
+/*
+ * Count a container value at node n and return it as a frame.  Inlined into
+ * the walk, where the frame being read lives in registers.
+ */
+static pg_attribute_always_inline SgFrame
+sg_open(SgShapeScan *s, JsonbContainer *jc, int32 n)
 {
-	SgShapeScan *s = w->s;
-	uint32		count = JsonContainerSize(jc);
+	SgFrame		f;
+	SgTypeSlot *slot;
 
-	f->is_object = JsonContainerIsObject(jc);
-	if (f->is_object)
+	f.count = JsonContainerSize(jc);
+	f.is_object = JsonContainerIsObject(jc);
+	f.jc = jc;
+	f.node = n;
+	f.i = 0;
+	f.koff = 0;
+	f.prev = -1;
+	f.seen_required = NULL;
+	if (f.is_object)
 	{
-		sg_count(w, n, SG_JT_OBJECT, 0, false);
-		if (n >= 0 && count > (uint32) sg_jsonb_map_threshold &&
-			!(s->nodes[n].map_reasons & SG_MAP_CARDINALITY))
-			sg_flag_map(s, n, SG_MAP_CARDINALITY);
+		/* keys, then values, then the data */
+		f.base = (char *) &jc->children[f.count * 2];
+		f.voff = sg_child_offset(jc, f.count);
+		f.elem = -1;
+		if (sg_count(s, n, SG_JT_OBJECT) != NULL)
+		{
+			s->nodes[n].objects++;
+			if (f.count > (uint32) sg_jsonb_map_threshold &&
+				!(s->nodes[n].map_reasons & SG_MAP_CARDINALITY))
+				sg_flag_map(s, n, SG_MAP_CARDINALITY);
+			if (unlikely(s->contract != NULL) && s->nodes[n].contract &&
+				s->nodes[n].contract->nrequired > 0)
+				f.seen_required = palloc0(sizeof(uint64) *
+										  ((s->nodes[n].contract->nrequired + 63) / 64));
+		}
 	}
 	else
-		sg_count(w, n, SG_JT_ARRAY, count, true);
-
-	f->jc = jc;
-	f->node = n;
-	f->count = count;
-	f->i = 0;
-	/* the data follow the JEntries: keys and values, or elements */
-	f->base = (char *) &jc->children[f->is_object ? count * 2 : count];
-	f->koff = 0;
-	/* values follow all the keys */
-	f->voff = f->is_object && count > 0 ? getJsonbOffset(jc, count) : 0;
-	f->elem = (!f->is_object && count > 0) ? sg_child(s, n, SG_EDGE_ELEM, NULL, 0) : -1;
-	f->prev = -1;
-	f->seen_required = NULL;
-	if (s->contract && f->is_object && n >= 0 && s->nodes[n].contract &&
-		s->nodes[n].contract->nrequired > 0)
-		f->seen_required = palloc0(sizeof(uint64) *
-								   ((s->nodes[n].contract->nrequired + 63) / 64));
+	{
+		f.base = (char *) &jc->children[f.count];
+		f.voff = 0;
+		f.elem = -1;
+		if ((slot = sg_count(s, n, SG_JT_ARRAY)) != NULL)
+		{
+			sg_count_length(slot, f.count);
+			if (f.count > 0)
+				f.elem = s->nodes[n].elem_child >= 0 ? s->nodes[n].elem_child :
+					sg_child(s, n, SG_EDGE_ELEM, NULL, 0);
+		}
+	}
+	return f;
 }
 
 /*
  * Fold one document into the trie, reading the jsonb container format
- * directly (utils/jsonb.h).  No recursion: the open containers are kept
- * in a stack as deep as the data; the innermost one lives in a local
- * variable, the others in the stack.
+ * directly (utils/jsonb.h).  No recursion: the containers that enclose the
+ * one being read wait in a stack as deep as the data.
  */
 static void
-sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
+sg_walk(SgWalk *w, Jsonb *jb)
 {
 	SgShapeScan *s = w->s;
 	JsonbContainer *root = &jb->root;
-	int			depth = 0;		/* frames saved below the current one */
+	const char *docend = (const char *) jb + VARSIZE(jb);
+	int			depth = 0;		/* frames waiting in w->frames */
 	uint32		nvalues = 0;
 	SgFrame		f;
-	const char *docend = (const char *) jb + VARSIZE(jb);
 
 	w->docend = docend;
+
+	/*
+	 * The walk reads the whole document: ask for all of it now rather than
+	 * waiting for each cache line in turn.
+	 */
+#if defined(__GNUC__) || defined(__clang__)
+	for (const char *p = (const char *) jb + 64; p < docend; p += 64)
+		__builtin_prefetch(p);
+#endif
 
 	if (JsonContainerIsScalar(root))
 	{
@@ -1153,7 +1234,7 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 		sg_scalar(w, 0, root->children[0], (char *) &root->children[1], 0, end);
 		return;
 	}
-	sg_open(w, &f, root, 0);
+	f = sg_open(s, root, 0);
 	for (;;)
 	{
 		JEntry		e;
@@ -1162,11 +1243,11 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 
 		if (f.i >= f.count)
 		{
-			if (f.seen_required)
-				sg_check_required(w, &f);
+			if (unlikely(f.seen_required != NULL))
+				sg_check_required(s, f.node, f.seen_required);
 			if (depth == 0)
 				break;
-			f = (*frames)[--depth];
+			f = w->frames[--depth];
 			continue;
 		}
 		if ((++nvalues & 4095) == 0)
@@ -1177,9 +1258,10 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 			uint32		kstart = f.koff;
 
 			JBE_ADVANCE_OFFSET(f.koff, ke);
-			child = sg_key_child(s, f.node, f.base + kstart, f.koff - kstart, f.prev, docend);
+			child = sg_key_child(s, f.node, f.base + kstart, f.koff - kstart,
+								 f.prev, docend);
 			f.prev = child;
-			if (f.seen_required)
+			if (unlikely(f.seen_required != NULL))
 			{
 				/*
 				 * The key is there even when the path budget or the depth
@@ -1204,13 +1286,13 @@ sg_walk(SgWalk *w, Jsonb *jb, SgFrame **frames, int *frames_alloc)
 		f.i++;
 		if (JBE_ISCONTAINER(e))
 		{
-			if (depth >= *frames_alloc)
+			if (depth >= w->frames_alloc)
 			{
-				*frames_alloc *= 2;
-				*frames = repalloc(*frames, sizeof(SgFrame) * *frames_alloc);
+				w->frames_alloc *= 2;
+				w->frames = repalloc(w->frames, sizeof(SgFrame) * w->frames_alloc);
 			}
-			(*frames)[depth++] = f;
-			sg_open(w, &f, (JsonbContainer *) (f.base + INTALIGN(start)), child);
+			w->frames[depth++] = f;
+			f = sg_open(s, (JsonbContainer *) (f.base + INTALIGN(start)), child);
 		}
 		else
 			sg_scalar(w, child, e, f.base, start, f.voff);
@@ -1354,20 +1436,17 @@ sg_scan_query(SgShapeScan *s)
 typedef struct SgReceiver
 {
 	DestReceiver pub;
-	SgShapeScan *s;
-	SgFrame    *frames;
-	int			frames_alloc;
+	SgWalk		w;
 } SgReceiver;
 
 static bool
 sg_receive(TupleTableSlot *slot, DestReceiver *self)
 {
 	SgReceiver *r = (SgReceiver *) self;
-	SgShapeScan *s = r->s;
+	SgShapeScan *s = r->w.s;
 	bool		isnull;
 	Datum		d;
 	MemoryContext old;
-	SgWalk		w;
 
 	CHECK_FOR_INTERRUPTS();
 	s->rows_scanned++;
@@ -1381,9 +1460,8 @@ sg_receive(TupleTableSlot *slot, DestReceiver *self)
 	s->cur_doc++;
 	s->cur_row_key = NULL;
 	s->cur_slot = slot;
-	w.s = s;
 	old = MemoryContextSwitchTo(s->rowcxt);
-	sg_walk(&w, DatumGetJsonbP(d), &r->frames, &r->frames_alloc);
+	sg_walk(&r->w, DatumGetJsonbP(d));
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(s->rowcxt);
 	return !s->restart;
@@ -1436,9 +1514,15 @@ sg_shape_scan(SgShapeScan *s)
 	r.pub.rShutdown = sg_receiver_shutdown;
 	r.pub.rDestroy = sg_receiver_destroy;
 	r.pub.mydest = DestNone;
-	r.s = s;
-	r.frames_alloc = 64;
-	r.frames = MemoryContextAlloc(walkcxt, sizeof(SgFrame) * r.frames_alloc);
+	r.w.s = s;
+	if (GetDatabaseEncoding() == PG_UTF8)
+		r.w.chars = SG_CHARS_UTF8;
+	else if (pg_database_encoding_max_length() == 1)
+		r.w.chars = SG_CHARS_BYTES;
+	else
+		r.w.chars = SG_CHARS_MBLEN;
+	r.w.frames_alloc = 64;
+	r.w.frames = MemoryContextAlloc(walkcxt, sizeof(SgFrame) * r.w.frames_alloc);
 
 	sg_spi_connect();
 	plan = SPI_prepare(query, 0, NULL);
