@@ -159,5 +159,17 @@ SELECT array_agg(path ORDER BY n) = array_agg(path ORDER BY path COLLATE "C") AS
   FROM schema_guard.jsonb_shape('ord', 'doc') WITH ORDINALITY
        AS s(path, type, rows, presence, ratio_low, ratio_high, min_length, max_length, depth, note, n);
 
+-- Objects that repeat the keys of the one before them take their paths
+-- from memory: the same key bytes split differently ("ab", "c" and "a",
+-- "bc"), the same split with other bytes, and the same keys again after
+-- them must each be counted under their own paths.
+CREATE TABLE memo (id int PRIMARY KEY, doc jsonb NOT NULL);
+INSERT INTO memo VALUES
+ (1, '{"o": {"ab": 1, "c": "x"}}'), (2, '{"o": {"ab": 1, "c": "x"}}'),
+ (3, '{"o": {"a": 1, "bc": "x"}}'), (4, '{"o": {"ab": true, "d": "x"}}'),
+ (5, '{"o": {"ab": 1, "c": "xyz"}}'), (6, '{"o": {"a": [], "bc": null}}'),
+ (7, '{"o": {"ab": 1, "c": "x"}}');
+SELECT path, type, rows, min_length, max_length FROM schema_guard.jsonb_shape('memo', 'doc');
+
 DROP SCHEMA jshape CASCADE;
 DROP ROLE jshape_reader;

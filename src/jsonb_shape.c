@@ -79,6 +79,28 @@ static int	sg_jsonb_max_depth = 64;
  */
 #define SG_MAX_KEY_BYTES	128
 #define SG_MAX_PATH_BYTES	2000
+
+/*
+ * The keys of the last object read at a path, and the children they led to.
+ * Objects at one path mostly repeat the same keys: when the key entries and
+ * the key bytes are those of last time, the children are known without
+ * reading a single key.  Small objects only, so that a memo stays small.
+ */
+#define SG_MEMO_MAX_KEYS	32
+#define SG_MEMO_MAX_BYTES	512
+#define SG_MEMO_MAX_MISSES	64
+
+typedef struct SgKeyMemo
+{
+	bool		valid;			/* children[] is complete for these keys */
+	uint32		count;			/* keys */
+	uint32		keybytes;		/* bytes of key data */
+	int			misses;			/* in a row: past SG_MEMO_MAX_MISSES, unused */
+	JEntry		entries[SG_MEMO_MAX_KEYS];
+	int32		children[SG_MEMO_MAX_KEYS];
+	char		keys[SG_MEMO_MAX_BYTES];
+} SgKeyMemo;
+
 #define SG_Z95				1.959963984540054
 
 void
@@ -713,6 +735,12 @@ sg_flag_map(SgShapeScan *s, int32 n, int reason)
 	if (node->map_reasons == 0)
 		s->maps_collapsed++;
 	node->map_reasons |= reason;
+	/* its keys may now lead elsewhere: forget them, even mid-recording */
+	if (node->memo)
+	{
+		node->memo->valid = false;
+		node->memo->count = UINT32_MAX;
+	}
 	if (reason != SG_MAP_CARDINALITY || node->nkeys == 0)
 		return;
 	if (s->restarts >= SG_MAX_RESTARTS)
@@ -831,6 +859,8 @@ typedef struct SgFrame
 	int32		elem;			/* the [*] node of an array, found once */
 	int32		prev;			/* the child of the previous key (objects) */
 	bool		is_object;
+	bool		known;			/* objects: memo->children are the children */
+	SgKeyMemo  *memo;			/* objects: the memo read, or being written */
 	uint64	   *seen_required;	/* drift: bit per "required" key */
 } SgFrame;
 
@@ -1148,6 +1178,49 @@ sg_child_offset(const JsonbContainer *jc, uint32 i)
 }
 
 /*
+ * Are the keys of object jc (keybytes of key data at base) those of the
+ * memo of node n?  If not, the memo starts recording them (the frame fills
+ * in the children as the keys are read).
+ */
+static pg_attribute_always_inline void
+sg_memo_open(SgShapeScan *s, SgFrame *f, int32 n, uint32 keybytes)
+{
+	SgKeyMemo  *memo = s->nodes[n].memo;
+	JsonbContainer *jc = f->jc;
+
+	if (f->count > SG_MEMO_MAX_KEYS || keybytes > SG_MEMO_MAX_BYTES)
+		return;
+	if (memo == NULL)
+	{
+		memo = MemoryContextAlloc(s->cxt, sizeof(SgKeyMemo));
+		memo->valid = false;
+		memo->misses = 0;
+		s->nodes[n].memo = memo;
+	}
+	else if (memo->valid && memo->count == f->count && memo->keybytes == keybytes &&
+			 memcmp(memo->entries, jc->children, f->count * sizeof(JEntry)) == 0 &&
+			 memcmp(memo->keys, f->base, keybytes) == 0)
+	{
+		memo->misses = 0;
+		f->known = true;
+		f->memo = memo;
+		return;
+	}
+	else if (++memo->misses > SG_MEMO_MAX_MISSES)
+	{
+		/* the keys change too often for a memo to pay */
+		memo->misses = SG_MEMO_MAX_MISSES;
+		return;
+	}
+	memo->valid = false;
+	memo->count = f->count;
+	memo->keybytes = keybytes;
+	memcpy(memo->entries, jc->children, f->count * sizeof(JEntry));
+	memcpy(memo->keys, f->base, keybytes);
+	f->memo = memo;
+}
+
+/*
  * Count a container value at node n and return it as a frame.  Inlined into
  * the walk, where the frame being read lives in registers.
  */
@@ -1164,6 +1237,8 @@ sg_open(SgShapeScan *s, JsonbContainer *jc, int32 n)
 	f.i = 0;
 	f.koff = 0;
 	f.prev = -1;
+	f.known = false;
+	f.memo = NULL;
 	f.seen_required = NULL;
 	if (f.is_object)
 	{
@@ -1177,10 +1252,15 @@ sg_open(SgShapeScan *s, JsonbContainer *jc, int32 n)
 			if (f.count > (uint32) sg_jsonb_map_threshold &&
 				!(s->nodes[n].map_reasons & SG_MAP_CARDINALITY))
 				sg_flag_map(s, n, SG_MAP_CARDINALITY);
-			if (unlikely(s->contract != NULL) && s->nodes[n].contract &&
-				s->nodes[n].contract->nrequired > 0)
-				f.seen_required = palloc0(sizeof(uint64) *
-										  ((s->nodes[n].contract->nrequired + 63) / 64));
+			if (unlikely(s->contract != NULL))
+			{
+				/* drift reads every key, for "required" */
+				if (s->nodes[n].contract && s->nodes[n].contract->nrequired > 0)
+					f.seen_required = palloc0(sizeof(uint64) *
+											  ((s->nodes[n].contract->nrequired + 63) / 64));
+			}
+			else
+				sg_memo_open(s, &f, n, f.voff);
 		}
 	}
 	else
@@ -1245,6 +1325,9 @@ sg_walk(SgWalk *w, Jsonb *jb)
 		{
 			if (unlikely(f.seen_required != NULL))
 				sg_check_required(s, f.node, f.seen_required);
+			/* a memo written for this object, unless a map flag spoilt it */
+			if (f.memo && !f.known && f.memo->count == f.count)
+				f.memo->valid = true;
 			if (depth == 0)
 				break;
 			f = w->frames[--depth];
@@ -1252,7 +1335,12 @@ sg_walk(SgWalk *w, Jsonb *jb)
 		}
 		if ((++nvalues & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (f.is_object)
+		if (f.known)
+		{
+			child = f.memo->children[f.i];
+			e = f.jc->children[f.i + f.count];
+		}
+		else if (f.is_object)
 		{
 			JEntry		ke = f.jc->children[f.i];
 			uint32		kstart = f.koff;
@@ -1274,6 +1362,8 @@ sg_walk(SgWalk *w, Jsonb *jb)
 				if (r >= 0)
 					f.seen_required[r / 64] |= UINT64CONST(1) << (r % 64);
 			}
+			if (f.memo)
+				f.memo->children[f.i] = child;
 			e = f.jc->children[f.i + f.count];
 		}
 		else

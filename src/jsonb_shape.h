@@ -61,6 +61,7 @@ typedef struct SgTypeSlot
 } SgTypeSlot;
 
 struct SgContract;
+struct SgKeyMemo;
 
 /* The first rows (primary key or ctid) holding each type at a path. */
 typedef struct SgExamples
@@ -76,6 +77,7 @@ typedef struct SgShapeNode
 	int			keylen;
 	int32		first_guess;	/* the child of the first key, last time */
 	int32		next_guess;		/* the sibling that followed, last time */
+	struct SgKeyMemo *memo;		/* objects: the keys seen last time */
 	SgEdge		edge;
 	char	   *key;			/* SG_EDGE_KEY only; not NUL-terminated */
 	int64		last_doc;
