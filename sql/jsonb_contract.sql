@@ -142,6 +142,22 @@ ALTER TABLE purchases DROP COLUMN body;
 DROP TABLE heap;
 SELECT tbl, col FROM schema_guard.jsonb_contracts ORDER BY tbl::text, col;
 
+-- A rename on a partitioned table or an inheritance parent reaches every
+-- table below it, and so do the contracts registered on them.
+CREATE TABLE events (id int, at date, doc jsonb) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 (at date, id int, doc jsonb);
+ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+SELECT schema_guard.jsonb_expect('events', 'doc', '{"type": "object"}');
+SELECT schema_guard.jsonb_expect('events_2025', 'doc', '{"type": "object"}');
+ALTER TABLE events RENAME COLUMN doc TO payload;
+SELECT tbl, col FROM schema_guard.jsonb_contracts WHERE tbl::text LIKE 'events%' ORDER BY tbl::text;
+CREATE TABLE parent_docs (doc jsonb);
+CREATE TABLE child_docs (id int) INHERITS (parent_docs);
+SELECT schema_guard.jsonb_expect('child_docs', 'doc', '{}');
+ALTER TABLE parent_docs RENAME COLUMN doc TO body;
+SELECT tbl, col FROM schema_guard.jsonb_contracts WHERE tbl = 'child_docs'::regclass;
+
 -- Only members of the table owner's role may register or change a contract.
 CREATE ROLE jcontract_other;
 GRANT USAGE ON SCHEMA jcontract TO jcontract_other;

@@ -18,6 +18,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -1098,20 +1099,30 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 
 /*
  * Contracts and snapshots name their column: follow ALTER TABLE ... RENAME
- * COLUMN.  Called at ddl_command_end whatever schema_guard.mode is.  (tbl is
- * a regclass and follows table renames by itself.)
+ * COLUMN, on the table and on its partitions and inheritance children,
+ * which the rename always reaches (PostgreSQL refuses ONLY for a column
+ * that children inherit).  Called at ddl_command_end whatever
+ * schema_guard.mode is.  (tbl is a regclass and follows table renames by
+ * itself.)
  */
 void
 sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 {
-	Oid			argtypes[3] = {OIDOID, NAMEOID, NAMEOID};
+	Oid			argtypes[3] = {OIDARRAYOID, NAMEOID, NAMEOID};
 	Datum		args[3];
 	NameData	oldn,
 				newn;
+	List	   *rels = find_all_inheritors(relid, NoLock, NULL);
+	Datum	   *oids = palloc(sizeof(Datum) * list_length(rels));
+	ListCell   *lc;
+	int			n = 0;
 
+	foreach(lc, rels)
+		oids[n++] = ObjectIdGetDatum(lfirst_oid(lc));
 	namestrcpy(&oldn, oldname);
 	namestrcpy(&newn, newname);
-	args[0] = ObjectIdGetDatum(relid);
+	args[0] = PointerGetDatum(construct_array(oids, n, OIDOID, sizeof(Oid), true,
+											  TYPALIGN_INT));
 	args[1] = NameGetDatum(&oldn);
 	args[2] = NameGetDatum(&newn);
 	sg_spi_connect();
@@ -1122,11 +1133,11 @@ sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 	 * renamer's privileges.
 	 */
 	if (SPI_execute_with_args("UPDATE schema_guard.jsonb_contracts SET col = $3 "
-							  "WHERE tbl OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+							  "WHERE tbl::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
 							  "AND col OPERATOR(pg_catalog.=) $2",
 							  3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE ||
 		SPI_execute_with_args("UPDATE schema_guard.jsonb_snapshots SET col = $3 "
-							  "WHERE tbl OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+							  "WHERE tbl::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
 							  "AND col OPERATOR(pg_catalog.=) $2",
 							  3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not follow the rename of column \"%s\"", oldname);
