@@ -65,6 +65,21 @@ COMMIT;
 -- Temporary tables are not guarded.
 CREATE TEMP TABLE g_temp (id int PRIMARY KEY, doc jsonb NOT NULL);
 
+-- ALTER COLUMN TYPE judges the column's new type: to json is reported at
+-- once, to jsonb at commit unless decided; other types are not judged, and
+-- the nullability of a retyped column was decided when it was made.  (The
+-- tables are new, so that table_rewrite lets the changes be.)
+BEGIN;
+CREATE TABLE g_retyped (id int PRIMARY KEY, body text NOT NULL, legacy text NULL, n int NULL);
+ALTER TABLE g_retyped ALTER COLUMN body TYPE json USING body::json;
+ALTER TABLE g_retyped ALTER COLUMN legacy TYPE jsonb USING legacy::jsonb, ALTER COLUMN n TYPE bigint;
+COMMIT;
+BEGIN;
+CREATE TABLE g_retyped_checked (id int PRIMARY KEY, body text NOT NULL);
+ALTER TABLE g_retyped_checked ALTER COLUMN body TYPE jsonb USING body::jsonb;
+ALTER TABLE g_retyped_checked ADD CHECK (jsonb_typeof(body) = 'object');
+COMMIT;
+
 -- At level error the commit fails, and the table is not created.
 SET schema_guard.rule.jsonb_uncontracted = error;
 CREATE TABLE g_refused (id int PRIMARY KEY, doc jsonb NOT NULL);

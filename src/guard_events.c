@@ -66,15 +66,18 @@ sg_note_added_constraint(Oid conoid)
 /*
  * ALTER TABLE.  New columns are read from the statement as written:
  * PostgreSQL empties a column's constraint list when it transforms ADD
- * COLUMN, so an explicit NULL is visible only there.  Indexes and foreign
- * keys come from the subcommands PostgreSQL collected, which name the
- * objects created (CREATE TABLE's REFERENCES arrive here too).
+ * COLUMN, so an explicit NULL is visible only there.  So are the columns of
+ * ALTER COLUMN TYPE, whose definition names the new type but not the
+ * column.  Indexes and foreign keys come from the subcommands PostgreSQL
+ * collected, which name the objects created (CREATE TABLE's REFERENCES
+ * arrive here too).
  */
 static void
 sg_ddl_end_alter_table(CollectedCommand *cmd)
 {
 	Oid			relid = cmd->d.alterTable.objectId;
 	List	   *new_columns = NIL;
+	List	   *retyped_columns = NIL;
 	ListCell   *lc;
 
 	if (cmd->d.alterTable.classId != RelationRelationId)
@@ -86,12 +89,22 @@ sg_ddl_end_alter_table(CollectedCommand *cmd)
 		{
 			AlterTableCmd *atc = lfirst_node(AlterTableCmd, lc);
 
-			if (atc->subtype == AT_AddColumn && atc->def != NULL &&
-				IsA(atc->def, ColumnDef))
+			if (atc->def == NULL || !IsA(atc->def, ColumnDef))
+				continue;
+			if (atc->subtype == AT_AddColumn)
 				new_columns = lappend(new_columns, atc->def);
+			else if (atc->subtype == AT_AlterColumnType && atc->name != NULL)
+			{
+				ColumnDef  *def = copyObject((ColumnDef *) atc->def);
+
+				def->colname = atc->name;
+				retyped_columns = lappend(retyped_columns, def);
+			}
 		}
 		if (new_columns != NIL)
-			sg_check_new_columns(relid, new_columns);
+			sg_check_new_columns(relid, new_columns, false);
+		if (retyped_columns != NIL)
+			sg_check_new_columns(relid, retyped_columns, true);
 	}
 
 	foreach(lc, cmd->d.alterTable.subcmds)
@@ -125,7 +138,7 @@ sg_ddl_end_simple(CollectedCommand *cmd)
 	/* CreateForeignTableStmt begins with a CreateStmt. */
 	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt))
 		sg_check_new_columns(address->objectId,
-							 ((CreateStmt *) parsetree)->tableElts);
+							 ((CreateStmt *) parsetree)->tableElts, false);
 	else if (IsA(parsetree, IndexStmt))
 		sg_check_index_build(address->objectId, (IndexStmt *) parsetree);
 }

@@ -134,7 +134,7 @@ extern void sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldnam
 							   const char *newname);
 
 /* rules/columns.c */
-extern void sg_check_new_columns(Oid relid, List *column_defs);
+extern void sg_check_new_columns(Oid relid, List *column_defs, bool retyped);
 
 /* rules/jsonb_columns.c */
 extern void sg_check_new_json_column(Relation rel, ColumnDef *def,

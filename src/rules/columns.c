@@ -88,16 +88,18 @@ sg_check_implicit_nullable(Relation rel, ColumnDef *def, Form_pg_attribute att)
 
 /*
  * The column rules of ddl_end, over the columns the user wrote in CREATE
- * TABLE or ALTER TABLE ADD COLUMN, after PostgreSQL created them.  A
- * partition's columns, and their nullability, are its parent's.
+ * TABLE or ALTER TABLE ADD COLUMN, after PostgreSQL created them, or
+ * (retyped) the columns of ALTER COLUMN TYPE, which only the JSON rules
+ * judge: their nullability was decided before.  A partition's columns, and
+ * their nullability, are its parent's.
  */
 void
-sg_check_new_columns(Oid relid, List *column_defs)
+sg_check_new_columns(Oid relid, List *column_defs, bool retyped)
 {
 	Relation	rel;
 	ListCell   *lc;
 
-	if (sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) == SG_LEVEL_OFF &&
+	if ((retyped || sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) == SG_LEVEL_OFF) &&
 		sg_effective_level(SG_RULE_JSON_NOT_JSONB) == SG_LEVEL_OFF &&
 		sg_effective_level(SG_RULE_JSONB_UNCONTRACTED) == SG_LEVEL_OFF)
 		return;
@@ -118,7 +120,7 @@ sg_check_new_columns(Oid relid, List *column_defs)
 		HeapTuple	atttup;
 		Form_pg_attribute att;
 
-		if (!sg_column_written_by_user(rel, def))
+		if (!retyped && !sg_column_written_by_user(rel, def))
 			continue;
 		atttup = SearchSysCacheAttName(relid, def->colname);
 		if (!HeapTupleIsValid(atttup))
@@ -126,7 +128,8 @@ sg_check_new_columns(Oid relid, List *column_defs)
 		att = (Form_pg_attribute) GETSTRUCT(atttup);
 		if (!att->attisdropped)
 		{
-			if (sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) != SG_LEVEL_OFF)
+			if (!retyped &&
+				sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) != SG_LEVEL_OFF)
 				sg_check_implicit_nullable(rel, def, att);
 			sg_check_new_json_column(rel, def, att);
 		}

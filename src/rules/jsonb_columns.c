@@ -4,10 +4,10 @@
  *		Rule family "columns", JSON part: json_not_jsonb (ddl_end) and
  *		jsonb_uncontracted (commit).
  *
- * A new jsonb column must leave the transaction with its shape decided:
- * a CHECK constraint on it, or a contract registered with
- * schema_guard.jsonb_expect().  Both may come later in the same
- * transaction, so the column is remembered and judged at commit.
+ * A new jsonb column, or one changed to jsonb, must leave the transaction
+ * with its shape decided: a CHECK constraint on it, or a contract
+ * registered with schema_guard.jsonb_expect().  Both may come later in the
+ * same transaction, so the column is remembered and judged at commit.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,8 +25,8 @@
 #include "utils/syscache.h"
 
 /*
- * One new column the user wrote (sg_check_new_columns): a json column is
- * reported now, a jsonb column waits for the commit.  A typed table's
+ * One column the user wrote or retyped (sg_check_new_columns): a json
+ * column is reported now, a jsonb column waits for the commit.  A typed table's
  * column has the type's type, not one the user wrote; a foreign table's
  * shape is the remote side's.
  */
