@@ -55,7 +55,31 @@ SELECT tbl, col FROM schema_guard.jsonb_snapshots ORDER BY tbl::text, col;
 ALTER TABLE jsec.other ALTER COLUMN doc TYPE text;
 SELECT kind, path, rows FROM schema_guard.jsonb_drift() ORDER BY kind, path;
 
+-- Drift names offending rows by what the caller may read: the primary key,
+-- else the ctid (which needs SELECT on the table), else nothing, and the
+-- query in fix then lists the documents themselves.
+CREATE TABLE jsec.rows (id int PRIMARY KEY, doc jsonb NULL);
+INSERT INTO jsec.rows VALUES (1, '{"a": 1}'), (2, '{"a": "x"}');
+SELECT schema_guard.jsonb_expect('jsec.rows', 'doc', '{"properties": {"a": {"type": "integer"}}}');
+CREATE ROLE jsec_reader;
+GRANT USAGE ON SCHEMA jsec TO jsec_reader;
+GRANT SELECT (doc) ON jsec.rows TO jsec_reader;
+SET ROLE jsec_reader;
+SELECT kind, rows, examples, detail, fix FROM schema_guard.jsonb_drift('jsec.rows', 'doc');
+RESET ROLE;
+GRANT SELECT (id) ON jsec.rows TO jsec_reader;
+SET ROLE jsec_reader;
+SELECT kind, rows, examples, fix FROM schema_guard.jsonb_drift('jsec.rows', 'doc');
+RESET ROLE;
+ALTER TABLE jsec.rows DROP CONSTRAINT rows_pkey;
+GRANT SELECT ON jsec.rows TO jsec_reader;
+SET ROLE jsec_reader;
+SELECT kind, rows, examples, fix FROM schema_guard.jsonb_drift('jsec.rows', 'doc');
+RESET ROLE;
+
 DROP SCHEMA jsec, jsec_evil CASCADE;
 DROP OWNED BY jsec_mallory;
 DROP ROLE jsec_mallory;
+DROP OWNED BY jsec_reader;
+DROP ROLE jsec_reader;
 SELECT count(*) AS contracts_left FROM schema_guard.jsonb_contracts;

@@ -647,7 +647,10 @@ sg_strict_jsonpath(const char *path)
 	return buf.data;
 }
 
-/* A ready query that lists the offending rows. */
+/*
+ * A ready query that lists the offending rows, by their key, or by their
+ * documents when the caller may not read a key.
+ */
 static char *
 sg_drift_fix(SgDrift *d, const char *path, const char *filter)
 {
@@ -655,7 +658,8 @@ sg_drift_fix(SgDrift *d, const char *path, const char *filter)
 	char	   *jp = filter ? psprintf("%s ? (%s)", sp, filter) : sp;
 
 	return psprintf("SELECT %s FROM %s WHERE %s @? %s;",
-					d->row_key_expr, d->rel, d->colref, quote_literal_cstr(jp));
+					d->row_key_expr ? d->row_key_expr : d->colref,
+					d->rel, d->colref, quote_literal_cstr(jp));
 }
 
 static const char *

@@ -815,10 +815,12 @@ sg_child(SgShapeScan *s, int32 parent, SgEdge edge, const char *key, int keylen)
 		sg_new_node(s, parent, SG_EDGE_MAP, NULL, 0);
 }
 
-/* The caller's row, for examples: primary key or ctid, as text. */
+/* The caller's row, for examples: primary key or ctid, as text (or NULL). */
 static char *
 sg_row_key(SgShapeScan *s)
 {
+	if (s->row_key_expr == NULL)
+		return NULL;			/* the caller may not read one */
 	if (s->cur_row_key == NULL)
 	{
 		bool		isnull;
@@ -834,7 +836,7 @@ sg_row_key(SgShapeScan *s)
 void
 sg_remember_example(char **examples, int *nexamples, const char *row_key)
 {
-	if (*nexamples < SG_MAX_EXAMPLES)
+	if (row_key != NULL && *nexamples < SG_MAX_EXAMPLES)
 		examples[(*nexamples)++] = pstrdup(row_key);
 }
 
@@ -1445,7 +1447,9 @@ sg_estimate_rows(SgShapeScan *s)
 
 /*
  * How rows are named in examples: the primary key, else the ctid (with the
- * partition or child table when the scan reads several).
+ * partition or child table when the scan reads several), whichever the
+ * caller may read (ctid needs SELECT on the table itself); NULL when the
+ * caller may read neither, and examples stay empty.
  */
 static char *
 sg_row_key_expression(Oid relid, char **label)
@@ -1454,6 +1458,7 @@ sg_row_key_expression(Oid relid, char **label)
 	Oid			pk = RelationGetPrimaryKeyIndex(rel);
 	bool		tree = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ||
 	rel->rd_rel->relhassubclass;
+	bool		table_readable = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
 	StringInfoData expr;
 	StringInfoData cols;
 
@@ -1464,24 +1469,39 @@ sg_row_key_expression(Oid relid, char **label)
 	{
 		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk));
 		Form_pg_index idx;
+		bool		readable = true;
 
 		if (!HeapTupleIsValid(tup))
 			elog(ERROR, "cache lookup failed for index %u", pk);
 		idx = (Form_pg_index) GETSTRUCT(tup);
 		for (int i = 0; i < idx->indnkeyatts; i++)
 		{
-			const char *att = quote_identifier(get_attname(relid, idx->indkey.values[i], false));
+			AttrNumber	attnum = idx->indkey.values[i];
+			const char *att = quote_identifier(get_attname(relid, attnum, false));
 
 			appendStringInfo(&cols, "%s%s", i ? ", " : "", att);
+			if (!table_readable &&
+				pg_attribute_aclcheck(relid, attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+				readable = false;
 		}
 		if (idx->indnkeyatts == 1)
 			appendStringInfo(&expr, "%s::pg_catalog.text", cols.data);
 		else
 			appendStringInfo(&expr, "ROW(%s)::pg_catalog.text", cols.data);
 		ReleaseSysCache(tup);
-		*label = psprintf("primary key (%s)", cols.data);
+		if (readable)
+		{
+			*label = psprintf("primary key (%s)", cols.data);
+			return expr.data;
+		}
 	}
-	else if (tree)
+	if (!table_readable)
+	{
+		*label = NULL;
+		return NULL;
+	}
+	resetStringInfo(&expr);
+	if (tree)
 	{
 		appendStringInfoString(&expr, "tableoid::pg_catalog.regclass::pg_catalog.text "
 							   "OPERATOR(pg_catalog.||) ctid::pg_catalog.text");
@@ -1510,7 +1530,8 @@ sg_scan_query(SgShapeScan *s)
 	if (s->want_row_keys)
 	{
 		s->row_key_expr = sg_row_key_expression(s->relid, &s->row_key_label);
-		appendStringInfo(&q, ", %s", s->row_key_expr);
+		if (s->row_key_expr)
+			appendStringInfo(&q, ", %s", s->row_key_expr);
 	}
 	appendStringInfo(&q, " FROM %s", rel);
 	if (s->sampled)
