@@ -26,9 +26,9 @@
 
 /*
  * One column the user wrote or retyped (sg_check_new_columns): a json
- * column is reported now, a jsonb column waits for the commit.  A typed table's
- * column has the type's type, not one the user wrote; a foreign table's
- * shape is the remote side's.
+ * column is reported now, a jsonb column waits for the commit.  A typed
+ * table's column has the type's type, not one the user wrote; a foreign
+ * table's shape is the remote side's.
  */
 void
 sg_check_new_json_column(Relation rel, ColumnDef *def, Form_pg_attribute att)
