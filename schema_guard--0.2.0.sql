@@ -1,0 +1,741 @@
+/* schema_guard--0.2.0.sql: install script */
+
+\echo Use "CREATE EXTENSION schema_guard" to load this file. \quit
+
+-- Roles granted schema_guard_admin may exempt findings; so may superusers
+-- and the extension's owner.  Roles are cluster-wide: the role outlives
+-- DROP EXTENSION and is shared by every database that installs it.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'schema_guard_admin') THEN
+        CREATE ROLE schema_guard_admin NOLOGIN;
+    END IF;
+END
+$$;
+
+------------------------------------------------------------------------
+-- The rule registry
+------------------------------------------------------------------------
+
+CREATE FUNCTION schema_guard.rules(
+    OUT rule text,
+    OUT family text,
+    OUT moments text[],
+    OUT level text,
+    OUT description text)
+RETURNS SETOF record
+LANGUAGE C STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'schema_guard_rules';
+
+COMMENT ON FUNCTION schema_guard.rules() IS
+    'every rule with its family, moments, effective level and description';
+
+------------------------------------------------------------------------
+-- Exemptions: data, with a reason, who and when
+------------------------------------------------------------------------
+
+CREATE TABLE schema_guard.exemptions (
+    rule        text        NOT NULL,
+    object      text        NOT NULL,
+    reason      text        NOT NULL CHECK (btrim(reason) <> ''),
+    exempted_by name        NOT NULL DEFAULT current_user,
+    exempted_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (rule, object)
+);
+
+COMMENT ON TABLE schema_guard.exemptions IS
+    'findings the guard does not raise: a rule on an object (or on every object of a table), with a reason';
+
+-- Restored by pg_dump with the extension.
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.exemptions', '');
+
+REVOKE ALL ON schema_guard.exemptions FROM PUBLIC;
+GRANT SELECT ON schema_guard.exemptions TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.exemptions TO schema_guard_admin;
+
+CREATE FUNCTION schema_guard.exempt(rule text, object text, reason text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF rule IS NULL OR object IS NULL THEN
+        RAISE EXCEPTION 'rule and object must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'an exemption needs a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why the finding is acceptable, e.g. ''legacy table, dropped in Q3''.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM schema_guard.rules() r WHERE r.rule = exempt.rule) THEN
+        RAISE EXCEPTION 'unknown rule "%"', rule
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'SELECT rule FROM schema_guard.rules() lists the rules.';
+    END IF;
+    IF NOT has_table_privilege('schema_guard.exemptions', 'INSERT') THEN
+        RAISE EXCEPTION 'permission denied to exempt findings of rule "%"', rule
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Exemptions are for superusers, the extension owner and members of schema_guard_admin.';
+    END IF;
+    INSERT INTO schema_guard.exemptions AS e (rule, object, reason)
+    VALUES (exempt.rule, exempt.object, btrim(exempt.reason))
+    ON CONFLICT ON CONSTRAINT exemptions_pkey DO UPDATE
+        SET reason = excluded.reason,
+            exempted_by = excluded.exempted_by,
+            exempted_at = excluded.exempted_at;
+END
+$$;
+
+COMMENT ON FUNCTION schema_guard.exempt(text, text, text) IS
+    'stop raising a rule''s findings on an object (or on every object of a table), with a reason';
+
+CREATE FUNCTION schema_guard.unexempt(rule text, object text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT has_table_privilege('schema_guard.exemptions', 'DELETE') THEN
+        RAISE EXCEPTION 'permission denied to remove exemptions of rule "%"', rule
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Exemptions are for superusers, the extension owner and members of schema_guard_admin.';
+    END IF;
+    DELETE FROM schema_guard.exemptions e WHERE e.rule = unexempt.rule AND e.object = unexempt.object;
+    RETURN FOUND;
+END
+$$;
+
+COMMENT ON FUNCTION schema_guard.unexempt(text, text) IS
+    'remove an exemption; returns whether there was one';
+
+------------------------------------------------------------------------
+-- The guard: event triggers (the ProcessUtility hook lives in the library)
+------------------------------------------------------------------------
+
+CREATE FUNCTION schema_guard.ddl_command_start() RETURNS event_trigger
+LANGUAGE C AS 'MODULE_PATHNAME', 'schema_guard_ddl_command_start';
+
+CREATE FUNCTION schema_guard.ddl_command_end() RETURNS event_trigger
+LANGUAGE C AS 'MODULE_PATHNAME', 'schema_guard_ddl_command_end';
+
+CREATE FUNCTION schema_guard.table_rewrite() RETURNS event_trigger
+LANGUAGE C AS 'MODULE_PATHNAME', 'schema_guard_table_rewrite';
+
+-- Runs as the extension owner: it deletes the exemptions of dropped objects.
+CREATE FUNCTION schema_guard.sql_drop() RETURNS event_trigger
+LANGUAGE C SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'schema_guard_sql_drop';
+
+REVOKE ALL ON FUNCTION schema_guard.ddl_command_start() FROM PUBLIC;
+REVOKE ALL ON FUNCTION schema_guard.ddl_command_end() FROM PUBLIC;
+REVOKE ALL ON FUNCTION schema_guard.table_rewrite() FROM PUBLIC;
+REVOKE ALL ON FUNCTION schema_guard.sql_drop() FROM PUBLIC;
+
+CREATE EVENT TRIGGER schema_guard_ddl_command_start ON ddl_command_start
+    EXECUTE FUNCTION schema_guard.ddl_command_start();
+CREATE EVENT TRIGGER schema_guard_ddl_command_end ON ddl_command_end
+    EXECUTE FUNCTION schema_guard.ddl_command_end();
+CREATE EVENT TRIGGER schema_guard_table_rewrite ON table_rewrite
+    EXECUTE FUNCTION schema_guard.table_rewrite();
+CREATE EVENT TRIGGER schema_guard_sql_drop ON sql_drop
+    EXECUTE FUNCTION schema_guard.sql_drop();
+
+-- Fire under session_replication_role = replica too.
+ALTER EVENT TRIGGER schema_guard_ddl_command_start ENABLE ALWAYS;
+ALTER EVENT TRIGGER schema_guard_ddl_command_end ENABLE ALWAYS;
+ALTER EVENT TRIGGER schema_guard_table_rewrite ENABLE ALWAYS;
+ALTER EVENT TRIGGER schema_guard_sql_drop ENABLE ALWAYS;
+
+GRANT USAGE ON SCHEMA schema_guard TO PUBLIC;
+
+-- ==== JSONB shapes (issue 3) ====
+-- Inference, contracts, drift, snapshots and suggestions for json/jsonb
+-- columns (doc/schema_guard.md, "JSONB shapes").  Everything runs as the caller: rows are read
+-- with the caller's privileges and row-level security.
+
+CREATE FUNCTION schema_guard.jsonb_shape(
+    tbl regclass, col name,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0,
+    OUT path text, OUT type text, OUT rows bigint, OUT presence float8,
+    OUT ratio_low float8, OUT ratio_high float8,
+    OUT min_length bigint, OUT max_length bigint, OUT depth int, OUT note text)
+RETURNS SETOF record
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_shape';
+
+CREATE FUNCTION schema_guard.jsonb_shape_summary(
+    tbl regclass, col name,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0,
+    OUT method text, OUT sample_percent float8, OUT seed int,
+    OUT rows_scanned bigint, OUT null_documents bigint, OUT est_total_rows float8,
+    OUT paths int, OUT maps_collapsed int, OUT budget_exhausted boolean,
+    OUT values_skipped bigint, OUT unseen_max_ratio float8, OUT restarts int,
+    OUT depth_exhausted boolean, OUT elapsed_ms float8)
+RETURNS record
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_shape_summary';
+
+CREATE FUNCTION schema_guard.jsonb_infer_contract(
+    tbl regclass, col name,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0)
+RETURNS jsonb
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_infer_contract';
+
+-- Documented shapes.  tbl is a regclass: it follows table renames and dumps
+-- as a name; col follows column renames through the ddl_command_end trigger.
+-- True, or the error jsonb_expect() raises for the contract (with the JSON
+-- pointer of the problem): rows written without jsonb_expect() are valid too.
+CREATE FUNCTION schema_guard.jsonb_contract_valid(contract jsonb)
+RETURNS boolean
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_contract_valid';
+
+CREATE TABLE schema_guard.jsonb_contracts (
+    tbl regclass NOT NULL,
+    col name NOT NULL,
+    contract jsonb NOT NULL CHECK (schema_guard.jsonb_contract_valid(contract)),
+    unchecked_keywords text[] NOT NULL DEFAULT '{}',
+    registered_at timestamptz NOT NULL DEFAULT now(),
+    registered_by name NOT NULL DEFAULT CURRENT_USER,
+    PRIMARY KEY (tbl, col)
+);
+COMMENT ON TABLE schema_guard.jsonb_contracts IS
+    'documented shapes of json/jsonb columns, registered with schema_guard.jsonb_expect()';
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.jsonb_contracts', '');
+
+CREATE FUNCTION schema_guard.jsonb_expect(tbl regclass, col name, contract jsonb)
+RETURNS void
+LANGUAGE C VOLATILE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_expect';
+
+CREATE FUNCTION schema_guard.jsonb_drift(
+    tbl regclass DEFAULT NULL, col name DEFAULT NULL,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0,
+    OUT rule text, OUT level text, OUT object_type text, OUT object_identity text,
+    OUT message text, OUT detail text, OUT fix text,
+    OUT kind text, OUT path text, OUT expected text, OUT observed text,
+    OUT rows bigint, OUT examples text[])
+RETURNS SETOF record
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_drift';
+
+-- Shape snapshots, compared by jsonb_changes().
+CREATE TABLE schema_guard.jsonb_snapshots (
+    id bigserial PRIMARY KEY,
+    tbl regclass NOT NULL,
+    col name NOT NULL,
+    taken_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    taken_by name NOT NULL DEFAULT CURRENT_USER,
+    method text NOT NULL,
+    sample_percent float8,
+    seed int,
+    rows_scanned bigint NOT NULL,
+    null_documents bigint NOT NULL,
+    budget_exhausted boolean NOT NULL
+);
+CREATE INDEX ON schema_guard.jsonb_snapshots (tbl, col, taken_at);
+
+CREATE TABLE schema_guard.jsonb_snapshot_paths (
+    snapshot_id bigint NOT NULL REFERENCES schema_guard.jsonb_snapshots ON DELETE CASCADE,
+    path text NOT NULL,
+    type text NOT NULL,
+    rows bigint NOT NULL,
+    presence float8 NOT NULL,
+    ratio float8 NOT NULL,
+    min_length bigint,
+    max_length bigint,
+    PRIMARY KEY (snapshot_id, path, type)
+);
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.jsonb_snapshots', '');
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.jsonb_snapshots_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.jsonb_snapshot_paths', '');
+
+CREATE FUNCTION schema_guard.jsonb_snapshot(
+    tbl regclass, col name,
+    sample_percent float8 DEFAULT NULL, seed int DEFAULT 0)
+RETURNS bigint
+LANGUAGE C VOLATILE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot';
+
+-- Contracts and snapshots describe a column's data: only roles that may read
+-- the column see them.  A contract is written by members of the table
+-- owner's role (through jsonb_expect(), or directly: the CHECK validates);
+-- a snapshot is taken by whoever may read the column, in their own name,
+-- and removed by its taker or the owner; only the owner renames (the column
+-- rename trigger runs as the renaming owner).
+CREATE FUNCTION schema_guard.can_read_column(tbl regclass, col name)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                              WHERE a.attrelid = tbl AND a.attname = col
+                                AND a.attnum > 0 AND NOT a.attisdropped)
+                THEN pg_catalog.has_column_privilege(tbl, col::text, 'SELECT')
+                ELSE false END
+$$;
+COMMENT ON FUNCTION schema_guard.can_read_column(regclass, name) IS
+    'may the current role read this column (false when it does not exist)';
+
+CREATE FUNCTION schema_guard.owns_table(tbl regclass)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(pg_catalog.pg_has_role(
+        (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = tbl), 'USAGE'), false)
+$$;
+COMMENT ON FUNCTION schema_guard.owns_table(regclass) IS
+    'is the current role a member of the owner of this table';
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.jsonb_contracts TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON schema_guard.jsonb_snapshots TO PUBLIC;
+GRANT UPDATE (col) ON schema_guard.jsonb_snapshots TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON schema_guard.jsonb_snapshot_paths TO PUBLIC;
+GRANT USAGE ON SEQUENCE schema_guard.jsonb_snapshots_id_seq TO PUBLIC;
+ALTER TABLE schema_guard.jsonb_contracts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE schema_guard.jsonb_snapshots ENABLE ROW LEVEL SECURITY;
+ALTER TABLE schema_guard.jsonb_snapshot_paths ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers_read ON schema_guard.jsonb_contracts FOR SELECT
+    USING (schema_guard.can_read_column(tbl, col));
+CREATE POLICY owner_writes ON schema_guard.jsonb_contracts
+    USING (schema_guard.owns_table(tbl))
+    WITH CHECK (schema_guard.owns_table(tbl));
+CREATE POLICY readers_read ON schema_guard.jsonb_snapshots FOR SELECT
+    USING (schema_guard.can_read_column(tbl, col));
+CREATE POLICY readers_take ON schema_guard.jsonb_snapshots FOR INSERT
+    WITH CHECK (schema_guard.can_read_column(tbl, col) AND taken_by = CURRENT_USER);
+CREATE POLICY taker_or_owner_removes ON schema_guard.jsonb_snapshots FOR DELETE
+    USING (taken_by = CURRENT_USER OR schema_guard.owns_table(tbl));
+CREATE POLICY owner_renames ON schema_guard.jsonb_snapshots FOR UPDATE
+    USING (schema_guard.owns_table(tbl)) WITH CHECK (schema_guard.owns_table(tbl));
+-- The paths of a snapshot: visible with their snapshot, added by its taker.
+CREATE POLICY with_snapshot ON schema_guard.jsonb_snapshot_paths FOR SELECT
+    USING (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s WHERE s.id = snapshot_id));
+CREATE POLICY taker_adds ON schema_guard.jsonb_snapshot_paths FOR INSERT
+    WITH CHECK (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s
+                         WHERE s.id = snapshot_id AND s.taken_by = CURRENT_USER));
+CREATE POLICY with_snapshot_removed ON schema_guard.jsonb_snapshot_paths FOR DELETE
+    USING (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s
+                    WHERE s.id = snapshot_id
+                      AND (s.taken_by = CURRENT_USER OR schema_guard.owns_table(s.tbl))));
+
+-- Compare the newest snapshot of a column with the one at or before
+-- "since" (or the one before it): paths added and gone, type shares and
+-- presence that moved by at least min_change, with both numbers.
+CREATE FUNCTION schema_guard.jsonb_changes(
+    tbl regclass, col name, since timestamptz DEFAULT NULL,
+    min_change float8 DEFAULT 0.01,
+    OUT change text, OUT path text, OUT type text,
+    OUT old_rows bigint, OUT new_rows bigint,
+    OUT old_ratio float8, OUT new_ratio float8,
+    OUT old_presence float8, OUT new_presence float8,
+    OUT from_snapshot bigint, OUT from_taken_at timestamptz,
+    OUT to_snapshot bigint, OUT to_taken_at timestamptz)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    newest schema_guard.jsonb_snapshots;
+    base schema_guard.jsonb_snapshots;
+BEGIN
+    IF tbl IS NULL OR col IS NULL OR min_change IS NULL THEN
+        RAISE EXCEPTION 'table, column and min_change must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the table and column given to schema_guard.jsonb_snapshot().';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = tbl) THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'The table was dropped; its snapshots went with it.';
+    END IF;
+    SELECT * INTO newest FROM schema_guard.jsonb_snapshots s
+     WHERE s.tbl = jsonb_changes.tbl AND s.col = jsonb_changes.col
+     ORDER BY s.taken_at DESC, s.id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no jsonb snapshot of %.% exists', tbl, quote_ident(col)
+            USING ERRCODE = 'no_data_found',
+                  HINT = 'Take one with schema_guard.jsonb_snapshot() now and another later.';
+    END IF;
+    SELECT * INTO base FROM schema_guard.jsonb_snapshots s
+     WHERE s.tbl = jsonb_changes.tbl AND s.col = jsonb_changes.col
+       AND s.id <> newest.id
+       AND CASE WHEN since IS NULL
+                THEN (s.taken_at, s.id) < (newest.taken_at, newest.id)
+                ELSE s.taken_at <= since END
+     ORDER BY s.taken_at DESC, s.id DESC LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no earlier jsonb snapshot of %.% to compare with', tbl, quote_ident(col)
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = format('%s snapshot(s) of the column exist.',
+                                  (SELECT count(*) FROM schema_guard.jsonb_snapshots s
+                                    WHERE s.tbl = jsonb_changes.tbl AND s.col = jsonb_changes.col)),
+                  HINT = CASE WHEN since IS NULL
+                              THEN 'Take another snapshot with schema_guard.jsonb_snapshot() later.'
+                              ELSE 'Pass a later "since", or NULL for the previous snapshot.' END;
+    END IF;
+
+    RETURN QUERY
+    WITH o AS (SELECT * FROM schema_guard.jsonb_snapshot_paths p WHERE p.snapshot_id = base.id),
+         n AS (SELECT * FROM schema_guard.jsonb_snapshot_paths p WHERE p.snapshot_id = newest.id),
+         op AS (SELECT DISTINCT o.path, o.presence FROM o),
+         np AS (SELECT DISTINCT n.path, n.presence FROM n),
+         types AS (
+            SELECT CASE
+                     WHEN o.path IS NULL AND NOT EXISTS (SELECT FROM op WHERE op.path = n.path) THEN 'path_added'
+                     WHEN n.path IS NULL AND NOT EXISTS (SELECT FROM np WHERE np.path = o.path) THEN 'path_gone'
+                     WHEN o.path IS NULL THEN 'type_added'
+                     WHEN n.path IS NULL THEN 'type_gone'
+                     ELSE 'type_share' END AS change,
+                   coalesce(n.path, o.path) AS path, coalesce(n.type, o.type) AS type,
+                   o.rows AS old_rows, n.rows AS new_rows,
+                   o.ratio AS old_ratio, n.ratio AS new_ratio,
+                   o.presence AS old_presence, n.presence AS new_presence
+              FROM o FULL JOIN n ON o.path = n.path AND o.type = n.type),
+         presence AS (
+            SELECT 'presence'::text AS change, np.path, NULL::text AS type,
+                   NULL::bigint AS old_rows, NULL::bigint AS new_rows,
+                   NULL::float8 AS old_ratio, NULL::float8 AS new_ratio,
+                   op.presence AS old_presence, np.presence AS new_presence
+              FROM op JOIN np ON op.path = np.path
+             WHERE abs(np.presence - op.presence) >= min_change)
+    SELECT x.change, x.path, x.type, x.old_rows, x.new_rows, x.old_ratio, x.new_ratio,
+           x.old_presence, x.new_presence,
+           base.id, base.taken_at, newest.id, newest.taken_at
+      FROM (SELECT * FROM types t
+             WHERE t.change <> 'type_share' OR abs(t.new_ratio - t.old_ratio) >= min_change
+            UNION ALL
+            SELECT * FROM presence) x
+     ORDER BY x.path, x.type NULLS FIRST, x.change;
+END
+$$;
+
+-- Paths used by queries on a jsonb column, from normalized query texts:
+-- (query, calls) rows of pg_stat_statements or of any relation with those
+-- columns.  Keys written as literals give a path; keys that the
+-- normalization replaced by $n only tell the operator.
+CREATE FUNCTION schema_guard.jsonb_workload_paths(
+    tbl regclass, col name, workload regclass,
+    OUT path text, OUT operator text, OUT calls numeric, OUT queries bigint)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- the column, bare or qualified, not inside another identifier
+    colre text := '(?:^|[^A-Za-z0-9_$."])(?:[A-Za-z0-9_"]+\.)?"?'
+                  || regexp_replace(col, '([^A-Za-z0-9_])', '\\\1', 'g') || '"?';
+    -- the table, bare or quoted: a query that does not name it is another
+    -- table's, whatever its columns are called
+    tblre text := '(?:^|[^A-Za-z0-9_$])"?'
+                  || regexp_replace((SELECT c.relname FROM pg_class c WHERE c.oid = tbl),
+                                    '([^A-Za-z0-9_])', '\\\1', 'g')
+                  || '"?(?:[^A-Za-z0-9_$]|$)';
+BEGIN
+    IF tbl IS NULL OR col IS NULL OR workload IS NULL THEN
+        RAISE EXCEPTION 'table, column and workload must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col
+                      AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', col, tbl
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH w AS (
+            SELECT w.query::text AS query, w.calls::numeric AS calls
+              FROM %s w
+             WHERE w.query::text ~* %L AND w.query::text ~* %L),
+        chains AS (
+            -- doc -> 'a' ->> 'b'  and  doc #>> '{a,b}'
+            SELECT w.query, w.calls, m[1] AS chain
+              FROM w, regexp_matches(w.query, %L || '((?:\s*(?:->>?|#>>?)\s*(?:''(?:[^'']|'''')*''|\$[0-9]+)(?:::\w+(?:\[\])?)?)+)', 'g') AS m),
+        steps AS (
+            SELECT c.query, c.calls, c.chain,
+                   array_agg(s[1] ORDER BY ord) AS ops,
+                   array_agg(s[2] ORDER BY ord) AS args
+              FROM chains c,
+                   regexp_matches(c.chain, '(->>?|#>>?)\s*(''(?:[^'']|'''')*''|\$[0-9]+)', 'g') WITH ORDINALITY AS x(s, ord)
+             GROUP BY c.query, c.calls, c.chain),
+        paths AS (
+            SELECT st.query, st.calls, st.ops[array_upper(st.ops, 1)] AS op,
+                   CASE WHEN bool_or(a ~ '^\$') THEN NULL
+                        ELSE '$' || string_agg(
+                            (SELECT string_agg(CASE WHEN k ~ '^[A-Za-z_][A-Za-z0-9_]*$' THEN '.' || k
+                                                    ELSE '.' || to_json(k)::text END, '' ORDER BY ko)
+                               FROM unnest(CASE WHEN o LIKE '#%%'
+                                                THEN replace(substr(a, 2, length(a) - 2), '''''', '''')::text[]
+                                                ELSE ARRAY[replace(substr(a, 2, length(a) - 2), '''''', '''')] END)
+                                    WITH ORDINALITY AS kk(k, ko)), '' ORDER BY i) END AS path
+              FROM steps st, unnest(st.ops, st.args) WITH ORDINALITY AS u(o, a, i)
+             GROUP BY st.query, st.calls, st.chain, st.ops),
+        contains AS (
+            SELECT w.query, w.calls, m[1] AS op
+              FROM w, regexp_matches(w.query, %L || '\s*(@>|\?\||\?&|\?)', 'g') AS m)
+        SELECT p.path, p.op, sum(p.calls), count(DISTINCT p.query)
+          FROM paths p GROUP BY p.path, p.op
+        UNION ALL
+        SELECT NULL, c.op, sum(c.calls), count(DISTINCT c.query)
+          FROM contains c GROUP BY c.op
+        $q$, workload, colre, tblre, colre, colre);
+END
+$$;
+
+-- Keys of a path written by jsonb_shape(): $.a."b c" -> {a,"b c"}; NULL
+-- when the path goes through [*] or .*.
+CREATE FUNCTION schema_guard.jsonb_path_keys(path text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN path = '$' THEN '{}'::text[]
+                WHEN path !~ '^\$(\.([A-Za-z_][A-Za-z0-9_]*|"([^"\\]|\\.)*"))+$' THEN NULL
+                ELSE ARRAY(SELECT coalesce(m[1], (m[2]::json) #>> '{}')
+                             FROM regexp_matches(path, '\.(?:([A-Za-z_][A-Za-z0-9_]*)|("(?:[^"\\]|\\.)*"))', 'g')
+                                  WITH ORDINALITY AS x(m, i)
+                            ORDER BY i) END
+$$;
+
+-- Ready DDL for a jsonb column: promote, CHECK and index suggestions.
+CREATE FUNCTION schema_guard.jsonb_suggest(
+    tbl regclass, col name,
+    min_presence float8 DEFAULT 0.95, workload regclass DEFAULT NULL,
+    OUT rule text, OUT level text, OUT object_type text, OUT object_identity text,
+    OUT message text, OUT detail text, OUT fix text,
+    OUT kind text, OUT path text, OUT type text, OUT rows bigint,
+    OUT presence float8, OUT calls numeric)
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rel text;
+    relname text;
+    colq text;
+    is_json boolean;
+    typeof_fn text;
+    shape jsonb;
+    ndocs bigint;
+    r record;
+    keys text[];
+    acc text;
+    sqltype text;
+    expr text;
+    newcol text;
+    cname text;
+    cond text;
+    pgss regclass;
+    wl regclass := workload;
+    unkeyed numeric := 0;
+BEGIN
+    IF tbl IS NULL OR col IS NULL OR min_presence IS NULL THEN
+        RAISE EXCEPTION 'table, column and min_presence must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a table, its json or jsonb column, and a share such as 0.95.';
+    END IF;
+    IF NOT (min_presence > 0 AND min_presence <= 1) THEN
+        RAISE EXCEPTION 'min_presence must be greater than 0 and at most 1'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('min_presence was %s.', min_presence),
+                  HINT = 'It is the share of documents that must hold a path: 0.95 is 95%.';
+    END IF;
+
+    SELECT jsonb_agg(to_jsonb(s)) INTO shape FROM schema_guard.jsonb_shape(tbl, col) s;
+    rel := tbl::text;
+    relname := (SELECT c.relname FROM pg_class c WHERE c.oid = tbl);
+    colq := quote_ident(col);
+    is_json := (SELECT a.atttypid = 'json'::regtype FROM pg_attribute a
+                 WHERE a.attrelid = tbl AND a.attname = col);
+    typeof_fn := CASE WHEN is_json THEN 'json_typeof' ELSE 'jsonb_typeof' END;
+    ndocs := (SELECT sum(x.rows) FROM jsonb_to_recordset(shape) x(path text, rows bigint)
+               WHERE x.path = '$');
+
+    FOR r IN
+        WITH s AS (SELECT * FROM jsonb_to_recordset(shape)
+                          AS x(path text, type text, rows bigint, presence float8)),
+             p AS (SELECT s.path, max(s.presence) AS presence,
+                          array_agg(DISTINCT CASE WHEN s.type = 'integer' THEN 'number' ELSE s.type END
+                                    ORDER BY CASE WHEN s.type = 'integer' THEN 'number' ELSE s.type END) AS jtypes,
+                          array_agg(DISTINCT s.type) FILTER (WHERE s.type <> 'null') AS types,
+                          sum(s.rows) FILTER (WHERE s.type <> 'null') AS rows
+                     FROM s GROUP BY s.path)
+        SELECT p.*, schema_guard.jsonb_path_keys(p.path) AS keys FROM p ORDER BY p.path
+    LOOP
+        keys := r.keys;
+        CONTINUE WHEN keys IS NULL;
+        acc := CASE cardinality(keys)
+                 WHEN 0 THEN colq
+                 WHEN 1 THEN format('(%s -> %L)', colq, keys[1])
+                 ELSE format('(%s #> %L)', colq, keys::text) END;
+
+        -- promote: one scalar type (JSON null aside) in >= min_presence of documents
+        IF cardinality(keys) > 0 AND r.presence >= min_presence
+           AND (r.types = '{string}' OR r.types = '{integer}' OR r.types = '{number}'
+                OR r.types = '{boolean}' OR r.types <@ '{integer,number}') THEN
+            -- "integer" includes 2.0 and 1e30, which bigint refuses: numeric
+            -- takes every JSON number.
+            sqltype := CASE WHEN r.types = '{string}' THEN 'text'
+                            WHEN r.types = '{boolean}' THEN 'boolean'
+                            ELSE 'numeric' END;
+            expr := CASE cardinality(keys)
+                      WHEN 1 THEN format('(%s ->> %L)', colq, keys[1])
+                      ELSE format('(%s #>> %L)', colq, keys::text) END;
+            IF sqltype <> 'text' THEN
+                expr := format('(%s::%s)', expr, sqltype);
+            END IF;
+            newcol := left(regexp_replace(lower(col || '_' || array_to_string(keys, '_')),
+                                          '[^a-z0-9_]+', '_', 'g'), 63);
+            IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = tbl
+                            AND a.attname = newcol AND NOT a.attisdropped) THEN
+                rule := 'jsonb_suggest'; level := 'info'; object_type := 'jsonb path';
+                object_identity := format('%s.%s %s', rel, colq, r.path);
+                kind := 'promote'; path := r.path; type := sqltype; rows := r.rows;
+                presence := r.presence; calls := NULL;
+                message := format('path %s of %s.%s can become a %s column', r.path, rel, colq, sqltype);
+                detail := format('Present in %s%% of %s documents, always %s. A STORED generated column '
+                                 'rewrites %s under ACCESS EXCLUSIVE; on a large table add a plain column '
+                                 'and backfill it in batches instead: ALTER TABLE %s ADD COLUMN %I %s NULL; '
+                                 'UPDATE %s SET %I = %s WHERE %I IS NULL AND %s IS NOT NULL;',
+                                 round((r.presence * 100)::numeric, 1), ndocs,
+                                 array_to_string(r.types, ' or '), rel, rel, newcol, sqltype,
+                                 rel, newcol, expr, newcol, expr);
+                fix := format('ALTER TABLE %s ADD COLUMN %I %s GENERATED ALWAYS AS (%s) STORED;',
+                              rel, newcol, sqltype, expr);
+                RETURN NEXT;
+            END IF;
+        END IF;
+
+        -- CHECK: the path always holds one type (JSON null allowed beside it)
+        IF cardinality(r.jtypes) = 1 OR (cardinality(r.jtypes) = 2 AND 'null' = ANY (r.jtypes)) THEN
+            cname := left(regexp_replace(lower(relname || '_' || col || '_'
+                                               || coalesce(nullif(array_to_string(keys, '_'), ''), 'root')
+                                               || '_type'), '[^a-z0-9_]+', '_', 'g'), 63);
+            cond := CASE WHEN cardinality(r.jtypes) = 1
+                         THEN format('%s(%s) = %L', typeof_fn, acc, r.jtypes[1])
+                         ELSE format('%s(%s) IN (%L, %L)', typeof_fn, acc, r.jtypes[1], r.jtypes[2]) END;
+            IF r.presence = 1 AND cardinality(keys) > 0 THEN
+                -- presence counts non-null documents: a NULL document passes
+                cond := format('%s IS NULL OR (%s IS NOT NULL AND %s)', colq, acc, cond);
+            END IF;
+            IF NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = tbl AND c.conname = cname) THEN
+                rule := 'jsonb_suggest'; level := 'info'; object_type := 'jsonb path';
+                object_identity := format('%s.%s %s', rel, colq, r.path);
+                kind := 'check'; path := r.path; type := array_to_string(r.jtypes, ', ');
+                rows := r.rows; presence := r.presence; calls := NULL;
+                message := format('path %s of %s.%s always holds %s: a CHECK can keep it so',
+                                  r.path, rel, colq, array_to_string(r.jtypes, ' or '));
+                detail := format('Observed in %s of %s documents%s. The constraint is added NOT VALID '
+                                 '(no scan under the ACCESS EXCLUSIVE lock), then validated under '
+                                 'SHARE UPDATE EXCLUSIVE.',
+                                 r.rows, ndocs,
+                                 CASE WHEN r.presence = 1 AND cardinality(keys) > 0
+                                      THEN ', in every one: the CHECK also requires it' ELSE '' END);
+                fix := format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (%s) NOT VALID; '
+                              'ALTER TABLE %s VALIDATE CONSTRAINT %I;', rel, cname, cond, rel, cname);
+                RETURN NEXT;
+            END IF;
+        END IF;
+    END LOOP;
+
+    -- index: paths and operators that queries use, weighted by calls
+    IF wl IS NULL THEN
+        SELECT to_regclass(quote_ident(n.nspname) || '.pg_stat_statements') INTO pgss
+          FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+         WHERE e.extname = 'pg_stat_statements';
+        IF pgss IS NOT NULL AND has_table_privilege(pgss, 'SELECT') THEN
+            BEGIN
+                EXECUTE format('SELECT 1 FROM %s LIMIT 1', pgss);
+                wl := pgss;
+            EXCEPTION WHEN OTHERS THEN
+                RAISE NOTICE 'pg_stat_statements is not readable: no index suggestions'
+                    USING DETAIL = SQLERRM;
+            END;
+        ELSE
+            RAISE NOTICE 'pg_stat_statements is not installed or not readable: no index suggestions'
+                USING HINT = 'Install it, or pass a relation of (query, calls) rows as "workload".';
+        END IF;
+    END IF;
+    IF wl IS NULL THEN
+        RETURN;
+    END IF;
+
+    FOR r IN
+        -- ->> and #>> read the same text: one index serves both
+        WITH w AS (
+            SELECT w.path,
+                   CASE WHEN w.operator IN ('->>', '#>>') THEN '->>'
+                        WHEN w.operator IN ('->', '#>') THEN '->'
+                        ELSE w.operator END AS operator,
+                   sum(w.calls) AS calls, sum(w.queries) AS queries
+              FROM schema_guard.jsonb_workload_paths(tbl, col, wl) w
+             GROUP BY 1, 2)
+        SELECT w.path, w.operator, w.calls, w.queries,
+               schema_guard.jsonb_path_keys(w.path) AS keys,
+               (SELECT max(x.presence) FROM jsonb_to_recordset(shape) x(path text, presence float8)
+                 WHERE x.path = w.path) AS presence,
+               (SELECT sum(x.rows) FROM jsonb_to_recordset(shape) x(path text, rows bigint)
+                 WHERE x.path = w.path) AS rows
+          FROM w
+         ORDER BY w.calls DESC, w.path, w.operator
+    LOOP
+        rule := 'jsonb_suggest'; level := 'info'; object_type := 'jsonb path';
+        kind := 'index'; path := r.path; type := NULL; rows := r.rows;
+        presence := r.presence; calls := r.calls;
+        IF r.operator IN ('@>', '?', '?|', '?&') THEN
+            CONTINUE WHEN is_json;
+            -- jsonb_path_ops serves @> only; jsonb_ops serves them all
+            CONTINUE WHEN EXISTS (SELECT FROM pg_index i JOIN pg_opclass oc ON oc.oid = i.indclass[0]
+                                   WHERE i.indrelid = tbl
+                                     AND oc.opcname IN ('jsonb_ops', 'jsonb_path_ops')
+                                     AND (oc.opcname = 'jsonb_ops' OR r.operator = '@>')
+                                     AND i.indkey[0] = (SELECT a.attnum FROM pg_attribute a
+                                                         WHERE a.attrelid = tbl AND a.attname = col));
+            object_identity := format('%s.%s', rel, colq);
+            path := '$';
+            message := format('%s.%s is searched with %s in %s calls: a GIN index serves it',
+                              rel, colq, r.operator, r.calls);
+            detail := format('%s normalized queries use %s on the column.', r.queries, r.operator);
+            fix := format('CREATE INDEX CONCURRENTLY ON %s USING gin (%s%s);', rel, colq,
+                          CASE WHEN r.operator = '@>' THEN ' jsonb_path_ops' ELSE '' END);
+            RETURN NEXT;
+        ELSIF r.keys IS NULL OR cardinality(r.keys) = 0 THEN
+            unkeyed := unkeyed + r.calls;
+        ELSIF r.rows IS NOT NULL THEN
+            expr := CASE WHEN cardinality(r.keys) = 1
+                         THEN format('(%s %s %L)', colq, CASE WHEN r.operator LIKE '%>>' THEN '->>' ELSE '->' END, r.keys[1])
+                         ELSE format('(%s %s %L)', colq, CASE WHEN r.operator LIKE '%>>' THEN '#>>' ELSE '#>' END, r.keys::text) END;
+            CONTINUE WHEN EXISTS (SELECT FROM pg_index i WHERE i.indrelid = tbl
+                                     AND pg_get_indexdef(i.indexrelid) LIKE
+                                         '%' || replace(format('(%s %s %L::', colq,
+                                                   CASE WHEN cardinality(r.keys) = 1
+                                                        THEN CASE WHEN r.operator LIKE '%>>' THEN '->>' ELSE '->' END
+                                                        ELSE CASE WHEN r.operator LIKE '%>>' THEN '#>>' ELSE '#>' END END,
+                                                   CASE WHEN cardinality(r.keys) = 1 THEN r.keys[1] ELSE r.keys::text END),
+                                            '_', '\_') || '%');
+            object_identity := format('%s.%s %s', rel, colq, r.path);
+            message := format('path %s of %s.%s is read with %s in %s calls: an expression index serves it',
+                              r.path, rel, colq, r.operator, r.calls);
+            detail := format('%s normalized queries use it; the path is in %s%% of documents.',
+                             r.queries, round((coalesce(r.presence, 0) * 100)::numeric, 1));
+            fix := format('CREATE INDEX CONCURRENTLY ON %s (%s);', rel, expr);
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+    IF unkeyed > 0 THEN
+        RAISE NOTICE '% calls read %.% with keys that the normalization replaced by $n: their paths are unknown',
+            unkeyed, rel, colq;
+    END IF;
+END
+$$;
