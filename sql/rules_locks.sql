@@ -111,4 +111,15 @@ SET schema_guard.mode = warn;
 CREATE INDEX lk_warned_idx ON lk_account (score);
 RESET schema_guard.mode;
 
-DROP TABLE lk_account, lk_fresh, lk_log, lk_tag, lk_fresh3, lk_fresh4 CASCADE;
+-- Warn mode changes nothing: a serial column's recipe takes the type from
+-- the catalog ("serial" names no type), directly and through EXECUTE.
+CREATE TABLE lk_serial (id int PRIMARY KEY);
+INSERT INTO lk_serial VALUES (1), (2);
+SET schema_guard.mode = warn;
+ALTER TABLE lk_serial ADD COLUMN s serial;
+ALTER TABLE lk_serial ADD COLUMN b bigserial, ADD COLUMN sm smallserial;
+DO $$ BEGIN EXECUTE 'ALTER TABLE lk_serial ADD COLUMN s2 serial'; END $$;
+RESET schema_guard.mode;
+SELECT * FROM lk_serial ORDER BY id;
+
+DROP TABLE lk_account, lk_fresh, lk_log, lk_tag, lk_fresh3, lk_fresh4, lk_serial CASCADE;

@@ -20,7 +20,6 @@
 #include "commands/defrem.h"
 #include "commands/event_trigger.h"
 #include "lib/stringinfo.h"
-#include "parser/parse_type.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "utils/builtins.h"
@@ -291,29 +290,41 @@ sg_check_reindex(ReindexStmt *stmt)
 	sg_raise(&finding);
 }
 
-/* A type as the user would write it: "bigint", "varchar(20)". */
-static const char *
-sg_type_name(TypeName *typname)
+/*
+ * The type of relid's column colname as the catalog now has it: at the
+ * table_rewrite event the new column or type is already there.  The
+ * user's TypeName is never resolved again: "serial" names no type.
+ */
+static char *
+sg_column_type(Oid relid, const char *colname)
 {
+	AttrNumber	attnum = get_attnum(relid, colname);
 	Oid			typid;
 	int32		typmod;
+	Oid			collid;
 
-	typenameTypeIdAndMod(NULL, typname, &typid, &typmod);
+	if (attnum == InvalidAttrNumber)
+		return NULL;
+	get_atttypetypmodcoll(relid, attnum, &typid, &typmod, &collid);
 	return format_type_with_typemod(typid, typmod);
 }
 
 /*
  * The non-rewriting way to reach what one ALTER TABLE subcommand wanted.
- * Only the subcommands that can rewrite have one; the column names and
- * types are the user's own.
+ * Only the subcommands that can rewrite have one; the types are the
+ * catalog's.
  */
 static void
-sg_rewrite_fix_for(StringInfo fix, const char *relident, AlterTableCmd *cmd)
+sg_rewrite_fix_for(StringInfo fix, Oid relid, const char *relident, AlterTableCmd *cmd)
 {
 	ColumnDef  *def = (cmd->def && IsA(cmd->def, ColumnDef)) ? (ColumnDef *) cmd->def : NULL;
-	const char *type = def != NULL && def->typeName != NULL ? sg_type_name(def->typeName) : "...";
+	const char *colname = cmd->subtype == AT_AlterColumnType ? cmd->name
+		: cmd->subtype == AT_AddColumn && def != NULL ? def->colname : NULL;
+	const char *type = colname != NULL ? sg_column_type(relid, colname) : NULL;
 
-	if (cmd->subtype == AT_AlterColumnType && def != NULL && def->typeName != NULL)
+	if (type == NULL)
+		return;
+	if (cmd->subtype == AT_AlterColumnType)
 	{
 		const char *col = quote_identifier(cmd->name);
 		char	   *newcol = psprintf("%s_new", cmd->name);
@@ -327,7 +338,7 @@ sg_rewrite_fix_for(StringInfo fix, const char *relident, AlterTableCmd *cmd)
 						 relident, col, quote_identifier(psprintf("%s_old", cmd->name)),
 						 relident, quote_identifier(newcol), col);
 	}
-	else if (cmd->subtype == AT_AddColumn && def != NULL && def->colname != NULL)
+	else if (cmd->subtype == AT_AddColumn)
 	{
 		const char *col = quote_identifier(def->colname);
 
@@ -380,7 +391,7 @@ sg_check_rewrite(Oid relid, int reason, Node *parsetree)
 		ListCell   *lc;
 
 		foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
-			sg_rewrite_fix_for(&fix, relident, lfirst_node(AlterTableCmd, lc));
+			sg_rewrite_fix_for(&fix, relid, relident, lfirst_node(AlterTableCmd, lc));
 	}
 	if (fix.len == 0)
 		appendStringInfoString(&fix, "Make the change in steps that do not rewrite the table, or schedule it for a maintenance window.");
