@@ -13,6 +13,12 @@ BEGIN
 END
 $$;
 
+-- Every function of the extension runs under the same pinned settings,
+-- whatever the caller set (pg_dump scripts set row_security = off; others
+-- set standard_conforming_strings, DateStyle, a search_path that shadows
+-- pg_catalog...): the SET clauses below, the same list as
+-- sg_pinned_settings in src/report.c, which pins the C code's own queries.
+
 ------------------------------------------------------------------------
 -- The rule registry
 ------------------------------------------------------------------------
@@ -26,6 +32,14 @@ CREATE FUNCTION schema_guard.rules(
 RETURNS SETOF record
 LANGUAGE C STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'schema_guard_rules';
 
 COMMENT ON FUNCTION schema_guard.rules() IS
@@ -58,6 +72,14 @@ CREATE FUNCTION schema_guard.exempt(rule text, object text, reason text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
 BEGIN
     IF rule IS NULL OR object IS NULL THEN
@@ -95,6 +117,14 @@ CREATE FUNCTION schema_guard.unexempt(rule text, object text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
 BEGIN
     IF NOT has_table_privilege('schema_guard.exemptions', 'DELETE') THEN
@@ -114,19 +144,56 @@ COMMENT ON FUNCTION schema_guard.unexempt(text, text) IS
 -- The guard: event triggers (the ProcessUtility hook lives in the library)
 ------------------------------------------------------------------------
 
+-- They resolve the names of the user's statement in the user's search_path,
+-- as the statement did: every other setting is pinned.
 CREATE FUNCTION schema_guard.ddl_command_start() RETURNS event_trigger
-LANGUAGE C AS 'MODULE_PATHNAME', 'schema_guard_ddl_command_start';
+LANGUAGE C
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'schema_guard_ddl_command_start';
 
 CREATE FUNCTION schema_guard.ddl_command_end() RETURNS event_trigger
-LANGUAGE C AS 'MODULE_PATHNAME', 'schema_guard_ddl_command_end';
+LANGUAGE C
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'schema_guard_ddl_command_end';
 
 CREATE FUNCTION schema_guard.table_rewrite() RETURNS event_trigger
-LANGUAGE C AS 'MODULE_PATHNAME', 'schema_guard_table_rewrite';
+LANGUAGE C
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'schema_guard_table_rewrite';
 
 -- Runs as the extension owner: it deletes the exemptions of dropped objects.
 CREATE FUNCTION schema_guard.sql_drop() RETURNS event_trigger
 LANGUAGE C SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'schema_guard_sql_drop';
 
 REVOKE ALL ON FUNCTION schema_guard.ddl_command_start() FROM PUBLIC;
@@ -165,6 +232,14 @@ CREATE FUNCTION schema_guard.jsonb_shape(
 RETURNS SETOF record
 LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_shape';
 
 CREATE FUNCTION schema_guard.jsonb_shape_summary(
@@ -178,6 +253,14 @@ CREATE FUNCTION schema_guard.jsonb_shape_summary(
 RETURNS record
 LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_shape_summary';
 
 CREATE FUNCTION schema_guard.jsonb_infer_contract(
@@ -186,6 +269,14 @@ CREATE FUNCTION schema_guard.jsonb_infer_contract(
 RETURNS jsonb
 LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_infer_contract';
 
 -- Documented shapes.  tbl is a regclass: it follows table renames and dumps
@@ -196,6 +287,14 @@ CREATE FUNCTION schema_guard.jsonb_contract_valid(contract jsonb)
 RETURNS boolean
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_contract_valid';
 
 CREATE TABLE schema_guard.jsonb_contracts (
@@ -215,6 +314,14 @@ CREATE FUNCTION schema_guard.jsonb_expect(tbl regclass, col name, contract jsonb
 RETURNS void
 LANGUAGE C VOLATILE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_expect';
 
 CREATE FUNCTION schema_guard.jsonb_drift(
@@ -227,6 +334,14 @@ CREATE FUNCTION schema_guard.jsonb_drift(
 RETURNS SETOF record
 LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_drift';
 
 -- Shape snapshots, compared by jsonb_changes().
@@ -266,6 +381,14 @@ CREATE FUNCTION schema_guard.jsonb_snapshot(
 RETURNS bigint
 LANGUAGE C VOLATILE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot';
 
 -- Contracts and snapshots describe a column's data: only roles that may read
@@ -276,8 +399,16 @@ AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot';
 -- rename trigger runs as the renaming owner).
 CREATE FUNCTION schema_guard.can_read_column(tbl regclass, col name)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
     SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a
                               WHERE a.attrelid = tbl AND a.attname = col
@@ -290,8 +421,16 @@ COMMENT ON FUNCTION schema_guard.can_read_column(regclass, name) IS
 
 CREATE FUNCTION schema_guard.owns_table(tbl regclass)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
     SELECT coalesce(pg_catalog.pg_has_role(
         (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = tbl), 'USAGE'), false)
@@ -346,6 +485,14 @@ CREATE FUNCTION schema_guard.jsonb_changes(
 RETURNS SETOF record
 LANGUAGE plpgsql STABLE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
 DECLARE
     newest schema_guard.jsonb_snapshots;
@@ -432,6 +579,14 @@ CREATE FUNCTION schema_guard.jsonb_workload_paths(
 RETURNS SETOF record
 LANGUAGE plpgsql STABLE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
 DECLARE
     -- the column, bare or qualified, not inside another identifier
@@ -497,8 +652,16 @@ $$;
 -- when the path goes through [*] or .*.
 CREATE FUNCTION schema_guard.jsonb_path_keys(path text)
 RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT SECURITY INVOKER
+LANGUAGE sql IMMUTABLE STRICT SECURITY INVOKER PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
     SELECT CASE WHEN path = '$' THEN '{}'::text[]
                 WHEN path !~ '^\$(\.([A-Za-z_][A-Za-z0-9_]*|"([^"\\]|\\.)*"))+$' THEN NULL
@@ -519,6 +682,14 @@ CREATE FUNCTION schema_guard.jsonb_suggest(
 RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
 DECLARE
     rel text;

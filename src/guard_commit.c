@@ -8,7 +8,9 @@
  * constraints under new OIDs).
  * Items are tagged with the subtransaction that added them: rolling back
  * to a savepoint forgets them, releasing it hands them to the parent.  At
- * pre-commit and pre-prepare every surviving item is checked; an ERROR
+ * pre-commit and pre-prepare every surviving item is checked, under the
+ * extension's pinned settings (but the caller's search_path, as for the
+ * statements), if the extension still exists; an ERROR
  * there aborts the commit cleanly.  Nothing is raised at commit or abort
  * time, and the list costs nothing when it is empty.
  *
@@ -18,6 +20,7 @@
 
 #include "access/relation.h"
 #include "access/xact.h"
+#include "commands/extension.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
@@ -154,9 +157,21 @@ sg_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			/* An error here aborts; the abort event then clears the list. */
-			if (sg_pending != NIL && sg_guard_active())
+
+			/*
+			 * An error here aborts; the abort event then clears the list.
+			 * Items survive a DROP EXTENSION rolled back with its savepoint,
+			 * so whether the extension still exists is asked only now: once
+			 * it is gone, so are its rules and its tables.
+			 */
+			if (sg_pending != NIL && sg_guard_active() &&
+				OidIsValid(get_extension_oid(SG_EXTENSION_NAME, true)))
+			{
+				int			nest = sg_pin_settings(false);
+
 				sg_check_pending();
+				sg_unpin_settings(nest);
+			}
 			sg_pending = NIL;
 			break;
 		case XACT_EVENT_COMMIT:

@@ -175,9 +175,11 @@ PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);
 Datum
 schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 {
+	SgSpi		spi;
 	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
-	uint64		ncommands;
-	SPITupleTable *commands;
+	uint64		ncommands = 0;
+	CollectedCommand **commands;
+	MemoryContext cmds_cxt;
 
 	sg_ddl_end_rename(trig->parsetree);
 	if (!sg_guard_active())
@@ -186,9 +188,12 @@ schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 	/*
 	 * The collected commands are only reachable through this SRF.  Its plan
 	 * is kept for the life of the backend: this runs after every DDL
-	 * statement.
+	 * statement.  The checks run after SPI_finish, in the caller's settings:
+	 * they may resolve names of the statement, as it did.  The commands stay
+	 * valid until the event trigger returns.
 	 */
-	sg_spi_connect();
+	cmds_cxt = CurrentMemoryContext;
+	sg_spi_connect(&spi, false);
 	if (ddl_commands_plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare("SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands() "
@@ -200,27 +205,28 @@ schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 	}
 	if (SPI_execute_plan(ddl_commands_plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the collected DDL commands");
-
-	/* Checks may run SPI themselves: keep our own copy of the result. */
-	ncommands = SPI_processed;
-	commands = SPI_tuptable;
-	for (uint64 i = 0; i < ncommands; i++)
+	commands = MemoryContextAlloc(cmds_cxt, sizeof(CollectedCommand *) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
 		CollectedCommand *cmd;
 
-		CHECK_FOR_INTERRUPTS();
 		cmd = (CollectedCommand *)
-			DatumGetPointer(SPI_getbinval(commands->vals[i], commands->tupdesc,
+			DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
 										  1, &isnull));
-		if (isnull || cmd == NULL)
-			continue;
-		if (cmd->type == SCT_Simple)
-			sg_ddl_end_simple(cmd);
-		else if (cmd->type == SCT_AlterTable)
-			sg_ddl_end_alter_table(cmd);
+		if (!isnull && cmd != NULL)
+			commands[ncommands++] = cmd;
 	}
-	SPI_finish();
+	sg_spi_finish(&spi);
+
+	for (uint64 i = 0; i < ncommands; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (commands[i]->type == SCT_Simple)
+			sg_ddl_end_simple(commands[i]);
+		else if (commands[i]->type == SCT_AlterTable)
+			sg_ddl_end_alter_table(commands[i]);
+	}
 	PG_RETURN_NULL();
 }
 
@@ -228,6 +234,7 @@ PG_FUNCTION_INFO_V1(schema_guard_table_rewrite);
 Datum
 schema_guard_table_rewrite(PG_FUNCTION_ARGS)
 {
+	SgSpi		spi;
 	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
 	bool		isnull;
 	Oid			relid;
@@ -236,7 +243,7 @@ schema_guard_table_rewrite(PG_FUNCTION_ARGS)
 	if (!sg_guard_active())
 		PG_RETURN_NULL();
 
-	sg_spi_connect();
+	sg_spi_connect(&spi, false);
 	if (SPI_execute("SELECT pg_catalog.pg_event_trigger_table_rewrite_oid(), "
 					"pg_catalog.pg_event_trigger_table_rewrite_reason()",
 					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
@@ -245,7 +252,7 @@ schema_guard_table_rewrite(PG_FUNCTION_ARGS)
 										   SPI_tuptable->tupdesc, 1, &isnull));
 	reason = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 										 SPI_tuptable->tupdesc, 2, &isnull));
-	SPI_finish();
+	sg_spi_finish(&spi);
 
 	sg_check_rewrite(relid, reason, trig->parsetree);
 	PG_RETURN_NULL();
@@ -261,12 +268,13 @@ PG_FUNCTION_INFO_V1(schema_guard_sql_drop);
 Datum
 schema_guard_sql_drop(PG_FUNCTION_ARGS)
 {
+	SgSpi		spi;
 	(void) sg_event_trigger_data(fcinfo);
 
 	if (IsBinaryUpgrade || !IsTransactionState())
 		PG_RETURN_NULL();
 
-	sg_spi_connect();
+	sg_spi_connect(&spi, false);
 	if (SPI_execute("DELETE FROM schema_guard.exemptions e "
 					"USING pg_catalog.pg_event_trigger_dropped_objects() d "
 					"WHERE e.object = d.object_identity "
@@ -276,7 +284,7 @@ schema_guard_sql_drop(PG_FUNCTION_ARGS)
 					"       = ' on ' || d.object_identity))",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not forget the exemptions of dropped objects");
-	SPI_finish();
+	sg_spi_finish(&spi);
 	sg_jsonb_forget_dropped();
 	PG_RETURN_NULL();
 }

@@ -81,7 +81,12 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_PARAMS)
 	if (IsA(parsetree, ReindexStmt) &&
 		sg_guard_active() &&
 		OidIsValid(get_extension_oid(SG_EXTENSION_NAME, true)))
+	{
+		int			nest = sg_pin_settings(false);
+
 		sg_check_utility(parsetree);
+		sg_unpin_settings(nest);
+	}
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(SG_PROCESS_UTILITY_ARGS);

@@ -495,6 +495,7 @@ sg_type_allowed(SgContract *c, int t)
 Datum
 sg_jsonb_expect(PG_FUNCTION_ARGS)
 {
+	SgSpi		spi;
 	Oid			relid;
 	Name		col;
 	Jsonb	   *contract;
@@ -539,7 +540,7 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 	else
 		args[3] = PointerGetDatum(construct_empty_array(TEXTOID));
 
-	sg_spi_connect();
+	sg_spi_connect(&spi, false);
 	if (SPI_execute_with_args("INSERT INTO schema_guard.jsonb_contracts AS c "
 							  "(tbl, col, contract, unchecked_keywords) "
 							  "VALUES ($1::pg_catalog.regclass, $2, $3, $4) "
@@ -550,7 +551,7 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 							  "registered_by = CURRENT_USER",
 							  4, argtypes, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not register the contract");
-	SPI_finish();
+	sg_spi_finish(&spi);
 
 	if (unchecked != NIL)
 		ereport(NOTICE,
@@ -994,6 +995,7 @@ sg_drift_column(ReturnSetInfo *rsinfo, Oid relid, AttrNumber attnum,
 Datum
 sg_jsonb_drift(PG_FUNCTION_ARGS)
 {
+	SgSpi		spi;
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	bool		sampled = !PG_ARGISNULL(2);
 	double		pct = sampled ? PG_GETARG_FLOAT8(2) : 100;
@@ -1025,7 +1027,7 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 	args[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	nulls[0] = PG_ARGISNULL(0) ? 'n' : ' ';
 	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
-	sg_spi_connect();
+	sg_spi_connect(&spi, false);
 	if (SPI_execute_with_args("SELECT tbl::pg_catalog.oid, col, contract "
 							  "FROM schema_guard.jsonb_contracts "
 							  "WHERE ($1 IS NULL OR tbl::pg_catalog.oid = $1) "
@@ -1050,7 +1052,7 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 		contracts[i] = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull));
 		MemoryContextSwitchTo(old);
 	}
-	SPI_finish();
+	sg_spi_finish(&spi);
 
 	if (ncontracts == 0 && !PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -1112,6 +1114,7 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 void
 sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 {
+	SgSpi		spi;
 	Oid			argtypes[3] = {OIDARRAYOID, NAMEOID, NAMEOID};
 	Datum		args[3];
 	NameData	oldn,
@@ -1129,7 +1132,7 @@ sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 											  TYPALIGN_INT));
 	args[1] = NameGetDatum(&oldn);
 	args[2] = NameGetDatum(&newn);
-	sg_spi_connect();
+	sg_spi_connect(&spi, true);
 
 	/*
 	 * This runs in the renaming user's search_path: every operator is
@@ -1145,7 +1148,7 @@ sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 							  "AND col OPERATOR(pg_catalog.=) $2",
 							  3, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not follow the rename of column \"%s\"", oldname);
-	SPI_finish();
+	sg_spi_finish(&spi);
 }
 
 /*
@@ -1155,11 +1158,12 @@ sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 void
 sg_jsonb_forget_dropped(void)
 {
+	SgSpi		spi;
 	static const char *const tables[] = {
 		"schema_guard.jsonb_contracts", "schema_guard.jsonb_snapshots"
 	};
 
-	sg_spi_connect();
+	sg_spi_connect(&spi, false);
 	for (int i = 0; i < lengthof(tables); i++)
 		if (SPI_execute(psprintf("DELETE FROM %s x "
 								 "USING pg_catalog.pg_event_trigger_dropped_objects() d "
@@ -1169,5 +1173,5 @@ sg_jsonb_forget_dropped(void)
 								 tables[i]),
 						false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not forget the jsonb contracts of dropped objects");
-	SPI_finish();
+	sg_spi_finish(&spi);
 }

@@ -1595,6 +1595,7 @@ sg_receiver_destroy(DestReceiver *self)
 void
 sg_shape_scan(SgShapeScan *s)
 {
+	SgSpi		spi;
 	TimestampTz start = GetCurrentTimestamp();
 	MemoryContext walkcxt;
 	char	   *query;
@@ -1634,7 +1635,7 @@ sg_shape_scan(SgShapeScan *s)
 	r.w.frames_alloc = 64;
 	r.w.frames = MemoryContextAlloc(walkcxt, sizeof(SgFrame) * r.w.frames_alloc);
 
-	sg_spi_connect();
+	sg_spi_connect(&spi, false);
 	plan = SPI_prepare(query, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", query,
@@ -1660,7 +1661,7 @@ sg_shape_scan(SgShapeScan *s)
 			break;
 		s->restarts++;
 	}
-	SPI_finish();
+	sg_spi_finish(&spi);
 	MemoryContextDelete(walkcxt);
 	s->map_paths = s->map_path_reasons = NIL;
 	s->keepcxt = s->rowcxt = NULL;
@@ -2070,6 +2071,7 @@ sg_jsonb_infer_contract(PG_FUNCTION_ARGS)
 Datum
 sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 {
+	SgSpi		spi;
 	SgShapeScan s;
 	SgShapeRow *rows;
 	int			nrows;
@@ -2099,7 +2101,7 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 	if (!s.sampled)
 		hnulls[3] = hnulls[4] = 'n';
 
-	sg_spi_connect();
+	sg_spi_connect(&spi, false);
 	if (SPI_execute_with_args("INSERT INTO schema_guard.jsonb_snapshots "
 							  "(tbl, col, method, sample_percent, seed, rows_scanned, "
 							  "null_documents, budget_exhausted) "
@@ -2146,7 +2148,7 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not store the snapshot");
 	}
 	MemoryContextDelete(rowcxt);
-	SPI_finish();
+	sg_spi_finish(&spi);
 	MemoryContextDelete(s.cxt);
 	PG_RETURN_INT64(id);
 }

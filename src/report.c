@@ -8,15 +8,21 @@
  */
 #include "schema_guard.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -72,12 +78,115 @@ sg_relation_identity(Oid relid)
 	return quote_qualified_identifier(nspname, relname);
 }
 
-/* Every SPI user of the extension starts here. */
-void
-sg_spi_connect(void)
+/*
+ * The settings under which the extension's own code and queries run,
+ * whatever the caller chose: the same list pins every SQL function of the
+ * extension (its SET clauses in schema_guard--*.sql).  row_security = on
+ * never shows more than off (which fails instead of filtering); the rest
+ * fix how names resolve and how literals and values read and print.
+ * search_path comes first: the guard's checks of a statement keep the
+ * caller's, in which the statement's names were resolved.
+ */
+static const char *const sg_pinned_settings[][2] = {
+	{"search_path", "pg_catalog, pg_temp"},
+	{"row_security", "on"},
+	{"standard_conforming_strings", "on"},
+	{"quote_all_identifiers", "off"},
+	{"array_nulls", "on"},
+	{"DateStyle", "ISO, MDY"},
+	{"IntervalStyle", "postgres"},
+	{"extra_float_digits", "1"},
+	{"bytea_output", "hex"},
+};
+
+/*
+ * Pin the settings above (search_path too, or not) at a new GUC nest
+ * level; sg_unpin_settings() restores the caller's.  An error in between
+ * unwinds them with the (sub)transaction, as for a function's SET clause.
+ */
+int
+sg_pin_settings(bool search_path)
 {
+	int			nest = NewGUCNestLevel();
+
+	for (int i = search_path ? 0 : 1; i < lengthof(sg_pinned_settings); i++)
+		(void) set_config_option(sg_pinned_settings[i][0], sg_pinned_settings[i][1],
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+	return nest;
+}
+
+void
+sg_unpin_settings(int nest)
+{
+	AtEOXact_GUC(true, nest);
+}
+
+/*
+ * The owner of the extension, who owns its tables; InvalidOid when the
+ * extension does not exist (any more) in this database.
+ */
+static Oid
+sg_extension_owner(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum(SG_EXTENSION_NAME));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+/*
+ * Every SPI user of the extension starts here and ends in sg_spi_finish(),
+ * with the settings pinned.  With as_owner, the queries run as the
+ * extension owner, in a security-restricted operation: for the guard's
+ * own bookkeeping (exemptions, contracts that follow a rename, whether a
+ * column has a contract), which must neither depend on what the caller may
+ * read nor fail under the caller's row_security.  Those queries are fixed
+ * texts that touch only the rows of the objects at hand.
+ */
+void
+sg_spi_connect(SgSpi *spi, bool as_owner)
+{
+	spi->switched = false;
+	if (as_owner)
+	{
+		Oid			owner = sg_extension_owner();
+
+		if (!OidIsValid(owner))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("extension \"%s\" does not exist", SG_EXTENSION_NAME)));
+		GetUserIdAndSecContext(&spi->saved_userid, &spi->saved_sec_context);
+		SetUserIdAndSecContext(owner, spi->saved_sec_context |
+							   SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+		spi->switched = true;
+	}
+	spi->gucnest = sg_pin_settings(true);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+}
+
+void
+sg_spi_finish(SgSpi *spi)
+{
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	sg_unpin_settings(spi->gucnest);
+	if (spi->switched)
+		SetUserIdAndSecContext(spi->saved_userid, spi->saved_sec_context);
 }
 
 /*
@@ -95,6 +204,7 @@ sg_is_exempt(const SgFinding *finding)
 	bool		pushed = false;
 	bool		exempt;
 	int			ret;
+	SgSpi		spi;
 
 	args[0] = CStringGetTextDatum(sg_rules[finding->rule].name);
 	args[1] = CStringGetTextDatum(finding->object_identity);
@@ -108,8 +218,8 @@ sg_is_exempt(const SgFinding *finding)
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pushed = true;
 	}
-	sg_spi_connect();
-	/* Qualified operators: the caller's search_path must not decide. */
+	/* As the owner: whether a finding is exempt is not the caller's view. */
+	sg_spi_connect(&spi, true);
 	ret = SPI_execute_with_args("SELECT 1 FROM schema_guard.exemptions "
 								"WHERE rule OPERATOR(pg_catalog.=) $1 "
 								"AND (object OPERATOR(pg_catalog.=) $2 "
@@ -119,7 +229,7 @@ sg_is_exempt(const SgFinding *finding)
 		elog(ERROR, "could not read schema_guard.exemptions: %s",
 			 SPI_result_code_string(ret));
 	exempt = SPI_processed > 0;
-	SPI_finish();
+	sg_spi_finish(&spi);
 	if (pushed)
 		PopActiveSnapshot();
 	return exempt;

@@ -112,7 +112,20 @@ extern bool sg_guard_active(void);
 extern bool sg_relation_guarded(Relation rel);
 extern bool sg_relation_is_new(Relation rel);
 extern void sg_init_materialized_srf(FunctionCallInfo fcinfo);
-extern void sg_spi_connect(void);
+extern int	sg_pin_settings(bool search_path);
+extern void sg_unpin_settings(int nest);
+
+/* An SPI session of the extension: sg_spi_connect() ... sg_spi_finish(). */
+typedef struct SgSpi
+{
+	int			gucnest;
+	bool		switched;		/* running as the extension owner */
+	Oid			saved_userid;
+	int			saved_sec_context;
+} SgSpi;
+
+extern void sg_spi_connect(SgSpi *spi, bool as_owner);
+extern void sg_spi_finish(SgSpi *spi);
 
 /* fix.c: the safe SQL carried by HINTs */
 extern char *sg_fix_create_index(Relation rel, const char *idxname, bool unique,

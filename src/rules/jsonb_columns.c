@@ -67,6 +67,7 @@ sg_check_new_json_column(Relation rel, ColumnDef *def, Form_pg_attribute att)
 static bool
 sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname)
 {
+	SgSpi		spi;
 	Oid			argtypes[3] = {OIDOID, INT2OID, NAMEOID};
 	Datum		args[3];
 	NameData	name;
@@ -79,7 +80,7 @@ sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname)
 	args[2] = NameGetDatum(&name);
 	/* at pre-commit there is no active snapshot */
 	PushActiveSnapshot(GetTransactionSnapshot());
-	sg_spi_connect();
+	sg_spi_connect(&spi, true);
 	/* Qualified operators: the caller's search_path must not decide. */
 	if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_constraint c "
 							  "              WHERE c.conrelid OPERATOR(pg_catalog.=) $1 "
@@ -93,7 +94,7 @@ sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname)
 		elog(ERROR, "could not look for the contract of column \"%s\"", colname);
 	decided = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 										 1, &isnull));
-	SPI_finish();
+	sg_spi_finish(&spi);
 	PopActiveSnapshot();
 	return decided;
 }
