@@ -6,6 +6,9 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
+-- Only whether the commit is refused matters here: SQLSTATE SG001 is the
+-- guard's refusal (the messages are the rules' tests).
+\set VERBOSITY sqlstate
 CREATE SCHEMA gdrop;
 SET search_path = gdrop, public;
 CREATE TABLE parent (id int PRIMARY KEY);
