@@ -269,6 +269,7 @@ Datum
 schema_guard_sql_drop(PG_FUNCTION_ARGS)
 {
 	SgSpi		spi;
+
 	(void) sg_event_trigger_data(fcinfo);
 
 	if (IsBinaryUpgrade || !IsTransactionState())
