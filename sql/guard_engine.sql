@@ -41,13 +41,17 @@ SET schema_guard.mode = warn;
 CREATE TABLE engine_sqlstate (a int);
 RESET schema_guard.mode;
 \set VERBOSITY default
+-- A rejection raised by the statement itself can be caught (one raised at
+-- commit, such as implicit_nullable's, cannot).
+SET schema_guard.rule.json_not_jsonb = error;
 DO $$
 BEGIN
-    CREATE TABLE engine_caught (a int);
+    CREATE TABLE engine_caught (a json NOT NULL);
 EXCEPTION WHEN SQLSTATE 'SG001' THEN
     RAISE NOTICE 'caught %: %', SQLSTATE, SQLERRM;
 END
 $$;
+RESET schema_guard.rule.json_not_jsonb;
 
 -- DDL inside a DO block and inside a function is guarded too.
 DO $$ BEGIN CREATE TABLE engine_in_do (a int); END $$;

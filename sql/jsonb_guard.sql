@@ -80,6 +80,62 @@ ALTER TABLE g_retyped_checked ALTER COLUMN body TYPE jsonb USING body::jsonb;
 ALTER TABLE g_retyped_checked ADD CHECK (jsonb_typeof(body) = 'object');
 COMMIT;
 
+-- ADD COLUMN IF NOT EXISTS of a column that exists adds nothing: neither
+-- rule judges the definition it skipped.
+ALTER TABLE g_json ADD COLUMN IF NOT EXISTS extra json NULL;
+BEGIN;
+ALTER TABLE g_loose ADD COLUMN IF NOT EXISTS doc jsonb NOT NULL;
+COMMIT;
+
+-- A domain with a CHECK, or a domain over one, is a contract; a domain
+-- that only says NOT NULL is not (though it decides nullability).
+CREATE DOMAIN g_object AS jsonb CHECK (jsonb_typeof(VALUE) = 'object');
+CREATE DOMAIN g_settings AS g_object;
+CREATE DOMAIN g_required AS jsonb NOT NULL;
+CREATE TABLE g_domains (id int PRIMARY KEY, a g_object NOT NULL, b g_settings NOT NULL);
+CREATE TABLE g_domain_required (id int PRIMARY KEY, doc g_required);
+
+-- The HINT is a CHECK on the top-level types the column's documents have
+-- at commit (jsonb_typeof names; SQL NULL passes any CHECK)...
+BEGIN;
+CREATE TABLE g_tags (id int PRIMARY KEY, tags jsonb NOT NULL);
+INSERT INTO g_tags VALUES (1, '["a"]'), (2, '[]');
+COMMIT;
+BEGIN;
+CREATE TABLE g_mixed (id int PRIMARY KEY, doc jsonb NULL);
+INSERT INTO g_mixed VALUES (1, '{"a": 1}'), (2, '"text"'), (3, 'null'), (4, NULL), (5, '1.5'), (6, 'true');
+COMMIT;
+-- (The HINT, as printed, holds for the data.)
+ALTER TABLE jguard.g_mixed ADD CONSTRAINT g_mixed_doc_check CHECK (jsonb_typeof(doc) IN ('boolean', 'null', 'number', 'object', 'string'));
+-- ...read from the first bytes of each document, also when it is stored
+-- out of line (doc) or compressed (packed).
+BEGIN;
+CREATE TABLE g_large_docs (id int PRIMARY KEY, doc jsonb NOT NULL, packed jsonb NOT NULL);
+ALTER TABLE g_large_docs ALTER COLUMN doc SET STORAGE EXTERNAL;
+INSERT INTO g_large_docs
+SELECT g, CASE g WHEN 1 THEN to_jsonb(repeat('x', 10000))
+                 WHEN 2 THEN jsonb_build_array(repeat('y', 10000))
+                 ELSE jsonb_build_object('k', repeat('z', 10000)) END,
+       jsonb_build_array(repeat('p', 100000))
+  FROM generate_series(1, 3) g;
+SELECT pg_relation_size(reltoastrelid) > 0 AS out_of_line FROM pg_class WHERE oid = 'g_large_docs'::regclass;
+SELECT bool_and(pg_column_size(packed) < 10000) AS compressed FROM g_large_docs;
+COMMIT;
+-- On an existing table the CHECK is added NOT VALID, then validated.  At
+-- level error the commit fails; the same transaction with the HINT
+-- appended commits.
+CREATE TABLE g_existing (id int PRIMARY KEY);
+INSERT INTO g_existing VALUES (1), (2);
+SET schema_guard.rule.jsonb_uncontracted = error;
+BEGIN;
+ALTER TABLE g_existing ADD COLUMN tags jsonb NOT NULL DEFAULT '[]';
+COMMIT;
+BEGIN;
+ALTER TABLE g_existing ADD COLUMN tags jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE jguard.g_existing ADD CONSTRAINT g_existing_tags_check CHECK (jsonb_typeof(tags) = 'array') NOT VALID; ALTER TABLE jguard.g_existing VALIDATE CONSTRAINT g_existing_tags_check;
+COMMIT;
+RESET schema_guard.rule.jsonb_uncontracted;
+
 -- At level error the commit fails, and the table is not created.
 SET schema_guard.rule.jsonb_uncontracted = error;
 CREATE TABLE g_refused (id int PRIMARY KEY, doc jsonb NOT NULL);

@@ -1,4 +1,6 @@
--- Rule family "columns": implicit_nullable.
+-- Rule family "columns": implicit_nullable.  The statement says whether
+-- NULL was written (ddl_end); what the transaction leaves is judged at
+-- commit, so an autocommit statement fails as a whole.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
@@ -70,6 +72,152 @@ CREATE SERVER col_server FOREIGN DATA WRAPPER col_fdw;
 CREATE FOREIGN TABLE col_foreign (a int) SERVER col_server;
 CREATE FOREIGN TABLE col_foreign (a int NULL) SERVER col_server;
 
+-- Judged at commit, on the net result: a column added, backfilled and
+-- made NOT NULL in one transaction is not a finding.
+CREATE TABLE col_backfill (id int PRIMARY KEY);
+INSERT INTO col_backfill VALUES (1), (2);
+BEGIN;
+ALTER TABLE col_backfill ADD COLUMN code text;
+SELECT 'not yet: the transaction may still decide' AS pending;
+UPDATE col_backfill SET code = 'c' || id;
+ALTER TABLE col_backfill ALTER COLUMN code SET NOT NULL;
+COMMIT;
+-- Still nullable at commit: the commit fails.  Rows hold NULL, so the HINT
+-- is words (SET NOT NULL would fail).
+BEGIN;
+ALTER TABLE col_backfill ADD COLUMN note text;
+SELECT 'not yet' AS pending;
+COMMIT;
+SELECT count(*) AS note_columns FROM pg_attribute
+ WHERE attrelid = 'col_backfill'::regclass AND attname = 'note';
+-- No NULL in the column (a default filled it): the HINT is SQL, and the
+-- same transaction with the HINT appended commits.
+BEGIN;
+ALTER TABLE col_backfill ADD COLUMN region text DEFAULT 'eu';
+COMMIT;
+BEGIN;
+ALTER TABLE col_backfill ADD COLUMN region text DEFAULT 'eu';
+ALTER TABLE public.col_backfill ALTER COLUMN region SET NOT NULL;
+COMMIT;
+-- Dropped, or its table dropped, before commit: nothing left to judge.
+BEGIN;
+ALTER TABLE col_backfill ADD COLUMN scratch text;
+ALTER TABLE col_backfill DROP COLUMN scratch;
+CREATE TABLE col_gone (a int);
+DROP TABLE col_gone;
+COMMIT;
+-- A rolled-back savepoint forgets its columns.
+BEGIN;
+SAVEPOINT s;
+ALTER TABLE col_backfill ADD COLUMN undone text;
+ROLLBACK TO SAVEPOINT s;
+COMMIT;
+-- Renamed: judged once, under the name it has at commit (also when renamed
+-- away and back).
+BEGIN;
+CREATE TABLE col_renamed (id int PRIMARY KEY, v text);
+ALTER TABLE col_renamed RENAME COLUMN v TO w;
+COMMIT;
+BEGIN;
+CREATE TABLE col_renamed (id int PRIMARY KEY, v text);
+ALTER TABLE col_renamed RENAME COLUMN v TO w;
+ALTER TABLE col_renamed RENAME COLUMN w TO v;
+SET LOCAL schema_guard.rule.implicit_nullable = warning;
+COMMIT;
+-- Made NOT NULL later by a primary key: not a finding.
+BEGIN;
+CREATE TABLE col_keyed (id int, v text NULL);
+ALTER TABLE col_keyed ADD PRIMARY KEY (id);
+COMMIT;
+
+-- ADD COLUMN IF NOT EXISTS of a column that exists adds nothing: no
+-- finding, whatever the skipped definition says.  A second definition of
+-- the same name in the statement is skipped too.
+ALTER TABLE col_customer ADD COLUMN IF NOT EXISTS nickname text NOT NULL;
+BEGIN;
+CREATE TABLE col_twice (id int PRIMARY KEY);
+ALTER TABLE col_twice ADD COLUMN IF NOT EXISTS a int NULL, ADD COLUMN IF NOT EXISTS a int;
+COMMIT;
+-- ...but a column it does add is judged.
+ALTER TABLE col_customer ADD COLUMN IF NOT EXISTS referrer text;
+
+-- Domains: a NOT NULL domain, or a domain over one, decides; a domain
+-- without NOT NULL does not.
+CREATE DOMAIN col_code AS text NOT NULL;
+CREATE DOMAIN col_short_code AS col_code CHECK (length(VALUE) < 8);
+CREATE DOMAIN col_loose_code AS text CHECK (length(VALUE) < 8);
+CREATE TABLE col_domains (id int PRIMARY KEY, code col_code, short col_short_code);
+CREATE TABLE col_domains_loose (id int PRIMARY KEY, code col_loose_code);
+
+-- HINT: a foreign key that sets the column to NULL (ON DELETE SET NULL, or
+-- SET DEFAULT with no default) means the column is meant to be nullable:
+-- the HINT says to write NULL, never NOT NULL; written so, it commits.
+CREATE TABLE col_parent (id int PRIMARY KEY);
+BEGIN;
+CREATE TABLE col_ref (id int PRIMARY KEY,
+    parent_id int REFERENCES col_parent ON DELETE SET NULL);
+CREATE INDEX ON col_ref (parent_id);
+COMMIT;
+BEGIN;
+CREATE TABLE col_ref (id int PRIMARY KEY,
+    parent_id int REFERENCES col_parent ON UPDATE SET DEFAULT);
+CREATE INDEX ON col_ref (parent_id);
+COMMIT;
+BEGIN;
+CREATE TABLE col_ref (id int PRIMARY KEY,
+    parent_id int NULL REFERENCES col_parent ON DELETE SET NULL);
+CREATE INDEX ON col_ref (parent_id);
+COMMIT;
+-- A plain foreign key does not say NULL: SQL, which keeps the key.
+BEGIN;
+CREATE TABLE col_ref2 (id int PRIMARY KEY, parent_id int REFERENCES col_parent);
+CREATE INDEX ON col_ref2 (parent_id);
+COMMIT;
+
+-- HINT on a table too large to read at commit (more than 128 blocks): words,
+-- even though a default filled every row.
+CREATE TABLE col_large (id int NOT NULL);
+INSERT INTO col_large SELECT generate_series(1, 200000);
+ALTER TABLE col_large ADD COLUMN flag int DEFAULT 0;
+-- A partitioned table is read through its partitions: no NULL, SQL.
+BEGIN;
+CREATE TABLE col_parted (id int NOT NULL, v text) PARTITION BY RANGE (id);
+CREATE TABLE col_parted_1 PARTITION OF col_parted FOR VALUES FROM (0) TO (10);
+INSERT INTO col_parted VALUES (1, 'a');
+SET LOCAL schema_guard.rule.implicit_nullable = warning;
+COMMIT;
+-- A NULL in a partition: words.
+ALTER TABLE col_parted ADD COLUMN w text;
+
+-- IMPORT FOREIGN SCHEMA: the foreign-data wrapper writes the column
+-- definitions, not the user; not judged.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+RESET client_min_messages;
+DO $$
+BEGIN
+    EXECUTE format('CREATE SERVER col_loopback FOREIGN DATA WRAPPER postgres_fdw '
+                   'OPTIONS (host %L, port %L, dbname %L)',
+                   split_part(current_setting('unix_socket_directories'), ',', 1),
+                   current_setting('port'), current_database());
+END
+$$;
+CREATE USER MAPPING FOR CURRENT_USER SERVER col_loopback;
+CREATE SCHEMA col_remote;
+SET schema_guard.mode = off;
+CREATE TABLE col_remote.account (id int PRIMARY KEY, note text, doc json);
+RESET schema_guard.mode;
+CREATE SCHEMA col_imported;
+IMPORT FOREIGN SCHEMA col_remote FROM SERVER col_loopback INTO col_imported;
+SELECT attname, attnotnull FROM pg_attribute
+ WHERE attrelid = 'col_imported.account'::regclass AND attnum > 0 ORDER BY attnum;
+DROP SCHEMA col_imported, col_remote CASCADE;
+DROP SERVER col_loopback CASCADE;
+DROP EXTENSION postgres_fdw;
+
+DROP TABLE col_backfill, col_renamed, col_keyed, col_twice, col_domains, col_ref, col_parent,
+    col_large, col_parted;
+DROP DOMAIN col_short_code, col_code, col_loose_code;
 DROP TABLE col_customer, col_decided, col_table_pk, col_later_pk, col_like, col_like2, col_typed, col_typed2,
     col_events, col_child, col_ctas;
 DROP TYPE col_pair;

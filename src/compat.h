@@ -49,12 +49,15 @@
 #define SG_REINDEX_IS_CONCURRENT(stmt) ((stmt)->concurrent)
 #endif
 
-/* The internal AT_AddConstraintRecurse subcommand went away in 16. */
+/* The internal AT_Add*Recurse subcommands went away in 16. */
 #if PG_VERSION_NUM >= 160000
 #define SG_AT_IS_ADD_CONSTRAINT(t) ((t) == AT_AddConstraint)
+#define SG_AT_IS_ADD_COLUMN(t) ((t) == AT_AddColumn)
 #else
 #define SG_AT_IS_ADD_CONSTRAINT(t) \
 	((t) == AT_AddConstraint || (t) == AT_AddConstraintRecurse)
+#define SG_AT_IS_ADD_COLUMN(t) \
+	((t) == AT_AddColumn || (t) == AT_AddColumnRecurse)
 #endif
 
 #endif							/* SCHEMA_GUARD_COMPAT_H */

@@ -43,6 +43,7 @@ typedef List *(*SgPendingCheck) (Relation rel, List *names);
 static const SgPendingCheck sg_pending_checks[SG_NUM_PENDING_KINDS] = {
 	[SG_PENDING_FKEY] = sg_fk_unindexed_findings,
 	[SG_PENDING_JSONB_COLUMN] = sg_jsonb_uncontracted_findings,
+	[SG_PENDING_NULLABLE_COLUMN] = sg_implicit_nullable_findings,
 };
 
 /* Cells and items live in TopTransactionContext. */
@@ -87,6 +88,23 @@ sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldname,
 }
 
 /*
+ * Is the name in the list?  A name comes back when an object is renamed
+ * away and back, or added again after a drop: it is checked once.
+ */
+static bool
+sg_name_listed(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Check every pending item, one table at a time.  Warnings are raised as
  * they come; the first error-level finding aborts the commit after all
  * warnings have been shown.
@@ -127,7 +145,8 @@ sg_check_pending(void)
 			{
 				SgPendingItem *item = lfirst(lc2);
 
-				if (item->relid == relid && item->kind == kind)
+				if (item->relid == relid && item->kind == kind &&
+					!sg_name_listed(names, item->name))
 					names = lappend(names, item->name);
 			}
 			if (names == NIL)

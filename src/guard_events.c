@@ -64,6 +64,34 @@ sg_note_added_constraint(Oid conoid)
 }
 
 /*
+ * Did this ADD COLUMN of the statement add a column?  ADD COLUMN IF NOT
+ * EXISTS of a column that exists adds nothing: PostgreSQL collects its
+ * subcommand without an address.  The collected copy keeps the place of
+ * the definition in the statement, which tells definitions apart.
+ */
+static bool
+sg_column_added(CollectedCommand *cmd, ColumnDef *def)
+{
+	ListCell   *lc;
+
+	foreach(lc, cmd->d.alterTable.subcmds)
+	{
+		CollectedATSubcmd *sub = (CollectedATSubcmd *) lfirst(lc);
+		AlterTableCmd *atc = (AlterTableCmd *) sub->parsetree;
+
+		if (atc != NULL && IsA(atc, AlterTableCmd) &&
+			SG_AT_IS_ADD_COLUMN(atc->subtype) &&
+			atc->def != NULL && IsA(atc->def, ColumnDef) &&
+			((ColumnDef *) atc->def)->location == def->location &&
+			sub->address.classId == RelationRelationId &&
+			sub->address.objectId == cmd->d.alterTable.objectId &&
+			sub->address.objectSubId != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * ALTER TABLE.  New columns are read from the statement as written:
  * PostgreSQL empties a column's constraint list when it transforms ADD
  * COLUMN, so an explicit NULL is visible only there.  So are the columns of
@@ -92,7 +120,10 @@ sg_ddl_end_alter_table(CollectedCommand *cmd)
 			if (atc->def == NULL || !IsA(atc->def, ColumnDef))
 				continue;
 			if (atc->subtype == AT_AddColumn)
-				new_columns = lappend(new_columns, atc->def);
+			{
+				if (sg_column_added(cmd, (ColumnDef *) atc->def))
+					new_columns = lappend(new_columns, atc->def);
+			}
 			else if (atc->subtype == AT_AlterColumnType && atc->name != NULL)
 			{
 				ColumnDef  *def = copyObject((ColumnDef *) atc->def);
@@ -166,6 +197,7 @@ sg_ddl_end_rename(Node *parsetree)
 	{
 		sg_jsonb_column_renamed(relid, stmt->subname, stmt->newname);
 		sg_pending_renamed(SG_PENDING_JSONB_COLUMN, relid, stmt->subname, stmt->newname);
+		sg_pending_renamed(SG_PENDING_NULLABLE_COLUMN, relid, stmt->subname, stmt->newname);
 	}
 	else
 		sg_pending_renamed(SG_PENDING_FKEY, relid, stmt->subname, stmt->newname);
@@ -182,7 +214,13 @@ schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 	MemoryContext cmds_cxt;
 
 	sg_ddl_end_rename(trig->parsetree);
-	if (!sg_guard_active())
+
+	/*
+	 * The tables of IMPORT FOREIGN SCHEMA are defined by the foreign-data
+	 * wrapper, not written by the user.
+	 */
+	if (!sg_guard_active() ||
+		(trig->parsetree != NULL && IsA(trig->parsetree, ImportForeignSchemaStmt)))
 		PG_RETURN_NULL();
 
 	/*

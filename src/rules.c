@@ -16,7 +16,7 @@
 
 const SgRule sg_rules[SG_NUM_RULES] = {
 	[SG_RULE_IMPLICIT_NULLABLE] = {
-		"implicit_nullable", "columns", SG_MOMENT_DDL_END, SG_LEVEL_ERROR,
+		"implicit_nullable", "columns", SG_MOMENT_DDL_END | SG_MOMENT_COMMIT, SG_LEVEL_ERROR,
 		"a new column is nullable without an explicit NULL in its definition"
 	},
 	[SG_RULE_FK_UNINDEXED] = {

@@ -138,6 +138,8 @@ typedef enum SgPendingKind
 {
 	SG_PENDING_FKEY,			/* a foreign key, by constraint name */
 	SG_PENDING_JSONB_COLUMN,	/* a new jsonb column, by column name */
+	SG_PENDING_NULLABLE_COLUMN, /* a new column written without NULL, by
+								 * column name */
 	SG_NUM_PENDING_KINDS
 } SgPendingKind;
 
@@ -147,7 +149,12 @@ extern void sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldnam
 							   const char *newname);
 
 /* rules/columns.c */
+typedef bool (*SgColumnVisitor) (Datum value, bool isnull, void *arg);
+
 extern void sg_check_new_columns(Oid relid, List *column_defs, bool retyped);
+extern List *sg_implicit_nullable_findings(Relation rel, List *names);
+extern bool sg_scan_column(Relation rel, const char *colname,
+						   SgColumnVisitor visit, void *arg);
 
 /* rules/jsonb_columns.c */
 extern void sg_check_new_json_column(Relation rel, ColumnDef *def,

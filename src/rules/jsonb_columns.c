@@ -16,9 +16,12 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -63,13 +66,16 @@ sg_check_new_json_column(Relation rel, ColumnDef *def, Form_pg_attribute att)
 	sg_raise(&finding);
 }
 
-/* Is the shape of the column decided: a CHECK on it, or a contract? */
+/*
+ * Is the shape of the column decided: a CHECK on it, a CHECK of its domain
+ * (or of a domain under it), or a contract?
+ */
 static bool
-sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname)
+sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname, Oid typid)
 {
 	SgSpi		spi;
-	Oid			argtypes[3] = {OIDOID, INT2OID, NAMEOID};
-	Datum		args[3];
+	Oid			argtypes[4] = {OIDOID, INT2OID, NAMEOID, OIDOID};
+	Datum		args[4];
 	NameData	name;
 	bool		decided;
 	bool		isnull;
@@ -78,6 +84,7 @@ sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname)
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = Int16GetDatum(attnum);
 	args[2] = NameGetDatum(&name);
+	args[3] = ObjectIdGetDatum(typid);
 	/* at pre-commit there is no active snapshot */
 	PushActiveSnapshot(GetTransactionSnapshot());
 	sg_spi_connect(&spi, true);
@@ -86,10 +93,19 @@ sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname)
 							  "              WHERE c.conrelid OPERATOR(pg_catalog.=) $1 "
 							  "                AND c.contype OPERATOR(pg_catalog.=) 'c' "
 							  "                AND $2 OPERATOR(pg_catalog.=) ANY (c.conkey)) "
+							  "    OR EXISTS (WITH RECURSIVE d(typid) AS ("
+							  "                 SELECT $4 "
+							  "                 UNION ALL "
+							  "                 SELECT t.typbasetype FROM pg_catalog.pg_type t, d "
+							  "                  WHERE t.oid OPERATOR(pg_catalog.=) d.typid "
+							  "                    AND t.typtype OPERATOR(pg_catalog.=) 'd') "
+							  "              SELECT FROM pg_catalog.pg_constraint c, d "
+							  "               WHERE c.contypid OPERATOR(pg_catalog.=) d.typid "
+							  "                 AND c.contype OPERATOR(pg_catalog.=) 'c') "
 							  "    OR EXISTS (SELECT FROM schema_guard.jsonb_contracts j "
 							  "              WHERE j.tbl OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
 							  "                AND j.col OPERATOR(pg_catalog.=) $3)",
-							  3, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
+							  4, argtypes, args, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not look for the contract of column \"%s\"", colname);
 	decided = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
@@ -97,6 +113,111 @@ sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname)
 	sg_spi_finish(&spi);
 	PopActiveSnapshot();
 	return decided;
+}
+
+/* The values of jsonb_typeof(), in the order a HINT lists them. */
+static const char *const sg_jsonb_typeof_names[] = {
+	"array", "boolean", "null", "number", "object", "string"
+};
+
+/*
+ * sg_scan_column visitor: add the bit of the document's top-level type
+ * (its index in sg_jsonb_typeof_names) to the mask.  Reads the first 8 bytes
+ * of the document only: the root container's header and first entry.
+ */
+static bool
+sg_visit_jsonb_type(Datum value, bool isnull, void *arg)
+{
+	int		   *mask = (int *) arg;
+	Jsonb	   *jb;
+	int			type;
+
+	if (isnull)
+		return true;
+	jb = (Jsonb *) PG_DETOAST_DATUM_SLICE(value, 0, 2 * sizeof(uint32));
+	if (VARSIZE(jb) < VARHDRSZ + sizeof(uint32))
+		elog(ERROR, "invalid jsonb document");
+	if (JB_ROOT_IS_OBJECT(jb))
+		type = 4;
+	else if (!JB_ROOT_IS_SCALAR(jb))
+		type = 0;
+	else if (VARSIZE(jb) < VARHDRSZ + 2 * sizeof(uint32))
+		elog(ERROR, "invalid jsonb document");
+	else
+	{
+		switch (jb->root.children[0] & JENTRY_TYPEMASK)
+		{
+			case JENTRY_ISBOOL_FALSE:
+			case JENTRY_ISBOOL_TRUE:
+				type = 1;
+				break;
+			case JENTRY_ISNULL:
+				type = 2;
+				break;
+			case JENTRY_ISNUMERIC:
+				type = 3;
+				break;
+			case JENTRY_ISSTRING:
+				type = 5;
+				break;
+			default:
+				elog(ERROR, "invalid jsonb document");
+		}
+	}
+	*mask |= 1 << type;
+	return true;
+}
+
+/*
+ * The HINT of jsonb_uncontracted: a CHECK on the top-level types that the
+ * column's documents have now, which a bounded scan found (on an existing
+ * table added NOT VALID, then validated).  Words when the column holds no
+ * document yet, or is too large to read at commit.
+ */
+static char *
+sg_jsonb_uncontracted_fix(Relation rel, const char *colname)
+{
+	int			mask = 0;
+	StringInfoData check;
+	const char *col = quote_identifier(colname);
+	char	   *relident;
+	char	   *conname;
+	int			ntypes = 0;
+
+	if (!sg_scan_column(rel, colname, sg_visit_jsonb_type, &mask))
+		return psprintf("Decide the shape of column \"%s\": add a CHECK constraint on it, "
+						"or register a contract with schema_guard.jsonb_expect() "
+						"(schema_guard.jsonb_infer_contract() derives one from its documents).",
+						colname);
+	if (mask == 0)
+		return psprintf("Decide the shape of column \"%s\", which holds no document yet: "
+						"add a CHECK constraint on it, or register a contract with "
+						"schema_guard.jsonb_expect().", colname);
+
+	initStringInfo(&check);
+	appendStringInfo(&check, "jsonb_typeof(%s)", col);
+	for (int i = 0; i < lengthof(sg_jsonb_typeof_names); i++)
+		ntypes += (mask >> i) & 1;
+	appendStringInfoString(&check, ntypes == 1 ? " = " : " IN (");
+	for (int i = 0, n = 0; i < lengthof(sg_jsonb_typeof_names); i++)
+	{
+		if (mask & (1 << i))
+			appendStringInfo(&check, "%s'%s'", n++ > 0 ? ", " : "",
+							 sg_jsonb_typeof_names[i]);
+	}
+	if (ntypes > 1)
+		appendStringInfoChar(&check, ')');
+
+	relident = sg_relation_identity(RelationGetRelid(rel));
+	conname = ChooseConstraintName(RelationGetRelationName(rel), colname, "check",
+								   RelationGetNamespace(rel), NIL);
+	if (sg_relation_is_new(rel))
+		return psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s);",
+						relident, quote_identifier(conname), check.data);
+	return psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID; "
+					"ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+					relident, quote_identifier(conname), check.data,
+					relident, quote_identifier(conname));
 }
 
 /*
@@ -118,7 +239,6 @@ sg_jsonb_uncontracted_findings(Relation rel, List *names)
 		Oid			typid;
 		SgFinding  *finding;
 		char	   *relident;
-		const char *col;
 
 		if (!HeapTupleIsValid(atttup))
 			continue;			/* dropped or renamed since */
@@ -126,25 +246,20 @@ sg_jsonb_uncontracted_findings(Relation rel, List *names)
 		typid = ((Form_pg_attribute) GETSTRUCT(atttup))->atttypid;
 		ReleaseSysCache(atttup);
 		if (getBaseType(typid) != JSONBOID ||
-			sg_jsonb_shape_decided(relid, attnum, colname))
+			sg_jsonb_shape_decided(relid, attnum, colname, typid))
 			continue;
 
 		relident = sg_relation_identity(relid);
-		col = quote_identifier(colname);
 		finding = palloc0(sizeof(SgFinding));
 		finding->rule = SG_RULE_JSONB_UNCONTRACTED;
 		finding->relid = relid;
 		finding->object_type = "column";
-		finding->object_identity = psprintf("%s.%s", relident, col);
+		finding->object_identity = psprintf("%s.%s", relident, quote_identifier(colname));
 		finding->message = psprintf("jsonb column \"%s\" of table %s has neither a CHECK "
 									"constraint nor a registered contract", colname, relident);
 		finding->detail = pstrdup("A jsonb column without a documented shape accepts any "
 								  "document; its shape is decided by whoever writes first.");
-		finding->fix = psprintf("In the same transaction, register its shape: "
-								"SELECT schema_guard.jsonb_expect(%s, %s, '{\"type\": \"object\"}'); "
-								"or constrain it: ALTER TABLE %s ADD CHECK (jsonb_typeof(%s) = 'object');",
-								quote_literal_cstr(relident), quote_literal_cstr(colname),
-								relident, col);
+		finding->fix = sg_jsonb_uncontracted_fix(rel, colname);
 		findings = lappend(findings, finding);
 	}
 	return findings;

@@ -96,6 +96,8 @@ CREATE ROLE sg_tap_lead;
 GRANT schema_guard_admin TO sg_tap_lead;
 GRANT CREATE ON SCHEMA public TO sg_tap_developer, sg_tap_lead;
 SELECT schema_guard.exempt('fk_unindexed', 'public.tap_kept', 'kept for the privilege tests');
+-- A rule judged when the statement runs (this file never commits).
+SET LOCAL schema_guard.rule.json_not_jsonb = error;
 
 SET LOCAL ROLE sg_tap_developer;
 SELECT throws_ok($$SET schema_guard.mode = off$$, '42501',
@@ -127,7 +129,7 @@ SELECT throws_ok($$DROP EXTENSION schema_guard$$, '42501',
     'an ordinary role cannot drop the extension');
 SELECT throws_ok($$SELECT schema_guard.ddl_command_end()$$, '42501', NULL,
     'an ordinary role cannot execute the event-trigger functions');
-SELECT throws_ok($$CREATE TABLE tap_dev_table (a int)$$, 'SG001', NULL,
+SELECT throws_ok($$CREATE TABLE tap_dev_table (a json NOT NULL)$$, 'SG001', NULL,
     'the guard applies to an ordinary role');
 SELECT lives_ok($$CREATE TABLE tap_dev_table (a int NOT NULL)$$,
     'a clean migration passes for an ordinary role');
