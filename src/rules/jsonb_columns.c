@@ -5,9 +5,10 @@
  *		jsonb_uncontracted (commit).
  *
  * A new jsonb column, or one changed to jsonb, must leave the transaction
- * with its shape decided: a CHECK constraint on it, or a contract
- * registered with schema_guard.jsonb_expect().  Both may come later in the
- * same transaction, so the column is remembered and judged at commit.
+ * with its shape decided: a CHECK constraint on it or on its domain, or a
+ * contract registered with schema_guard.jsonb_expect().  Both may come
+ * later in the same transaction, so the column is remembered and judged at
+ * commit, where its documents also tell which CHECK to propose.
  *
  *-------------------------------------------------------------------------
  */
@@ -116,13 +117,29 @@ sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname, Oid ty
 }
 
 /* The values of jsonb_typeof(), in the order a HINT lists them. */
-static const char *const sg_jsonb_typeof_names[] = {
-	"array", "boolean", "null", "number", "object", "string"
+typedef enum SgJsonbTypeof
+{
+	SG_TYPEOF_ARRAY,
+	SG_TYPEOF_BOOLEAN,
+	SG_TYPEOF_NULL,
+	SG_TYPEOF_NUMBER,
+	SG_TYPEOF_OBJECT,
+	SG_TYPEOF_STRING,
+	SG_NUM_TYPEOF
+} SgJsonbTypeof;
+
+static const char *const sg_jsonb_typeof_names[SG_NUM_TYPEOF] = {
+	[SG_TYPEOF_ARRAY] = "array",
+	[SG_TYPEOF_BOOLEAN] = "boolean",
+	[SG_TYPEOF_NULL] = "null",
+	[SG_TYPEOF_NUMBER] = "number",
+	[SG_TYPEOF_OBJECT] = "object",
+	[SG_TYPEOF_STRING] = "string",
 };
 
 /*
  * sg_scan_column visitor: add the bit of the document's top-level type
- * (its index in sg_jsonb_typeof_names) to the mask.  Reads the first 8 bytes
+ * (an SgJsonbTypeof) to the mask.  Reads the first 8 bytes
  * of the document only: the root container's header and first entry.
  */
 static bool
@@ -130,7 +147,7 @@ sg_visit_jsonb_type(Datum value, bool isnull, void *arg)
 {
 	int		   *mask = (int *) arg;
 	Jsonb	   *jb;
-	int			type;
+	SgJsonbTypeof type;
 
 	if (isnull)
 		return true;
@@ -138,9 +155,9 @@ sg_visit_jsonb_type(Datum value, bool isnull, void *arg)
 	if (VARSIZE(jb) < VARHDRSZ + sizeof(uint32))
 		elog(ERROR, "invalid jsonb document");
 	if (JB_ROOT_IS_OBJECT(jb))
-		type = 4;
+		type = SG_TYPEOF_OBJECT;
 	else if (!JB_ROOT_IS_SCALAR(jb))
-		type = 0;
+		type = SG_TYPEOF_ARRAY;
 	else if (VARSIZE(jb) < VARHDRSZ + 2 * sizeof(uint32))
 		elog(ERROR, "invalid jsonb document");
 	else
@@ -149,16 +166,16 @@ sg_visit_jsonb_type(Datum value, bool isnull, void *arg)
 		{
 			case JENTRY_ISBOOL_FALSE:
 			case JENTRY_ISBOOL_TRUE:
-				type = 1;
+				type = SG_TYPEOF_BOOLEAN;
 				break;
 			case JENTRY_ISNULL:
-				type = 2;
+				type = SG_TYPEOF_NULL;
 				break;
 			case JENTRY_ISNUMERIC:
-				type = 3;
+				type = SG_TYPEOF_NUMBER;
 				break;
 			case JENTRY_ISSTRING:
-				type = 5;
+				type = SG_TYPEOF_STRING;
 				break;
 			default:
 				elog(ERROR, "invalid jsonb document");
@@ -196,10 +213,10 @@ sg_jsonb_uncontracted_fix(Relation rel, const char *colname)
 
 	initStringInfo(&check);
 	appendStringInfo(&check, "jsonb_typeof(%s)", col);
-	for (int i = 0; i < lengthof(sg_jsonb_typeof_names); i++)
+	for (int i = 0; i < SG_NUM_TYPEOF; i++)
 		ntypes += (mask >> i) & 1;
 	appendStringInfoString(&check, ntypes == 1 ? " = " : " IN (");
-	for (int i = 0, n = 0; i < lengthof(sg_jsonb_typeof_names); i++)
+	for (int i = 0, n = 0; i < SG_NUM_TYPEOF; i++)
 	{
 		if (mask & (1 << i))
 			appendStringInfo(&check, "%s'%s'", n++ > 0 ? ", " : "",
