@@ -179,6 +179,11 @@ COMMIT;
 CREATE TABLE col_large (id int NOT NULL);
 INSERT INTO col_large SELECT generate_series(1, 200000);
 ALTER TABLE col_large ADD COLUMN flag int DEFAULT 0;
+-- Nor is a table read in a serializable transaction (its predicate locks
+-- could fail the commit): words.
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+CREATE TABLE col_serializable (a int);
+COMMIT;
 -- A partitioned table is read through its partitions: no NULL, SQL.
 BEGIN;
 CREATE TABLE col_parted (id int NOT NULL, v text) PARTITION BY RANGE (id);

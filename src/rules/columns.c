@@ -18,6 +18,7 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
@@ -263,13 +264,15 @@ sg_implicit_nullable_findings(Relation rel, List *names)
  * with the snapshot PostgreSQL's own verification takes.  The visitor
  * returns false to stop.  Bounded: a foreign table, another session's
  * temporary table, or more than SG_HINT_SCAN_BLOCKS blocks in all are not
- * read, and the answer is false (nothing known).  Row-level security does
- * not apply: the result only chooses a HINT for the table's owner.
+ * read, and the answer is false (nothing known); so in a serializable
+ * transaction, where the scan would take predicate locks that could fail
+ * the commit.  Row-level security does not apply: the result only chooses
+ * a HINT for the table's owner.
  */
 bool
 sg_scan_column(Relation rel, const char *colname, SgColumnVisitor visit, void *arg)
 {
-	List	   *relids = find_all_inheritors(RelationGetRelid(rel), AccessShareLock, NULL);
+	List	   *relids;
 	BlockNumber blocks = 0;
 	Snapshot	snapshot;
 	MemoryContext rowcxt;
@@ -277,6 +280,9 @@ sg_scan_column(Relation rel, const char *colname, SgColumnVisitor visit, void *a
 	bool		more = true;
 	ListCell   *lc;
 
+	if (IsolationIsSerializable())
+		return false;
+	relids = find_all_inheritors(RelationGetRelid(rel), AccessShareLock, NULL);
 	foreach(lc, relids)
 	{
 		Relation	child = table_open(lfirst_oid(lc), NoLock);
