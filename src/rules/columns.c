@@ -287,9 +287,9 @@ sg_scan_column(Relation rel, const char *colname, SgColumnVisitor visit, void *a
 	{
 		Relation	child = table_open(lfirst_oid(lc), NoLock);
 		char		relkind = child->rd_rel->relkind;
-		bool		readable = relkind != RELKIND_FOREIGN_TABLE &&
-			!RELATION_IS_OTHER_TEMP(child);
+		bool		readable;
 
+		readable = relkind != RELKIND_FOREIGN_TABLE && !RELATION_IS_OTHER_TEMP(child);
 		if (readable && RELKIND_HAS_STORAGE(relkind))
 			blocks += RelationGetNumberOfBlocks(child);
 		table_close(child, NoLock);
