@@ -60,4 +60,16 @@
 	((t) == AT_AddColumn || (t) == AT_AddColumnRecurse)
 #endif
 
+/* AlterTableStmt.relkind was renamed objtype in 14. */
+#if PG_VERSION_NUM >= 140000
+#define SG_ALTER_TABLE_OBJTYPE(stmt) ((stmt)->objtype)
+#else
+#define SG_ALTER_TABLE_OBJTYPE(stmt) ((stmt)->relkind)
+#endif
+
+/* fmgroids.h named nextval(regclass) F_NEXTVAL_OID before 14. */
+#if PG_VERSION_NUM < 140000
+#define F_NEXTVAL F_NEXTVAL_OID
+#endif
+
 #endif							/* SCHEMA_GUARD_COMPAT_H */

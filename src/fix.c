@@ -3,36 +3,283 @@
  * fix.c
  *		The safe SQL that a finding's HINT (and a report's fix column)
  *		carries: index builds that do not block writes on existing tables,
- *		including the recipe for partitioned tables, where CREATE INDEX
+ *		including the recipes for partitioned tables, where CREATE INDEX
  *		CONCURRENTLY is not available on the parent.
+ *
+ * A recipe runs in the state before the statement it replaces.  Names are
+ * taken from the catalog after the statement (an index it built had a free
+ * name before it) or chosen free.
  *
  *-------------------------------------------------------------------------
  */
 #include "schema_guard.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
 
 /* Partitions listed in one recipe before the rest is summarized. */
 #define SG_FIX_MAX_PARTITIONS 20
 
 /*
+ * HINTs are deparsed under fixed settings (ISO dates, exact floats, names
+ * qualified by an empty search_path), so that they read back the same in
+ * any session and do not vary with the caller's settings.  Returns the GUC
+ * nest level to hand to sg_fix_settings_pop().
+ */
+int
+sg_fix_settings_push(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("search_path", "", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+sg_fix_settings_pop(int level)
+{
+	AtEOXact_GUC(false, level);
+}
+
+static bool
+sg_name_taken(const char *name, Oid nspid, Oid relid, bool column, List *avoid)
+{
+	ListCell   *lc;
+
+	foreach(lc, avoid)
+	{
+		if (strcmp(name, (char *) lfirst(lc)) == 0)
+			return true;
+	}
+	if (column)
+		return get_attnum(relid, name) != InvalidAttrNumber;
+	if (OidIsValid(get_relname_relid(name, nspid)))
+		return true;
+	return OidIsValid(relid) &&
+		ConstraintNameIsUsed(CONSTRAINT_RELATION, relid, name);
+}
+
+/*
+ * A name "name1_name2_label" (label1, label2, ... when taken; label may
+ * be NULL) that fits in
+ * NAMEDATALEN and is free: as a column of relid when column is set,
+ * otherwise as a relation of nspid and a constraint of relid; never one of
+ * *avoid, to which it is added.
+ */
+char *
+sg_free_name(const char *name1, const char *name2, const char *label,
+			 Oid nspid, Oid relid, bool column, List **avoid)
+{
+	char		modlabel[NAMEDATALEN];
+
+	for (int pass = 0;; pass++)
+	{
+		char	   *name;
+
+		if (pass == 0 && label != NULL)
+			strlcpy(modlabel, label, sizeof(modlabel));
+		else if (pass > 0)
+			snprintf(modlabel, sizeof(modlabel), "%s%d", label ? label : "", pass);
+		name = makeObjectName(name1, name2, pass == 0 && label == NULL ? NULL : modlabel);
+		if (!sg_name_taken(name, nspid, relid, column, *avoid))
+		{
+			*avoid = lappend(*avoid, name);
+			return name;
+		}
+		pfree(name);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * What follows the table name in an index's definition: "USING btree (a)
+ * INCLUDE (b) WHERE ...".  pg_get_indexdef_string() writes "CREATE
+ * [UNIQUE] INDEX <name> ON <schema.table> " before it, built from the
+ * catalog as below; the text is never searched, so names that contain
+ * " USING " cannot mislead it.  NULL if the definition is not of that form.
+ */
+char *
+sg_index_tail(Oid indexoid)
+{
+	Oid			relid = IndexGetRelation(indexoid, true);
+	char	   *idxname = get_rel_name(indexoid);
+	char	   *def;
+	char	   *p;
+	StringInfoData prefix;
+
+	if (!OidIsValid(relid) || idxname == NULL)
+		return NULL;
+	def = pg_get_indexdef_string(indexoid);
+	p = def;
+	if (strncmp(p, "CREATE ", 7) != 0)
+		return NULL;
+	p += 7;
+	if (strncmp(p, "UNIQUE ", 7) == 0)
+		p += 7;
+	initStringInfo(&prefix);
+	appendStringInfo(&prefix, "INDEX %s ON %s USING ",
+					 quote_identifier(idxname), sg_relation_identity(relid));
+	if (strncmp(p, prefix.data, prefix.len) != 0)
+		return NULL;
+	return p + prefix.len - strlen("USING ");
+}
+
+/* " DEFERRABLE INITIALLY DEFERRED", as the constraint has it, or "". */
+static const char *
+sg_constraint_timing(Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	const char *timing = "";
+
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+
+		if (con->condeferred)
+			timing = " DEFERRABLE INITIALLY DEFERRED";
+		else if (con->condeferrable)
+			timing = " DEFERRABLE";
+		ReleaseSysCache(tup);
+	}
+	return timing;
+}
+
+static bool
+sg_index_is_unique(Oid indexoid)
+{
+	HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	bool		unique = false;
+
+	if (HeapTupleIsValid(tup))
+	{
+		unique = ((Form_pg_index) GETSTRUCT(tup))->indisunique;
+		ReleaseSysCache(tup);
+	}
+	return unique;
+}
+
+/* "PRIMARY KEY" or "UNIQUE", for a constraint that owns an index. */
+static const char *
+sg_constraint_kind(Oid conoid)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	const char *kind = "UNIQUE";
+
+	if (HeapTupleIsValid(tup))
+	{
+		if (((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_PRIMARY)
+			kind = "PRIMARY KEY";
+		ReleaseSysCache(tup);
+	}
+	return kind;
+}
+
+/*
+ * The build of an index the statement built, done concurrently: "CREATE
+ * INDEX CONCURRENTLY" with its own name and definition, then, for a
+ * constraint's index, the constraint added on it.  False if its definition
+ * cannot be had.
+ */
+static bool
+sg_fix_prebuild(StringInfo buf, Oid indexoid, const char *comment)
+{
+	Oid			relid = IndexGetRelation(indexoid, false);
+	Oid			conoid = get_index_constraint(indexoid);
+	char	   *relident = sg_relation_identity(relid);
+	const char *idxname = quote_identifier(get_rel_name(indexoid));
+	char	   *tail = sg_index_tail(indexoid);
+
+	if (tail == NULL)
+		return false;
+	appendStringInfo(buf, "CREATE %sINDEX CONCURRENTLY %s ON %s %s;%s\n",
+					 sg_index_is_unique(indexoid) ? "UNIQUE " : "",
+					 idxname, relident, tail, comment);
+	if (OidIsValid(conoid))
+		appendStringInfo(buf, "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s%s;\n",
+						 relident, idxname, sg_constraint_kind(conoid), idxname,
+						 sg_constraint_timing(conoid));
+	return true;
+}
+
+/*
+ * Concurrent builds of the indexes a statement built on existing tables,
+ * to run before it: run again, it adopts them and builds nothing.
+ */
+static bool
+sg_fix_prebuilds(StringInfo buf, List *built, const char *comment)
+{
+	ListCell   *lc;
+	int			listed = 0;
+
+	foreach(lc, built)
+	{
+		if (listed++ == SG_FIX_MAX_PARTITIONS)
+		{
+			appendStringInfo(buf, "-- and the same for %d more indexes\n",
+							 list_length(built) - SG_FIX_MAX_PARTITIONS);
+			break;
+		}
+		if (!sg_fix_prebuild(buf, lfirst_oid(lc), comment))
+			return false;
+	}
+	return true;
+}
+
+/* The index of parentidx's partition tree that sits on table childid. */
+static Oid
+sg_child_index_on(Oid parentidx, Oid childid)
+{
+	ListCell   *lc;
+
+	if (!OidIsValid(parentidx))
+		return InvalidOid;
+	foreach(lc, find_inheritance_children(parentidx, NoLock))
+	{
+		if (IndexGetRelation(lfirst_oid(lc), true) == childid)
+			return lfirst_oid(lc);
+	}
+	return InvalidOid;
+}
+
+/*
  * The recipe for a partitioned table: an invalid index ON ONLY the parent,
  * a concurrent build on each partition, each attached; the parent index
  * becomes valid when the last partition is attached.  Sub-partitioned
- * partitions get the same recipe one level down.
+ * partitions get the same recipe one level down.  With indexoid, the
+ * statement's own index: each partition's index keeps the name and
+ * definition the statement gave it, and one it adopted is only attached.
  */
 static void
-sg_fix_partitioned_index(StringInfo buf, Relation rel, const char *idxname,
-						 bool unique, const char *tail, int *listed)
+sg_fix_partitioned_index(StringInfo buf, Relation rel, Oid indexoid,
+						 const char *idxname, bool unique, const char *tail,
+						 int *listed, List **avoid, bool *failed)
 {
 	List	   *children = find_inheritance_children(RelationGetRelid(rel), NoLock);
+	char	   *qualified = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+													   idxname);
 	ListCell   *lc;
 	int			skipped = 0;
 
@@ -45,8 +292,11 @@ sg_fix_partitioned_index(StringInfo buf, Relation rel, const char *idxname,
 	foreach(lc, children)
 	{
 		Oid			childid = lfirst_oid(lc);
+		Oid			childidx = sg_child_index_on(indexoid, childid);
 		Relation	child;
-		char	   *childidx;
+		char	   *childname;
+		const char *childtail = tail;
+		bool		adopted = false;
 
 		if (*listed >= SG_FIX_MAX_PARTITIONS)
 		{
@@ -56,19 +306,44 @@ sg_fix_partitioned_index(StringInfo buf, Relation rel, const char *idxname,
 		child = try_relation_open(childid, AccessShareLock);
 		if (child == NULL)
 			continue;
+		/* Foreign partitions get no index. */
+		if (child->rd_rel->relkind == RELKIND_FOREIGN_TABLE ||
+			(OidIsValid(indexoid) && !OidIsValid(childidx)))
+		{
+			relation_close(child, AccessShareLock);
+			continue;
+		}
 		(*listed)++;
-		childidx = makeObjectName(RelationGetRelationName(child), idxname, NULL);
-		if (child->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-			sg_fix_partitioned_index(buf, child, childidx, unique, tail, listed);
+		if (OidIsValid(childidx))
+		{
+			Relation	idx = index_open(childidx, AccessShareLock);
+
+			adopted = !sg_relation_is_new(idx);
+			index_close(idx, AccessShareLock);
+			childname = get_rel_name(childidx);
+			childtail = sg_index_tail(childidx);
+			if (childtail == NULL)
+				*failed = true;
+		}
 		else
-			appendStringInfo(buf, "CREATE %sINDEX CONCURRENTLY %s ON %s %s;\n",
-							 unique ? "UNIQUE " : "", quote_identifier(childidx),
-							 sg_relation_identity(childid), tail);
-		appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n",
-						 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-													idxname),
+			childname = sg_free_name(RelationGetRelationName(child), idxname, NULL,
+									 RelationGetNamespace(child), InvalidOid,
+									 false, avoid);
+		if (adopted || childtail == NULL)
+			;					/* it exists already: attach it */
+		else if (child->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+			sg_fix_partitioned_index(buf, child, childidx, childname, unique,
+									 childtail, listed, avoid, failed);
+		else
+			appendStringInfo(buf, "CREATE %sINDEX %s%s ON %s %s;%s\n",
+							 unique ? "UNIQUE " : "",
+							 sg_relation_is_new(child) ? "" : "CONCURRENTLY ",
+							 quote_identifier(childname),
+							 sg_relation_identity(childid), childtail,
+							 sg_relation_is_new(child) ? "" : "  -- outside a transaction block");
+		appendStringInfo(buf, "ALTER INDEX %s ATTACH PARTITION %s;\n", qualified,
 						 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(child)),
-													childidx));
+													childname));
 		relation_close(child, AccessShareLock);
 	}
 	if (skipped > 0)
@@ -76,17 +351,14 @@ sg_fix_partitioned_index(StringInfo buf, Relation rel, const char *idxname,
 						 skipped, sg_relation_identity(RelationGetRelid(rel)));
 }
 
-/*
- * CREATE INDEX for rel, written the safe way.  "tail" is everything after
- * the table name: "USING btree (a, b) WHERE ...".  A table created in this
- * transaction is locked by nobody else, so the plain form is right there.
- */
-char *
-sg_fix_create_index(Relation rel, const char *idxname, bool unique,
-					const char *tail)
+static char *
+sg_fix_index_internal(Relation rel, Oid indexoid, const char *idxname,
+					  bool unique, const char *tail)
 {
 	StringInfoData buf;
 	int			listed = 0;
+	List	   *avoid = list_make1(pstrdup(idxname));
+	bool		failed = false;
 
 	initStringInfo(&buf);
 	if (sg_relation_is_new(rel))
@@ -95,7 +367,10 @@ sg_fix_create_index(Relation rel, const char *idxname, bool unique,
 						 sg_relation_identity(RelationGetRelid(rel)), tail);
 	else if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 	{
-		sg_fix_partitioned_index(&buf, rel, idxname, unique, tail, &listed);
+		sg_fix_partitioned_index(&buf, rel, indexoid, idxname, unique, tail,
+								 &listed, &avoid, &failed);
+		if (failed)
+			return NULL;
 		buf.data[--buf.len] = '\0'; /* the last newline */
 	}
 	else
@@ -107,56 +382,130 @@ sg_fix_create_index(Relation rel, const char *idxname, bool unique,
 }
 
 /*
- * ADD PRIMARY KEY / ADD UNIQUE without building the index under the
- * table's lock: build it concurrently, then attach it as the constraint.
- * Partitioned tables do not take USING INDEX; there the constraint on the
- * parent adopts matching indexes already built on every partition.
+ * CREATE INDEX for rel, written the safe way.  "tail" is everything after
+ * the table name: "USING btree (a, b) WHERE (a > 0)".  A table created in
+ * this transaction is locked by nobody else, so the plain form is right
+ * there.
  */
 char *
-sg_fix_add_constraint(Relation rel, const char *conname, bool primary,
-					  const char *tail, const char *columns)
+sg_fix_create_index(Relation rel, const char *idxname, bool unique,
+					const char *tail)
+{
+	return sg_fix_index_internal(rel, InvalidOid, idxname, unique, tail);
+}
+
+/*
+ * The safe form of a CREATE INDEX that built indexoid on rel, and "built"
+ * on existing tables.  A partitioned table created in this transaction,
+ * with existing partitions attached, cannot take the ON ONLY recipe there
+ * (nothing concurrent runs in a transaction block): the partitions' indexes
+ * are built before it, and the statement adopts them.  NULL when there is
+ * no such SQL.
+ */
+char *
+sg_fix_index_build(Relation rel, Oid indexoid, List *built)
+{
+	char	   *tail = sg_index_tail(indexoid);
+	bool		unique = sg_index_is_unique(indexoid);
+	StringInfoData buf;
+
+	if (tail == NULL)
+		return NULL;
+	if (!sg_relation_is_new(rel))
+		return sg_fix_index_internal(rel, indexoid, get_rel_name(indexoid),
+									 unique, tail);
+	initStringInfo(&buf);
+	if (!sg_fix_prebuilds(&buf, built, "  -- before this transaction, outside a transaction block"))
+		return NULL;
+	appendStringInfo(&buf, "CREATE %sINDEX %s ON %s %s;",
+					 unique ? "UNIQUE " : "", quote_identifier(get_rel_name(indexoid)),
+					 sg_relation_identity(RelationGetRelid(rel)), tail);
+	return buf.data;
+}
+
+/*
+ * ADD PRIMARY KEY / ADD UNIQUE without building the index under the
+ * table's lock: build it concurrently, then add the constraint on it.
+ * "drops" are the statement's DROP CONSTRAINT subcommands, kept in the
+ * same ALTER TABLE, so a key replaced by one of the same name stays
+ * replaced in one step; the index is then built under a free name, which
+ * USING INDEX renames.  Partitioned tables do not take USING INDEX: each
+ * existing partition the statement built on gets its index and constraint
+ * first ("built"), and the statement, run again, adopts them.  NULL when
+ * there is no such SQL.
+ */
+char *
+sg_fix_add_constraint(Relation rel, Oid indexoid, Oid conoid, List *built,
+					  const char *drops)
 {
 	StringInfoData buf;
-	const char *contype = primary ? "PRIMARY KEY" : "UNIQUE";
 	char	   *relident = sg_relation_identity(RelationGetRelid(rel));
+	char	   *conname = get_constraint_name(conoid);
+	const char *tail = sg_index_tail(indexoid);
 
+	if (conname == NULL || tail == NULL)
+		return NULL;
 	initStringInfo(&buf);
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 	{
-		List	   *members = find_all_inheritors(RelationGetRelid(rel), NoLock, NULL);
-		ListCell   *lc;
-		int			listed = 0;
-		int			skipped = 0;
-
-		/* Leaf partitions only: a partitioned one gets its index for free. */
-		foreach(lc, members)
-		{
-			Oid			childid = lfirst_oid(lc);
-			char	   *childname = get_rel_name(childid);
-
-			if (childname == NULL || get_rel_relkind(childid) != RELKIND_RELATION)
-				continue;
-			if (listed >= SG_FIX_MAX_PARTITIONS)
-			{
-				skipped++;
-				continue;
-			}
-			listed++;
-			appendStringInfo(&buf, "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s %s;\n",
-							 quote_identifier(makeObjectName(childname, conname, NULL)),
-							 sg_relation_identity(childid), tail);
-		}
-		if (skipped > 0)
-			appendStringInfo(&buf, "-- and the same for %d more partitions\n", skipped);
-		appendStringInfo(&buf, "ALTER TABLE %s ADD CONSTRAINT %s %s (%s);",
-						 relident, quote_identifier(conname), contype, columns);
+		if (drops[0] != '\0' ||
+			!sg_fix_prebuilds(&buf, built,
+							  sg_relation_is_new(rel)
+							  ? "  -- before this transaction, outside a transaction block"
+							  : "  -- outside a transaction block"))
+			return NULL;
+		appendStringInfo(&buf, "%s;", pg_get_constraintdef_command(conoid));
 	}
 	else
+	{
+		List	   *avoid = NIL;
+		const char *idxname = conname;
+
+		if (drops[0] != '\0')
+			idxname = sg_free_name(conname, NULL, "new", RelationGetNamespace(rel),
+								   RelationGetRelid(rel), false, &avoid);
 		appendStringInfo(&buf,
 						 "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s %s;  -- outside a transaction block\n"
-						 "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;",
-						 quote_identifier(conname), relident, tail,
-						 relident, quote_identifier(conname), contype,
-						 quote_identifier(conname));
+						 "ALTER TABLE %s %sADD CONSTRAINT %s %s USING INDEX %s%s;",
+						 quote_identifier(idxname), relident, tail,
+						 relident, drops, quote_identifier(conname),
+						 sg_constraint_kind(conoid), quote_identifier(idxname),
+						 sg_constraint_timing(conoid));
+	}
+	return buf.data;
+}
+
+/*
+ * ATTACH PARTITION without building indexes under its ACCESS EXCLUSIVE
+ * lock: build them concurrently (and add their constraints) first, then
+ * attach; the partition's indexes are adopted.
+ */
+char *
+sg_fix_attach_partition(Oid parentid, Oid partid, List *built)
+{
+	StringInfoData buf;
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(partid));
+	Datum		bound;
+	bool		isnull;
+	char	   *boundtext;
+
+	if (!HeapTupleIsValid(tup))
+		return NULL;
+	bound = SysCacheGetAttr(RELOID, tup, Anum_pg_class_relpartbound, &isnull);
+	boundtext = isnull ? NULL
+		: TextDatumGetCString(DirectFunctionCall2(pg_get_expr, bound,
+												  ObjectIdGetDatum(partid)));
+	ReleaseSysCache(tup);
+	if (boundtext == NULL)
+		return NULL;
+
+	initStringInfo(&buf);
+	if (!sg_fix_prebuilds(&buf, built, IsTransactionBlock()
+						  ? "  -- before this transaction, outside a transaction block"
+						  : "  -- outside a transaction block"))
+		return NULL;
+	appendStringInfo(&buf, "ALTER TABLE %s ATTACH PARTITION %s %s;",
+					 sg_relation_identity(parentid), sg_relation_identity(partid),
+					 boundtext);
 	return buf.data;
 }

@@ -23,6 +23,7 @@
 #include "miscadmin.h"
 #include "tcop/deparse_utility.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 static SPIPlanPtr ddl_commands_plan = NULL;
@@ -150,7 +151,15 @@ sg_ddl_end_alter_table(CollectedCommand *cmd)
 		if (atc->subtype == AT_AddIndex &&
 			sub->address.classId == RelationRelationId &&
 			atc->def != NULL && IsA(atc->def, IndexStmt))
-			sg_check_index_build(sub->address.objectId, (IndexStmt *) atc->def);
+			sg_check_index_build(sub->address.objectId, (IndexStmt *) atc->def,
+								 IsA(cmd->parsetree, AlterTableStmt)
+								 ? (AlterTableStmt *) cmd->parsetree : NULL);
+		else if (atc->subtype == AT_AttachPartition &&
+				 atc->def != NULL && IsA(atc->def, PartitionCmd) &&
+				 get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+			sg_check_attach_partition(relid,
+									  RangeVarGetRelid(((PartitionCmd *) atc->def)->name,
+													   NoLock, true));
 		else if (SG_AT_IS_ADD_CONSTRAINT(atc->subtype) &&
 				 sub->address.classId == ConstraintRelationId)
 			sg_note_added_constraint(sub->address.objectId);
@@ -171,7 +180,7 @@ sg_ddl_end_simple(CollectedCommand *cmd)
 		sg_check_new_columns(address->objectId,
 							 ((CreateStmt *) parsetree)->tableElts, false);
 	else if (IsA(parsetree, IndexStmt))
-		sg_check_index_build(address->objectId, (IndexStmt *) parsetree);
+		sg_check_index_build(address->objectId, (IndexStmt *) parsetree, NULL);
 }
 
 /*

@@ -128,10 +128,17 @@ extern void sg_spi_connect(SgSpi *spi, bool as_owner);
 extern void sg_spi_finish(SgSpi *spi);
 
 /* fix.c: the safe SQL carried by HINTs */
+extern char *sg_free_name(const char *name1, const char *name2, const char *label,
+						  Oid nspid, Oid relid, bool column, List **avoid);
+extern int	sg_fix_settings_push(void);
+extern void sg_fix_settings_pop(int level);
+extern char *sg_index_tail(Oid indexoid);
 extern char *sg_fix_create_index(Relation rel, const char *idxname, bool unique,
 								 const char *tail);
-extern char *sg_fix_add_constraint(Relation rel, const char *conname, bool primary,
-								   const char *tail, const char *columns);
+extern char *sg_fix_index_build(Relation rel, Oid indexoid, List *built);
+extern char *sg_fix_add_constraint(Relation rel, Oid indexoid, Oid conoid,
+								   List *built, const char *drops);
+extern char *sg_fix_attach_partition(Oid parentid, Oid partid, List *built);
 
 /* guard_commit.c: the pending list of commit-time work */
 typedef enum SgPendingKind
@@ -166,7 +173,8 @@ extern List *sg_fk_unindexed_findings(Relation rel, List *only_names);
 extern void sg_remember_covered_fkeys(Oid relid, Oid dropping_now);
 
 /* rules/locks.c */
-extern void sg_check_index_build(Oid indexoid, IndexStmt *stmt);
+extern void sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter);
+extern void sg_check_attach_partition(Oid parentid, Oid partid);
 extern void sg_check_drop_index(DropStmt *stmt);
 extern void sg_check_reindex(ReindexStmt *stmt);
 extern void sg_check_rewrite(Oid relid, int reason, Node *parsetree);

@@ -12,20 +12,36 @@
  */
 #include "schema_guard.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/table.h"
+#include "catalog/catalog.h"
+#include "catalog/dependency.h"
 #include "catalog/index.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_inherits.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/event_trigger.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parse_coerce.h"
 #include "storage/bufmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/fmgroids.h"
 #include "utils/ruleutils.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #if PG_VERSION_NUM >= 140000
 /* Is a boolean option such as "concurrently" set in a DefElem list? */
@@ -70,97 +86,290 @@ sg_open_existing_table(Oid relid)
 	return rel;
 }
 
-/* "public.orders (8192 kB)": the evidence of how much a lock will cover. */
+/* "table public.orders", "materialized view public.counts", ... */
 static char *
-sg_table_with_size(Relation rel)
+sg_table_kind_name(Relation rel)
 {
-	char	   *relident = sg_relation_identity(RelationGetRelid(rel));
+	const char *kind = "table";
 
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-		return psprintf("partitioned table %s", relident);
-	return psprintf("table %s (%s now)", relident,
-					text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
-																	   Int64GetDatum((int64) RelationGetNumberOfBlocks(rel) * BLCKSZ)))));
+		kind = "partitioned table";
+	else if (rel->rd_rel->relkind == RELKIND_MATVIEW)
+		kind = "materialized view";
+	return psprintf("%s %s", kind, sg_relation_identity(RelationGetRelid(rel)));
 }
 
 /*
- * What follows the table name in the index's definition: "USING btree
- * (a) WHERE ...".  pg_get_indexdef_string() writes "CREATE [UNIQUE] INDEX
- * name ON [ONLY] table USING ...".
+ * The evidence of how much a lock will cover, for DETAIL: "8192 bytes".
+ * It changes as the table grows, so it never goes in the primary message.
  */
 static char *
-sg_index_definition_tail(Oid indexoid)
+sg_table_size(Relation rel)
 {
-	char	   *def = pg_get_indexdef_string(indexoid);
-	char	   *using = strstr(def, " USING ");
+	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum((int64) RelationGetNumberOfBlocks(rel) * BLCKSZ))));
+}
 
-	if (using == NULL)
-		elog(ERROR, "unexpected definition of index %u: %s", indexoid, def);
-	return using + 1;
+/* " public.orders is 8192 bytes now.", or "" for a partitioned table. */
+static char *
+sg_size_sentence(Relation rel)
+{
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		return "";
+	return psprintf(" %s is %s now.", sg_relation_identity(RelationGetRelid(rel)),
+					sg_table_size(rel));
+}
+
+/*
+ * The leaf indexes of indexoid's partition tree (indexoid itself for a
+ * plain table) that this transaction built on existing, guarded tables.
+ * An index a partitioned index adopted already existed: nothing was built.
+ */
+static List *
+sg_built_indexes(Oid indexoid)
+{
+	List	   *built = NIL;
+	ListCell   *lc;
+
+	foreach(lc, find_all_inheritors(indexoid, NoLock, NULL))
+	{
+		Oid			oid = lfirst_oid(lc);
+		Relation	index;
+		Relation	rel;
+		bool		is_new;
+
+		CHECK_FOR_INTERRUPTS();
+		if (get_rel_relkind(oid) != RELKIND_INDEX)
+			continue;
+		index = try_relation_open(oid, AccessShareLock);
+		if (index == NULL)
+			continue;
+		is_new = sg_relation_is_new(index);
+		relation_close(index, AccessShareLock);
+		if (!is_new)
+			continue;
+		rel = sg_open_existing_table(IndexGetRelation(oid, true));
+		if (rel == NULL)
+			continue;
+		relation_close(rel, AccessShareLock);
+		built = lappend_oid(built, oid);
+	}
+	return built;
+}
+
+/* "public.a_idx on public.a (8192 bytes now), ..." for DETAIL. */
+static char *
+sg_built_list(List *built)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, built)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		Relation	rel = relation_open(IndexGetRelation(indexoid, false), AccessShareLock);
+
+		appendStringInfo(&buf, "%s%s on %s (%s now)", buf.len > 0 ? ", " : "",
+						 sg_relation_identity(indexoid),
+						 sg_relation_identity(RelationGetRelid(rel)), sg_table_size(rel));
+		relation_close(rel, AccessShareLock);
+	}
+	return buf.data;
+}
+
+/*
+ * The statement's DROP CONSTRAINT subcommands, as SQL to go before its ADD
+ * CONSTRAINT in the same ALTER TABLE: "DROP CONSTRAINT t_pkey, ".
+ */
+static char *
+sg_dropped_constraints(AlterTableStmt *alter)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	if (alter == NULL)
+		return buf.data;
+	foreach(lc, alter->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_DropConstraint && cmd->name != NULL)
+			appendStringInfo(&buf, "DROP CONSTRAINT %s%s%s, ",
+							 cmd->missing_ok ? "IF EXISTS " : "",
+							 quote_identifier(cmd->name),
+							 cmd->behavior == DROP_CASCADE ? " CASCADE" : "");
+	}
+	return buf.data;
 }
 
 /*
  * index_not_concurrent and constraint_index_in_place, at ddl_command_end:
- * the index exists, so the HINT can give its exact definition.
+ * the index exists, so the HINT can give its exact definition.  On a
+ * partitioned table the statement builds indexes on partitions, which may
+ * exist though the table is new (ATTACH PARTITION); indexes it adopts
+ * instead cost nothing.  "alter" is the ALTER TABLE that added a
+ * constraint, or NULL.
  */
 void
-sg_check_index_build(Oid indexoid, IndexStmt *stmt)
+sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 {
 	bool		is_constraint = stmt->primary || stmt->isconstraint;
 	SgRuleId	rule;
 	Relation	rel;
+	List	   *built;
 	SgFinding	finding = {0};
-	char	   *idxname;
-	char	   *tail;
+	char	   *idxident;
 	char	   *table;
+	bool		partitioned;
+	char	   *evidence;
+	int			level;
 
 	rule = is_constraint ? SG_RULE_CONSTRAINT_INDEX_IN_PLACE : SG_RULE_INDEX_NOT_CONCURRENT;
 	if (stmt->concurrent || sg_effective_level(rule) == SG_LEVEL_OFF)
 		return;
-	rel = sg_open_existing_table(IndexGetRelation(indexoid, true));
+	rel = try_relation_open(IndexGetRelation(indexoid, true), AccessShareLock);
 	if (rel == NULL)
 		return;
-	/* CREATE INDEX ON ONLY a partitioned table builds nothing. */
-	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE &&
-		stmt->relation != NULL && !stmt->relation->inh)
+	built = sg_relation_guarded(rel) ? sg_built_indexes(indexoid) : NIL;
+	if (built == NIL)
 	{
 		relation_close(rel, AccessShareLock);
 		return;
 	}
 
-	idxname = get_rel_name(indexoid);
-	tail = sg_index_definition_tail(indexoid);
-	table = sg_table_with_size(rel);
+	partitioned = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE;
+	idxident = sg_relation_identity(indexoid);
+	table = sg_table_kind_name(rel);
+	evidence = partitioned
+		? psprintf(" It builds %s.", sg_built_list(built))
+		: sg_size_sentence(rel);
 
 	finding.rule = rule;
 	finding.relid = RelationGetRelid(rel);
 	if (is_constraint)
 	{
-		const char *contype = stmt->primary ? "PRIMARY KEY" : "UNIQUE";
+		Oid			conoid = get_index_constraint(indexoid);
+		const char *contype = stmt->excludeOpNames != NIL ? "EXCLUDE"
+			: stmt->primary ? "PRIMARY KEY" : "UNIQUE";
+		const char *conname = quote_identifier(get_rel_name(indexoid));
 
+		if (OidIsValid(conoid))
+			conname = quote_identifier(get_constraint_name(conoid));
 		finding.object_type = "constraint";
-		finding.object_identity = psprintf("%s on %s", quote_identifier(idxname),
+		finding.object_identity = psprintf("%s on %s", conname,
 										   sg_relation_identity(RelationGetRelid(rel)));
-		finding.message = psprintf("%s constraint \"%s\" builds its index in place on existing %s",
-								   contype, idxname, table);
-		finding.detail = psprintf("ADD %s holds an ACCESS EXCLUSIVE lock on the table, blocking reads and writes, "
-								  "for as long as the index takes to build.", contype);
-		finding.fix = sg_fix_add_constraint(rel, idxname, stmt->primary, tail,
-											pg_get_indexdef_columns(indexoid, false));
+		finding.message = partitioned
+			? psprintf("%s constraint %s builds its indexes in place on existing partitions of %s",
+					   contype, conname, table)
+			: psprintf("%s constraint %s builds its index in place on existing %s",
+					   contype, conname, table);
+		finding.detail = psprintf("Adding the constraint holds %s, for as long as its index takes to build.%s",
+								  partitioned
+								  ? "a SHARE lock or stronger on each partition, blocking at least INSERT, UPDATE and DELETE"
+								  : "an ACCESS EXCLUSIVE lock on the table, blocking reads and writes",
+								  evidence);
+		if (stmt->excludeOpNames != NIL)
+			finding.fix = pstrdup("An exclusion constraint can be neither built concurrently nor added on an index built beforehand: add it when the table may be locked for the build, in a maintenance window.");
+		else if (OidIsValid(conoid))
+		{
+			char	   *drops = sg_dropped_constraints(alter);
+
+			level = sg_fix_settings_push();
+			finding.fix = sg_fix_add_constraint(rel, indexoid, conoid, built, drops);
+			sg_fix_settings_pop(level);
+		}
 	}
 	else
 	{
 		finding.object_type = "index";
-		finding.object_identity = quote_qualified_identifier(get_namespace_name(get_rel_namespace(indexoid)),
-															 idxname);
-		finding.message = psprintf("index \"%s\" is built without CONCURRENTLY on existing %s",
-								   idxname, table);
-		finding.detail = pstrdup("CREATE INDEX holds a SHARE lock on the table, blocking INSERT, UPDATE and DELETE, "
-								 "for as long as the index takes to build.");
-		finding.fix = sg_fix_create_index(rel, idxname, stmt->unique, tail);
+		finding.object_identity = idxident;
+		finding.message = partitioned
+			? psprintf("index %s is built without CONCURRENTLY on existing partitions of %s",
+					   idxident, table)
+			: psprintf("index %s is built without CONCURRENTLY on existing %s",
+					   idxident, table);
+		if (rel->rd_rel->relkind == RELKIND_MATVIEW)
+			finding.detail = psprintf("CREATE INDEX holds a SHARE lock on the materialized view, blocking REFRESH MATERIALIZED VIEW "
+									  "(reads go on), for as long as the index takes to build.%s", evidence);
+		else
+			finding.detail = psprintf("CREATE INDEX holds a SHARE lock on %s, blocking INSERT, UPDATE and DELETE, "
+									  "for as long as the index takes to build.%s",
+									  partitioned ? "each partition" : "the table", evidence);
+		level = sg_fix_settings_push();
+		finding.fix = sg_fix_index_build(rel, indexoid, built);
+		sg_fix_settings_pop(level);
 	}
+	if (finding.fix == NULL)
+		finding.fix = pstrdup("Build the index with CREATE INDEX CONCURRENTLY on each existing table before this statement, outside a transaction block.");
 	relation_close(rel, AccessShareLock);
 	sg_raise(&finding);
+}
+
+/*
+ * ATTACH PARTITION of an existing table builds, under the ACCESS EXCLUSIVE
+ * lock it takes, every index of the parent the table lacks (with a
+ * constraint for a constraint's index): index_not_concurrent and
+ * constraint_index_in_place, at ddl_command_end.
+ */
+void
+sg_check_attach_partition(Oid parentid, Oid partid)
+{
+	Relation	part = sg_open_existing_table(partid);
+	List	   *built[2] = {NIL, NIL};
+	ListCell   *lc;
+	char	   *fix;
+	int			level;
+
+	if (part == NULL)
+		return;
+	foreach(lc, RelationGetIndexList(part))
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		ListCell   *lc2;
+
+		if (!get_rel_relispartition(indexoid))
+			continue;
+		foreach(lc2, sg_built_indexes(indexoid))
+		{
+			bool		is_constraint = OidIsValid(get_index_constraint(lfirst_oid(lc2)));
+
+			built[is_constraint] = lappend_oid(built[is_constraint], lfirst_oid(lc2));
+		}
+	}
+	if (built[0] == NIL && built[1] == NIL)
+	{
+		relation_close(part, AccessShareLock);
+		return;
+	}
+	level = sg_fix_settings_push();
+	fix = sg_fix_attach_partition(parentid, partid, list_concat_copy(built[1], built[0]));
+	sg_fix_settings_pop(level);
+	if (fix == NULL)
+		fix = pstrdup("Build the partitioned table's missing indexes on the table with CREATE INDEX CONCURRENTLY before attaching it, outside a transaction block.");
+	for (int is_constraint = 0; is_constraint <= 1; is_constraint++)
+	{
+		SgFinding	finding = {0};
+
+		if (built[is_constraint] == NIL)
+			continue;
+		finding.rule = is_constraint ? SG_RULE_CONSTRAINT_INDEX_IN_PLACE : SG_RULE_INDEX_NOT_CONCURRENT;
+		if (sg_effective_level(finding.rule) == SG_LEVEL_OFF)
+			continue;
+		finding.relid = partid;
+		finding.object_type = "table";
+		finding.object_identity = sg_relation_identity(partid);
+		finding.message = psprintf("attaching existing %s to %s builds %s in place",
+								   sg_table_kind_name(part), sg_relation_identity(parentid),
+								   is_constraint ? "constraint indexes" : "indexes");
+		finding.detail = psprintf("ATTACH PARTITION holds an ACCESS EXCLUSIVE lock on the table, blocking reads and writes, "
+								  "while it builds the indexes of %s that the table lacks: %s.",
+								  sg_relation_identity(parentid), sg_built_list(built[is_constraint]));
+		finding.fix = fix;
+		sg_raise(&finding);
+	}
+	relation_close(part, AccessShareLock);
 }
 
 /*
@@ -214,14 +423,40 @@ sg_check_drop_index(DropStmt *stmt)
 		finding.object_type = "index";
 		finding.object_identity = indexident;
 		finding.message = psprintf("index %s is dropped without CONCURRENTLY from existing %s",
-								   indexident, sg_table_with_size(rel));
-		finding.detail = pstrdup("DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: it waits for every "
-								 "running query on it, and every read and write queues behind it.");
+								   indexident, sg_table_kind_name(rel));
+		finding.detail = psprintf("DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: it waits for every "
+								  "running query on it, and every read and write queues behind it.%s",
+								  sg_size_sentence(rel));
 		finding.fix = psprintf("DROP INDEX CONCURRENTLY %s;  -- outside a transaction block, one index per statement",
 							   indexident);
 		relation_close(rel, AccessShareLock);
 		sg_raise(&finding);
 	}
+}
+
+/*
+ * The exclusion-constraint indexes among indexoids, as "a, b", or NULL:
+ * REINDEX CONCURRENTLY cannot rebuild them.
+ */
+static char *
+sg_exclusion_indexes(List *indexoids)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, indexoids)
+	{
+		Relation	index = try_relation_open(lfirst_oid(lc), AccessShareLock);
+
+		if (index == NULL)
+			continue;
+		if (index->rd_index != NULL && index->rd_index->indisexclusion)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+							 sg_relation_identity(lfirst_oid(lc)));
+		relation_close(index, AccessShareLock);
+	}
+	return buf.len > 0 ? buf.data : NULL;
 }
 
 /* reindex_not_concurrent, from the ProcessUtility hook. */
@@ -231,6 +466,7 @@ sg_check_reindex(ReindexStmt *stmt)
 	SgFinding	finding = {0};
 	const char *kind;
 	char	   *target;
+	char	   *exclusion = NULL;
 
 	if (SG_REINDEX_IS_CONCURRENT(stmt) ||
 		sg_effective_level(SG_RULE_REINDEX_NOT_CONCURRENT) == SG_LEVEL_OFF)
@@ -260,17 +496,33 @@ sg_check_reindex(ReindexStmt *stmt)
 				kind = stmt->kind == REINDEX_OBJECT_INDEX ? "INDEX" : "TABLE";
 				target = sg_relation_identity(stmt->kind == REINDEX_OBJECT_INDEX
 											  ? indexoid : relid);
+				exclusion = sg_exclusion_indexes(stmt->kind == REINDEX_OBJECT_INDEX
+												 ? list_make1_oid(indexoid)
+												 : RelationGetIndexList(rel));
 				finding.relid = relid;
 				finding.object_type = stmt->kind == REINDEX_OBJECT_INDEX ? "index" : "table";
 				finding.object_identity = target;
 				finding.message = psprintf("REINDEX %s %s runs without CONCURRENTLY on existing %s",
-										   kind, target, sg_table_with_size(rel));
+										   kind, target, sg_table_kind_name(rel));
+				finding.detail = psprintf("REINDEX locks out writes to the table, and reads that would use the index, "
+										  "for as long as its indexes take to rebuild.%s",
+										  sg_size_sentence(rel));
 				relation_close(rel, AccessShareLock);
 				break;
 			}
 		case REINDEX_OBJECT_SCHEMA:
 		case REINDEX_OBJECT_DATABASE:
 			kind = stmt->kind == REINDEX_OBJECT_SCHEMA ? "SCHEMA" : "DATABASE";
+			if (stmt->kind == REINDEX_OBJECT_SCHEMA)
+			{
+				Oid			nspid = get_namespace_oid(stmt->name, true);
+
+				/* System catalogs, TOAST and our own tables are not guarded. */
+				if (!OidIsValid(nspid) || IsCatalogNamespace(nspid) ||
+					IsToastNamespace(nspid) || isAnyTempNamespace(nspid) ||
+					nspid == get_namespace_oid(SG_SCHEMA_NAME, true))
+					return;
+			}
 			/* Later versions let REINDEX DATABASE omit the name. */
 			target = pstrdup(quote_identifier(stmt->name ? stmt->name
 											  : get_database_name(MyDatabaseId)));
@@ -278,77 +530,325 @@ sg_check_reindex(ReindexStmt *stmt)
 			finding.object_identity = target;
 			finding.message = psprintf("REINDEX %s %s runs without CONCURRENTLY over existing tables",
 									   kind, target);
+			finding.detail = pstrdup("REINDEX locks out writes to each table, and reads that would use the index, "
+									 "for as long as its indexes take to rebuild.");
 			break;
 		default:
 			/* REINDEX SYSTEM has no concurrent form. */
 			return;
 	}
 	finding.rule = SG_RULE_REINDEX_NOT_CONCURRENT;
-	finding.detail = pstrdup("REINDEX locks out writes to each table, and reads that would use the index, "
-							 "for as long as its indexes take to rebuild.");
-	finding.fix = psprintf("REINDEX %s CONCURRENTLY %s;  -- outside a transaction block", kind, target);
+	if (stmt->kind == REINDEX_OBJECT_INDEX && exclusion != NULL)
+		finding.fix = pstrdup("An exclusion constraint's index cannot be rebuilt concurrently: "
+							  "run this REINDEX when the table may be locked, in a maintenance window.");
+	else if (exclusion != NULL)
+		finding.fix = psprintf("REINDEX %s CONCURRENTLY %s;  -- outside a transaction block; it skips %s, "
+							   "which cannot be rebuilt concurrently",
+							   kind, target, exclusion);
+	else
+		finding.fix = psprintf("REINDEX %s CONCURRENTLY %s;  -- outside a transaction block", kind, target);
 	sg_raise(&finding);
 }
 
 /*
- * The type of relid's column colname as the catalog now has it: at the
- * table_rewrite event the new column or type is already there.  The
- * user's TypeName is never resolved again: "serial" names no type.
+ * Does anything but its own default (and the sequence a serial column
+ * owns) depend on the column: an index, a constraint, a generated column,
+ * an identity sequence?  A copy of the column would lose it.
  */
-static char *
-sg_column_type(Oid relid, const char *colname)
+static bool
+sg_column_has_dependents(Oid relid, AttrNumber attnum)
 {
-	AttrNumber	attnum = get_attnum(relid, colname);
-	Oid			typid;
-	int32		typmod;
-	Oid			collid;
+	Relation	depRel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[3];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
 
-	if (attnum == InvalidAttrNumber)
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
+				F_INT4EQ, Int32GetDatum(attnum));
+	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL, 3, key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+
+		/* Its own default; another column's generation expression is NORMAL. */
+		if (dep->classid == AttrDefaultRelationId && dep->deptype != DEPENDENCY_NORMAL)
+			;
+		else if (dep->classid == RelationRelationId && dep->deptype == DEPENDENCY_AUTO &&
+				 get_rel_relkind(dep->objid) == RELKIND_SEQUENCE)
+			;					/* the sequence of a serial column */
+#ifdef CONSTRAINT_NOTNULL
+		else if (dep->classid == ConstraintRelationId &&
+				 get_constraint_type(dep->objid) == CONSTRAINT_NOTNULL)
+			;					/* its NOT NULL, catalogued from 18 on */
+#endif
+		else
+			found = true;
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+	return found;
+}
+
+/* " COLLATE x" when the column's collation is not its type's default. */
+static char *
+sg_column_collate(Oid typid, Oid collid)
+{
+	HeapTuple	tup;
+	char	   *clause = "";
+
+	if (!OidIsValid(collid) || collid == get_typcollation(typid))
+		return clause;
+	tup = SearchSysCache1(COLLOID, ObjectIdGetDatum(collid));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_collation coll = (Form_pg_collation) GETSTRUCT(tup);
+
+		clause = psprintf(" COLLATE %s",
+						  quote_qualified_identifier(get_namespace_name(coll->collnamespace),
+													 NameStr(coll->collname)));
+		ReleaseSysCache(tup);
+	}
+	return clause;
+}
+
+/* The column's default as SQL, deparsed from the catalog, or NULL. */
+static char *
+sg_column_default(Relation rel, AttrNumber attnum)
+{
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+
+	if (constr == NULL)
 		return NULL;
-	get_atttypetypmodcoll(relid, attnum, &typid, &typmod, &collid);
-	return format_type_with_typemod(typid, typmod);
+	for (int i = 0; i < constr->num_defval; i++)
+	{
+		if (constr->defval[i].adnum == attnum)
+			return deparse_expression(stringToNode(constr->defval[i].adbin),
+									  deparse_context_for(RelationGetRelationName(rel),
+														  RelationGetRelid(rel)),
+									  false, false);
+	}
+	return NULL;
 }
 
 /*
- * The non-rewriting way to reach what one ALTER TABLE subcommand wanted.
- * Only the subcommands that can rewrite have one; the types are the
- * catalog's.
+ * The sequence a new serial column's default draws from: the statement
+ * created it (it is owned by the column only once the statement ends), so
+ * the recipe must create it too.  PostgreSQL itself knows a serial column
+ * by the name it is written with; no type name is resolved.
+ */
+static Oid
+sg_serial_sequence(Relation rel, AttrNumber attnum, ColumnDef *def)
+{
+	const char *typname;
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	Node	   *expr = NULL;
+
+	if (def->typeName == NULL || def->typeName->names == NIL ||
+		list_length(def->typeName->names) > 2 || constr == NULL)
+		return InvalidOid;
+	typname = strVal(llast(def->typeName->names));
+	if (strcmp(typname, "serial") != 0 && strcmp(typname, "serial4") != 0 &&
+		strcmp(typname, "bigserial") != 0 && strcmp(typname, "serial8") != 0 &&
+		strcmp(typname, "smallserial") != 0 && strcmp(typname, "serial2") != 0)
+		return InvalidOid;
+	for (int i = 0; i < constr->num_defval; i++)
+	{
+		if (constr->defval[i].adnum == attnum)
+			expr = strip_implicit_coercions(stringToNode(constr->defval[i].adbin));
+	}
+	/* nextval('seq'::regclass), cast to the column's type */
+	if (expr != NULL && IsA(expr, FuncExpr) &&
+		((FuncExpr *) expr)->funcid == F_NEXTVAL &&
+		list_length(((FuncExpr *) expr)->args) == 1 &&
+		IsA(linitial(((FuncExpr *) expr)->args), Const))
+	{
+		Const	   *arg = linitial_node(Const, ((FuncExpr *) expr)->args);
+
+		if (!arg->constisnull && arg->consttype == REGCLASSOID &&
+			get_rel_relkind(DatumGetObjectId(arg->constvalue)) == RELKIND_SEQUENCE)
+			return DatumGetObjectId(arg->constvalue);
+	}
+	return InvalidOid;
+}
+
+/*
+ * Keeping a NOT NULL without a scan under the table's lock: a CHECK added
+ * NOT VALID, validated without blocking writes, lets SET NOT NULL skip its
+ * scan.  "first" goes where the CHECK may be added, "rest" after it.
  */
 static void
-sg_rewrite_fix_for(StringInfo fix, Oid relid, const char *relident, AlterTableCmd *cmd)
+sg_fix_not_null(StringInfo first, StringInfo rest, Relation rel,
+				const char *relident, const char *colname, List **avoid)
 {
+	const char *col = quote_identifier(colname);
+	const char *check = quote_identifier(sg_free_name(RelationGetRelationName(rel), colname, "not_null",
+													  RelationGetNamespace(rel),
+													  RelationGetRelid(rel), false, avoid));
+
+	appendStringInfo(first, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
+					 relident, check, col);
+	appendStringInfo(rest,
+					 "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n"
+					 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+					 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
+					 relident, check, relident, col, relident, check);
+}
+
+/*
+ * The non-rewriting way to reach what one ALTER TABLE subcommand wanted,
+ * appended to fix; or why there is none, in words, returned.  Columns,
+ * types, defaults and constraints are read from the catalog (at the
+ * table_rewrite event it already has the new column or type), never from
+ * the user's text: "serial" names no type.
+ */
+static const char *
+sg_rewrite_fix_for(StringInfo fix, Relation rel, const char *relident,
+				   AlterTableCmd *cmd, List **avoid)
+{
+	Oid			relid = RelationGetRelid(rel);
 	ColumnDef  *def = (cmd->def && IsA(cmd->def, ColumnDef)) ? (ColumnDef *) cmd->def : NULL;
 	const char *colname = cmd->subtype == AT_AlterColumnType ? cmd->name
 		: cmd->subtype == AT_AddColumn && def != NULL ? def->colname : NULL;
-	const char *type = colname != NULL ? sg_column_type(relid, colname) : NULL;
+	AttrNumber	attnum = colname != NULL ? get_attnum(relid, colname) : InvalidAttrNumber;
+	Form_pg_attribute att;
+	const char *col;
+	char	   *type;
+	char	   *deflt;
+	StringInfoData rest;
 
-	if (type == NULL)
-		return;
+	if (attnum <= 0)
+		return "Make the change in steps that do not rewrite the table, or run it in a maintenance window.";
+	att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	col = quote_identifier(colname);
+	type = psprintf("%s%s", format_type_with_typemod(att->atttypid, att->atttypmod),
+					sg_column_collate(att->atttypid, att->attcollation));
+	if (att->attgenerated == ATTRIBUTE_GENERATED_STORED)
+		return "A stored generated column is computed for every row, which rewrites the table: there is no way around it. "
+			"Run the statement in a maintenance window, or add a plain nullable column and fill it in batches instead.";
+	if (att->attidentity != '\0')
+		return "An identity column is filled for every row, which rewrites the table. "
+			"Run the statement in a maintenance window, or add a plain nullable column, fill it in batches from a sequence, "
+			"and make it an identity column afterwards.";
+	if (cmd->subtype == AT_AddColumn && DomainHasConstraints(att->atttypid))
+		return "A column of a domain with constraints is checked on every row when it is added, which rewrites the table "
+			"even without a default. Run the statement in a maintenance window.";
+	if (cmd->subtype == AT_AlterColumnType && def != NULL && def->raw_default != NULL)
+		return "Add a column of the new type, fill it in batches with the USING expression while writers keep it current, "
+			"then swap the columns in a short transaction; or run the statement in a maintenance window.";
+	if (sg_column_has_dependents(relid, attnum))
+		return "Other objects depend on the column (an index, a key or another constraint, a generated column): "
+			"a copy of the column would lose them. Run the statement in a maintenance window, "
+			"or rebuild each of them on a new column concurrently before swapping the columns.";
+
+	initStringInfo(&rest);
+	deflt = sg_column_default(rel, attnum);
 	if (cmd->subtype == AT_AlterColumnType)
 	{
-		const char *col = quote_identifier(cmd->name);
-		char	   *newcol = psprintf("%s_new", cmd->name);
+		const char *newcol = quote_identifier(sg_free_name(colname, NULL, "new", InvalidOid,
+														   relid, true, avoid));
+		TypeCacheEntry *tce = lookup_type_cache(att->atttypid, TYPECACHE_EQ_OPR);
+		char	   *copy;
 
+		if (!OidIsValid(tce->eq_opr))
+			return "Add a column of the new type, fill it in batches while writers keep it current, "
+				"then swap the columns in a short transaction; or run the statement in a maintenance window.";
+		copy = psprintf("UPDATE %s SET %s = %s WHERE %s IS DISTINCT FROM CAST(%s AS %s);",
+						relident, newcol, col, newcol, col,
+						format_type_with_typemod(att->atttypid, att->atttypmod));
 		appendStringInfo(fix,
 						 "ALTER TABLE %s ADD COLUMN %s %s NULL;\n"
-						 "UPDATE %s SET %s = %s::%s WHERE ...;  -- in batches, with writers copying too\n"
-						 "ALTER TABLE %s RENAME COLUMN %s TO %s; ALTER TABLE %s RENAME COLUMN %s TO %s;  -- then drop the old column\n",
-						 relident, quote_identifier(newcol), type,
-						 relident, quote_identifier(newcol), col, type,
-						 relident, col, quote_identifier(psprintf("%s_old", cmd->name)),
-						 relident, quote_identifier(newcol), col);
+						 "%s  -- in batches on a large table\n"
+						 "BEGIN;  -- outside a transaction block\n"
+						 "LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE;\n"
+						 "%s  -- rows written meanwhile\n"
+						 "ALTER TABLE %s DROP COLUMN %s;\n"
+						 "ALTER TABLE %s RENAME COLUMN %s TO %s;\n",
+						 relident, newcol, type, copy, relident, copy,
+						 relident, col, relident, newcol, col);
+		if (deflt != NULL)
+			appendStringInfo(fix, "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n",
+							 relident, col, deflt);
+		if (att->attnotnull)
+			sg_fix_not_null(fix, &rest, rel, relident, colname, avoid);
+		appendStringInfoString(fix, "COMMIT;\n");
 	}
-	else if (cmd->subtype == AT_AddColumn)
+	else
 	{
-		const char *col = quote_identifier(def->colname);
+		Oid			seqid = sg_serial_sequence(rel, attnum, def);
 
-		appendStringInfo(fix,
-						 "ALTER TABLE %s ADD COLUMN %s %s NULL;  -- no default: no rewrite\n"
-						 "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT ...;  -- the same default, for new rows only\n"
-						 "UPDATE %s SET %s = DEFAULT WHERE %s IS NULL AND ...;  -- in batches\n",
-						 relident, col, type,
-						 relident, col, relident, col, col);
+		if (OidIsValid(seqid))
+		{
+			char	   *seqident = sg_relation_identity(seqid);
+
+			appendStringInfo(fix, "CREATE SEQUENCE %s AS %s;\n", seqident,
+							 format_type_be(att->atttypid));
+			appendStringInfo(fix, "ALTER TABLE %s ADD COLUMN %s %s NULL;\n", relident, col, type);
+			appendStringInfo(fix, "ALTER SEQUENCE %s OWNED BY %s.%s;\n", seqident, relident, col);
+		}
+		else
+			appendStringInfo(fix, "ALTER TABLE %s ADD COLUMN %s %s NULL;\n", relident, col, type);
+		if (deflt != NULL)
+			appendStringInfo(fix,
+							 "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n"
+							 "UPDATE %s SET %s = DEFAULT WHERE %s IS NULL;  -- in batches on a large table\n",
+							 relident, col, deflt, relident, col, col);
+		if (att->attnotnull)
+			sg_fix_not_null(fix, &rest, rel, relident, colname, avoid);
 	}
+	appendStringInfoString(fix, rest.data);
+	return NULL;
+}
+
+/*
+ * The HINT of table_rewrite: the statement's rewriting subcommands done in
+ * steps, on the table the statement names (a partition's rewrite comes
+ * from its partitioned table), or words where PostgreSQL refuses those
+ * steps or no exact SQL exists.
+ */
+static char *
+sg_rewrite_fix(Node *parsetree)
+{
+	AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+	StringInfoData fix;
+	Oid			target;
+	Relation	rel;
+	ListCell   *lc;
+	List	   *avoid = NIL;
+	const char *words = NULL;
+	int			level;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt))
+		return pstrdup("Make the change in steps that do not rewrite the table, or run it in a maintenance window.");
+	if (SG_ALTER_TABLE_OBJTYPE(stmt) != OBJECT_TABLE)
+		return pstrdup("Every table of the type is rewritten: run the statement in a maintenance window.");
+	target = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(target))
+		return pstrdup("Make the change in steps that do not rewrite the table, or run it in a maintenance window.");
+	rel = relation_open(target, AccessShareLock);
+	if (OidIsValid(rel->rd_rel->reloftype) || rel->rd_rel->relispartition)
+		words = "The table's columns come from its type or its partitioned table, which refuse new columns of their own: "
+			"run the statement in a maintenance window.";
+
+	initStringInfo(&fix);
+	level = sg_fix_settings_push();
+	foreach(lc, stmt->cmds)
+	{
+		if (words != NULL)
+			break;
+		words = sg_rewrite_fix_for(&fix, rel, sg_relation_identity(target),
+								   lfirst_node(AlterTableCmd, lc), &avoid);
+	}
+	sg_fix_settings_pop(level);
+	relation_close(rel, AccessShareLock);
+	if (words != NULL)
+		return pstrdup(words);
+	fix.data[--fix.len] = '\0'; /* the last newline */
+	return fix.data;
 }
 
 /*
@@ -361,7 +861,6 @@ sg_check_rewrite(Oid relid, int reason, Node *parsetree)
 	Relation	rel;
 	SgFinding	finding = {0};
 	StringInfoData why;
-	StringInfoData fix;
 	char	   *relident;
 
 	if (sg_effective_level(SG_RULE_TABLE_REWRITE) == SG_LEVEL_OFF)
@@ -373,9 +872,9 @@ sg_check_rewrite(Oid relid, int reason, Node *parsetree)
 
 	initStringInfo(&why);
 	if (reason & AT_REWRITE_COLUMN_REWRITE)
-		appendStringInfoString(&why, ", a column changes type");
+		appendStringInfoString(&why, ", a column changes type or is checked against a domain's constraints");
 	if (reason & AT_REWRITE_DEFAULT_VAL)
-		appendStringInfoString(&why, ", a new column's default is computed for every row");
+		appendStringInfoString(&why, ", a new column's value is computed or checked for every row");
 	if (reason & AT_REWRITE_ALTER_PERSISTENCE)
 		appendStringInfoString(&why, ", the table changes between LOGGED and UNLOGGED");
 #ifdef AT_REWRITE_ACCESS_METHOD
@@ -385,27 +884,14 @@ sg_check_rewrite(Oid relid, int reason, Node *parsetree)
 	if (why.len == 0)
 		appendStringInfo(&why, ", rewrite reason %d", reason);
 
-	initStringInfo(&fix);
-	if (parsetree != NULL && IsA(parsetree, AlterTableStmt))
-	{
-		ListCell   *lc;
-
-		foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
-			sg_rewrite_fix_for(&fix, relid, relident, lfirst_node(AlterTableCmd, lc));
-	}
-	if (fix.len == 0)
-		appendStringInfoString(&fix, "Make the change in steps that do not rewrite the table, or schedule it for a maintenance window.");
-	else
-		fix.data[--fix.len] = '\0';
-
 	finding.rule = SG_RULE_TABLE_REWRITE;
 	finding.relid = relid;
 	finding.object_type = "table";
 	finding.object_identity = relident;
-	finding.message = psprintf("existing %s is rewritten", sg_table_with_size(rel));
+	finding.message = psprintf("existing %s is rewritten", sg_table_kind_name(rel));
 	finding.detail = psprintf("The statement copies every row under an ACCESS EXCLUSIVE lock, blocking reads and writes "
-							  "until it finishes (%s).", why.data + 2);
-	finding.fix = fix.data;
+							  "until it finishes (%s).%s", why.data + 2, sg_size_sentence(rel));
+	finding.fix = sg_rewrite_fix(parsetree);
 	relation_close(rel, AccessShareLock);
 	sg_raise(&finding);
 }
