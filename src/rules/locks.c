@@ -252,7 +252,7 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 	{
 		Oid			conoid = get_index_constraint(indexoid);
 		const char *contype = stmt->excludeOpNames != NIL ? "EXCLUDE"
-			: stmt->primary ? "PRIMARY KEY" : "UNIQUE";
+		: stmt->primary ? "PRIMARY KEY" : "UNIQUE";
 		const char *conname = quote_identifier(get_rel_name(indexoid));
 
 		if (OidIsValid(conoid))
@@ -713,7 +713,7 @@ sg_rewrite_fix_for(StringInfo fix, Relation rel, const char *relident,
 	Oid			relid = RelationGetRelid(rel);
 	ColumnDef  *def = (cmd->def && IsA(cmd->def, ColumnDef)) ? (ColumnDef *) cmd->def : NULL;
 	const char *colname = cmd->subtype == AT_AlterColumnType ? cmd->name
-		: cmd->subtype == AT_AddColumn && def != NULL ? def->colname : NULL;
+	: cmd->subtype == AT_AddColumn && def != NULL ? def->colname : NULL;
 	AttrNumber	attnum = colname != NULL ? get_attnum(relid, colname) : InvalidAttrNumber;
 	Form_pg_attribute att;
 	const char *col;
