@@ -27,7 +27,6 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
@@ -35,34 +34,6 @@
 
 /* Partitions listed in one recipe before the rest is summarized. */
 #define SG_FIX_MAX_PARTITIONS 20
-
-/*
- * HINTs are deparsed under fixed settings (ISO dates, exact floats, names
- * qualified by an empty search_path), so that they read back the same in
- * any session and do not vary with the caller's settings.  Returns the GUC
- * nest level to hand to sg_fix_settings_pop().
- */
-int
-sg_fix_settings_push(void)
-{
-	int			level = NewGUCNestLevel();
-
-	(void) set_config_option("datestyle", "ISO, YMD", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("search_path", "", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	return level;
-}
-
-void
-sg_fix_settings_pop(int level)
-{
-	AtEOXact_GUC(false, level);
-}
 
 static bool
 sg_name_taken(const char *name, Oid nspid, Oid relid, bool column, List *avoid)

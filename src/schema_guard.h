@@ -130,8 +130,6 @@ extern void sg_spi_finish(SgSpi *spi);
 /* fix.c: the safe SQL carried by HINTs */
 extern char *sg_free_name(const char *name1, const char *name2, const char *label,
 						  Oid nspid, Oid relid, bool column, List **avoid);
-extern int	sg_fix_settings_push(void);
-extern void sg_fix_settings_pop(int level);
 extern char *sg_index_tail(Oid indexoid);
 extern char *sg_fix_create_index(Relation rel, const char *idxname, bool unique,
 								 const char *tail);

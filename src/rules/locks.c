@@ -276,9 +276,10 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 		{
 			char	   *drops = sg_dropped_constraints(alter);
 
-			level = sg_fix_settings_push();
+			/* Deparsed with qualified names, ISO dates: read alike anywhere. */
+			level = sg_pin_settings(true);
 			finding.fix = sg_fix_add_constraint(rel, indexoid, conoid, built, drops);
-			sg_fix_settings_pop(level);
+			sg_unpin_settings(level);
 		}
 	}
 	else
@@ -297,9 +298,10 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 			finding.detail = psprintf("CREATE INDEX holds a SHARE lock on %s, blocking INSERT, UPDATE and DELETE, "
 									  "for as long as the index takes to build.%s",
 									  partitioned ? "each partition" : "the table", evidence);
-		level = sg_fix_settings_push();
+		/* Deparsed with qualified names, ISO dates: read alike anywhere. */
+		level = sg_pin_settings(true);
 		finding.fix = sg_fix_index_build(rel, indexoid, built);
-		sg_fix_settings_pop(level);
+		sg_unpin_settings(level);
 	}
 	if (finding.fix == NULL)
 		finding.fix = pstrdup("Build the index with CREATE INDEX CONCURRENTLY on each existing table before this statement, outside a transaction block.");
@@ -343,9 +345,10 @@ sg_check_attach_partition(Oid parentid, Oid partid)
 		relation_close(part, AccessShareLock);
 		return;
 	}
-	level = sg_fix_settings_push();
+	/* Deparsed with qualified names, ISO dates: read alike anywhere. */
+	level = sg_pin_settings(true);
 	fix = sg_fix_attach_partition(parentid, partid, list_concat_copy(built[1], built[0]));
-	sg_fix_settings_pop(level);
+	sg_unpin_settings(level);
 	if (fix == NULL)
 		fix = pstrdup("Build the partitioned table's missing indexes on the table with CREATE INDEX CONCURRENTLY before attaching it, outside a transaction block.");
 	for (int is_constraint = 0; is_constraint <= 1; is_constraint++)
@@ -835,7 +838,8 @@ sg_rewrite_fix(Node *parsetree)
 			"run the statement in a maintenance window.";
 
 	initStringInfo(&fix);
-	level = sg_fix_settings_push();
+	/* Deparsed with qualified names, ISO dates: read alike anywhere. */
+	level = sg_pin_settings(true);
 	foreach(lc, stmt->cmds)
 	{
 		if (words != NULL)
@@ -843,7 +847,7 @@ sg_rewrite_fix(Node *parsetree)
 		words = sg_rewrite_fix_for(&fix, rel, sg_relation_identity(target),
 								   lfirst_node(AlterTableCmd, lc), &avoid);
 	}
-	sg_fix_settings_pop(level);
+	sg_unpin_settings(level);
 	relation_close(rel, AccessShareLock);
 	if (words != NULL)
 		return pstrdup(words);
