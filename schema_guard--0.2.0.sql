@@ -49,24 +49,153 @@ COMMENT ON FUNCTION schema_guard.rules() IS
 -- Exemptions: data, with a reason, who and when
 ------------------------------------------------------------------------
 
-CREATE TABLE schema_guard.exemptions (
-    rule        text        NOT NULL,
-    object      text        NOT NULL,
-    reason      text        NOT NULL CHECK (btrim(reason) <> ''),
-    exempted_by name        NOT NULL DEFAULT current_user,
-    exempted_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (rule, object)
+-- An exemption is keyed by its object, not by a name: a relation is a
+-- regclass (its OID; it follows RENAME and SET SCHEMA, dumps as a name and
+-- restores to the new OID), a schema a regnamespace, and a column or
+-- constraint its relation plus its name, which the ddl_command_end trigger
+-- follows through renames.  The sql_drop trigger deletes the exemptions of
+-- a dropped object.
+CREATE TABLE schema_guard.exemption_rows (
+    rule        text         NOT NULL,
+    reason      text         NOT NULL CONSTRAINT exemption_rows_reason_check CHECK (btrim(reason) <> ''),
+    exempted_by name         NOT NULL DEFAULT current_user,
+    exempted_at timestamptz  NOT NULL DEFAULT now(),
+    object_type text         NOT NULL,
+    rel         regclass     NOT NULL DEFAULT 0,
+    nsp         regnamespace NOT NULL DEFAULT 0,
+    sub         name         NOT NULL DEFAULT '',
+    CONSTRAINT exemption_rows_pkey PRIMARY KEY (rule, object_type, rel, nsp, sub),
+    CONSTRAINT exemption_rows_key_check CHECK (
+        CASE object_type
+            WHEN 'table' THEN rel <> 0 AND nsp = 0 AND sub = ''
+            WHEN 'index' THEN rel <> 0 AND nsp = 0 AND sub = ''
+            WHEN 'column' THEN rel <> 0 AND nsp = 0 AND sub <> ''
+            WHEN 'constraint' THEN rel <> 0 AND nsp = 0 AND sub <> ''
+            WHEN 'schema' THEN rel = 0 AND nsp <> 0 AND sub = ''
+            WHEN 'database' THEN rel = 0 AND nsp = 0 AND sub = ''
+            ELSE false END)
 );
 
-COMMENT ON TABLE schema_guard.exemptions IS
-    'findings the guard does not raise: a rule on an object (or on every object of a table), with a reason';
+COMMENT ON TABLE schema_guard.exemption_rows IS
+    'exemptions keyed by object: schema_guard.exemptions shows them by name';
 
 -- Restored by pg_dump with the extension.
-SELECT pg_catalog.pg_extension_config_dump('schema_guard.exemptions', '');
+SELECT pg_catalog.pg_extension_config_dump('schema_guard.exemption_rows', '');
+
+REVOKE ALL ON schema_guard.exemption_rows FROM PUBLIC;
+GRANT SELECT ON schema_guard.exemption_rows TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.exemption_rows TO schema_guard_admin;
+
+-- Exemptions under the current names of their objects, written as findings
+-- name them (object_identity).
+CREATE VIEW schema_guard.exemptions AS
+SELECT e.rule, e.object_type,
+       CASE e.object_type
+            WHEN 'schema' THEN pg_catalog.quote_ident(n.nspname)
+            WHEN 'database' THEN pg_catalog.quote_ident(pg_catalog.current_database())
+            WHEN 'column' THEN r.ident || '.' || pg_catalog.quote_ident(e.sub)
+            WHEN 'constraint' THEN pg_catalog.quote_ident(e.sub) || ' on ' || r.ident
+            ELSE r.ident END AS object,
+       e.reason, e.exempted_by, e.exempted_at
+  FROM schema_guard.exemption_rows e
+  LEFT JOIN LATERAL (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+                       FROM pg_catalog.pg_class c
+                       JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+                      WHERE c.oid = e.rel) AS r(ident) ON true
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.nsp;
+
+COMMENT ON VIEW schema_guard.exemptions IS
+    'findings the guard does not raise: a rule on an object (or on every object of a table), with a reason';
 
 REVOKE ALL ON schema_guard.exemptions FROM PUBLIC;
 GRANT SELECT ON schema_guard.exemptions TO PUBLIC;
-GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.exemptions TO schema_guard_admin;
+
+-- The object a finding's object_identity names, resolved now: "schema.table"
+-- or "schema.index", "schema.table.column", "constraint on schema.table",
+-- "schema", or the current database's name.
+CREATE FUNCTION schema_guard.exemption_key(object text,
+    OUT object_type text, OUT rel regclass, OUT nsp regnamespace, OUT sub name)
+RETURNS record
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m text[];
+    parts text[];
+    names text;
+    persistence "char";
+    kind "char";
+BEGIN
+    rel := 0;
+    nsp := 0;
+    sub := '';
+    names := 'Name it as the finding''s object_identity does: schema.table, schema.index, '
+             'schema.table.column, "constraint on schema.table", a schema, or the database.';
+    m := regexp_match(object, '^("(?:[^"]|"")+"|[^". ]+) on (.+)$');
+    BEGIN
+        IF m IS NOT NULL THEN
+            parts := parse_ident(m[2]) || parse_ident(m[1]);
+            IF cardinality(parts) <> 3 THEN
+                parts := NULL;
+            END IF;
+        ELSE
+            parts := parse_ident(object);
+        END IF;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        parts := NULL;
+    END;
+    IF parts IS NULL OR cardinality(parts) > 3 THEN
+        RAISE EXCEPTION 'invalid object name: %', object
+            USING ERRCODE = 'invalid_name', HINT = names;
+    END IF;
+
+    IF cardinality(parts) = 1 THEN
+        nsp := coalesce((SELECT n.oid FROM pg_namespace n WHERE n.nspname = parts[1]), 0);
+        IF nsp <> 0 THEN
+            object_type := 'schema';
+        ELSIF parts[1] = current_database() THEN
+            object_type := 'database';
+        ELSE
+            RAISE EXCEPTION 'schema "%" does not exist', parts[1]
+                USING ERRCODE = 'invalid_schema_name', HINT = names;
+        END IF;
+        RETURN;
+    END IF;
+
+    SELECT c.oid, c.relkind, c.relpersistence INTO rel, kind, persistence
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = parts[1] AND c.relname = parts[2];
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation "%.%" does not exist', parts[1], parts[2]
+            USING ERRCODE = 'undefined_table', HINT = names;
+    END IF;
+    IF persistence = 't' THEN
+        RAISE EXCEPTION 'temporary relations are not guarded: there is nothing to exempt'
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF cardinality(parts) = 2 THEN
+        object_type := CASE WHEN kind IN ('i', 'I') THEN 'index' ELSE 'table' END;
+    ELSIF m IS NOT NULL THEN
+        IF NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = rel AND c.conname = parts[3]) THEN
+            RAISE EXCEPTION 'constraint "%" of relation "%.%" does not exist', parts[3], parts[1], parts[2]
+                USING ERRCODE = 'undefined_object', HINT = names;
+        END IF;
+        object_type := 'constraint';
+        sub := parts[3];
+    ELSE
+        IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = parts[3]
+                          AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation "%.%" does not exist', parts[3], parts[1], parts[2]
+                USING ERRCODE = 'undefined_column', HINT = names;
+        END IF;
+        object_type := 'column';
+        sub := parts[3];
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION schema_guard.exemption_key(text) IS
+    'the object (type, relation, schema, sub-object name) that an object_identity names now';
 
 CREATE FUNCTION schema_guard.exempt(rule text, object text, reason text)
 RETURNS void
@@ -81,6 +210,8 @@ SET IntervalStyle = postgres
 SET extra_float_digits = 1
 SET bytea_output = hex
 AS $$
+DECLARE
+    k record;
 BEGIN
     IF rule IS NULL OR object IS NULL THEN
         RAISE EXCEPTION 'rule and object must not be null'
@@ -96,14 +227,15 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'SELECT rule FROM schema_guard.rules() lists the rules.';
     END IF;
-    IF NOT has_table_privilege('schema_guard.exemptions', 'INSERT') THEN
+    IF NOT has_table_privilege('schema_guard.exemption_rows', 'INSERT') THEN
         RAISE EXCEPTION 'permission denied to exempt findings of rule "%"', rule
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Exemptions are for superusers, the extension owner and members of schema_guard_admin.';
     END IF;
-    INSERT INTO schema_guard.exemptions AS e (rule, object, reason)
-    VALUES (exempt.rule, exempt.object, btrim(exempt.reason))
-    ON CONFLICT ON CONSTRAINT exemptions_pkey DO UPDATE
+    k := schema_guard.exemption_key(object);
+    INSERT INTO schema_guard.exemption_rows AS e (rule, object_type, rel, nsp, sub, reason)
+    VALUES (exempt.rule, k.object_type, k.rel, k.nsp, k.sub, btrim(exempt.reason))
+    ON CONFLICT ON CONSTRAINT exemption_rows_pkey DO UPDATE
         SET reason = excluded.reason,
             exempted_by = excluded.exempted_by,
             exempted_at = excluded.exempted_at;
@@ -126,13 +258,18 @@ SET IntervalStyle = postgres
 SET extra_float_digits = 1
 SET bytea_output = hex
 AS $$
+DECLARE
+    k record;
 BEGIN
-    IF NOT has_table_privilege('schema_guard.exemptions', 'DELETE') THEN
+    IF NOT has_table_privilege('schema_guard.exemption_rows', 'DELETE') THEN
         RAISE EXCEPTION 'permission denied to remove exemptions of rule "%"', rule
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Exemptions are for superusers, the extension owner and members of schema_guard_admin.';
     END IF;
-    DELETE FROM schema_guard.exemptions e WHERE e.rule = unexempt.rule AND e.object = unexempt.object;
+    k := schema_guard.exemption_key(object);
+    DELETE FROM schema_guard.exemption_rows e
+     WHERE e.rule = unexempt.rule AND e.object_type = k.object_type
+       AND e.rel = k.rel AND e.nsp = k.nsp AND e.sub = k.sub;
     RETURN FOUND;
 END
 $$;
@@ -297,8 +434,21 @@ SET extra_float_digits = 1
 SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_contract_valid';
 
+-- Temporary tables have none: they end with their session without a
+-- sql_drop event, and a dump would keep their OID for an unrelated table.
+CREATE FUNCTION schema_guard.not_temporary(tbl regclass)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                        WHERE c.oid = tbl AND c.relpersistence = 't')
+$$;
+COMMENT ON FUNCTION schema_guard.not_temporary(regclass) IS
+    'is this relation not a temporary one (contracts and snapshots are refused for those)';
+
 CREATE TABLE schema_guard.jsonb_contracts (
-    tbl regclass NOT NULL,
+    tbl regclass NOT NULL CONSTRAINT jsonb_contracts_not_temporary CHECK (schema_guard.not_temporary(tbl)),
     col name NOT NULL,
     contract jsonb NOT NULL CHECK (schema_guard.jsonb_contract_valid(contract)),
     unchecked_keywords text[] NOT NULL DEFAULT '{}',
@@ -347,7 +497,7 @@ AS 'MODULE_PATHNAME', 'sg_jsonb_drift';
 -- Shape snapshots, compared by jsonb_changes().
 CREATE TABLE schema_guard.jsonb_snapshots (
     id bigserial PRIMARY KEY,
-    tbl regclass NOT NULL,
+    tbl regclass NOT NULL CONSTRAINT jsonb_snapshots_not_temporary CHECK (schema_guard.not_temporary(tbl)),
     col name NOT NULL,
     taken_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     taken_by name NOT NULL DEFAULT CURRENT_USER,
@@ -393,10 +543,13 @@ AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot';
 
 -- Contracts and snapshots describe a column's data: only roles that may read
 -- the column see them.  A contract is written by members of the table
--- owner's role (through jsonb_expect(), or directly: the CHECK validates);
--- a snapshot is taken by whoever may read the column, in their own name,
--- and removed by its taker or the owner; only the owner renames (the column
--- rename trigger runs as the renaming owner).
+-- owner's role (through jsonb_expect(), or directly: the CHECK validates).
+-- A snapshot is written only by jsonb_snapshot(), which scans as the caller
+-- and stores the result as the extension owner, in the caller's name and at
+-- the server's time; it is removed by its taker or the table owner.  Its
+-- counts are of the rows its taker could see, so besides the column it is
+-- shown only to its taker, the table owner and roles that row-level
+-- security does not filter on that table.
 CREATE FUNCTION schema_guard.can_read_column(tbl regclass, col name)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -439,10 +592,8 @@ COMMENT ON FUNCTION schema_guard.owns_table(regclass) IS
     'is the current role a member of the owner of this table';
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.jsonb_contracts TO PUBLIC;
-GRANT SELECT, INSERT, DELETE ON schema_guard.jsonb_snapshots TO PUBLIC;
-GRANT UPDATE (col) ON schema_guard.jsonb_snapshots TO PUBLIC;
-GRANT SELECT, INSERT, DELETE ON schema_guard.jsonb_snapshot_paths TO PUBLIC;
-GRANT USAGE ON SEQUENCE schema_guard.jsonb_snapshots_id_seq TO PUBLIC;
+GRANT SELECT, DELETE ON schema_guard.jsonb_snapshots TO PUBLIC;
+GRANT SELECT ON schema_guard.jsonb_snapshot_paths TO PUBLIC;
 ALTER TABLE schema_guard.jsonb_contracts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE schema_guard.jsonb_snapshots ENABLE ROW LEVEL SECURITY;
 ALTER TABLE schema_guard.jsonb_snapshot_paths ENABLE ROW LEVEL SECURITY;
@@ -452,23 +603,14 @@ CREATE POLICY owner_writes ON schema_guard.jsonb_contracts
     USING (schema_guard.owns_table(tbl))
     WITH CHECK (schema_guard.owns_table(tbl));
 CREATE POLICY readers_read ON schema_guard.jsonb_snapshots FOR SELECT
-    USING (schema_guard.can_read_column(tbl, col));
-CREATE POLICY readers_take ON schema_guard.jsonb_snapshots FOR INSERT
-    WITH CHECK (schema_guard.can_read_column(tbl, col) AND taken_by = CURRENT_USER);
+    USING (schema_guard.can_read_column(tbl, col)
+           AND (taken_by = CURRENT_USER OR schema_guard.owns_table(tbl)
+                OR NOT pg_catalog.row_security_active(tbl)));
 CREATE POLICY taker_or_owner_removes ON schema_guard.jsonb_snapshots FOR DELETE
     USING (taken_by = CURRENT_USER OR schema_guard.owns_table(tbl));
-CREATE POLICY owner_renames ON schema_guard.jsonb_snapshots FOR UPDATE
-    USING (schema_guard.owns_table(tbl)) WITH CHECK (schema_guard.owns_table(tbl));
--- The paths of a snapshot: visible with their snapshot, added by its taker.
+-- The paths of a snapshot: visible with their snapshot.
 CREATE POLICY with_snapshot ON schema_guard.jsonb_snapshot_paths FOR SELECT
     USING (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s WHERE s.id = snapshot_id));
-CREATE POLICY taker_adds ON schema_guard.jsonb_snapshot_paths FOR INSERT
-    WITH CHECK (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s
-                         WHERE s.id = snapshot_id AND s.taken_by = CURRENT_USER));
-CREATE POLICY with_snapshot_removed ON schema_guard.jsonb_snapshot_paths FOR DELETE
-    USING (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s
-                    WHERE s.id = snapshot_id
-                      AND (s.taken_by = CURRENT_USER OR schema_guard.owns_table(s.tbl))));
 
 -- Compare the newest snapshot of a column with the one at or before
 -- "since" (or the one before it): paths added and gone, type shares and

@@ -15,6 +15,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "commands/event_trigger.h"
@@ -22,6 +23,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "tcop/deparse_utility.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -184,9 +186,72 @@ sg_ddl_end_simple(CollectedCommand *cmd)
 }
 
 /*
- * Renames of columns and constraints: JSONB contracts follow column
- * renames whatever the guard's mode, and so do the names that pending
- * commit checks are waiting for.
+ * Exemptions of columns and constraints name them within their relation:
+ * follow a rename.  Each exemption's object exists (sql_drop removes the
+ * others), so a row whose old name is gone from its relation while the new
+ * one is there was renamed by this statement.  relid and its inheritance
+ * children when given (a column rename reaches them all), every relation
+ * otherwise (renaming an index renames its constraint).  The renamer may
+ * not write exemptions: this runs as the extension owner.
+ */
+static void
+sg_exemptions_follow_rename(Oid relid, bool column, const char *oldname,
+							const char *newname)
+{
+	static const char *const exists[] = {
+		"EXISTS (SELECT FROM pg_catalog.pg_constraint c "
+		"WHERE c.conrelid OPERATOR(pg_catalog.=) e.rel "
+		"AND c.conname OPERATOR(pg_catalog.=) ",
+		"EXISTS (SELECT FROM pg_catalog.pg_attribute a "
+		"WHERE a.attrelid OPERATOR(pg_catalog.=) e.rel "
+		"AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
+		"AND a.attname OPERATOR(pg_catalog.=) "
+	};
+	Oid			argtypes[4] = {TEXTOID, NAMEOID, NAMEOID, OIDARRAYOID};
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', 'n'};
+	NameData	oldn,
+				newn;
+	SgSpi		spi;
+
+	namestrcpy(&oldn, oldname);
+	namestrcpy(&newn, newname);
+	args[0] = CStringGetTextDatum(column ? "column" : "constraint");
+	args[1] = NameGetDatum(&oldn);
+	args[2] = NameGetDatum(&newn);
+	args[3] = (Datum) 0;
+	if (OidIsValid(relid))
+	{
+		List	   *rels = find_all_inheritors(relid, NoLock, NULL);
+		Datum	   *oids = palloc(sizeof(Datum) * list_length(rels));
+		ListCell   *lc;
+		int			n = 0;
+
+		foreach(lc, rels)
+			oids[n++] = ObjectIdGetDatum(lfirst_oid(lc));
+		args[3] = PointerGetDatum(construct_array(oids, n, OIDOID, sizeof(Oid),
+												  true, TYPALIGN_INT));
+		nulls[3] = ' ';
+	}
+
+	sg_spi_connect(&spi, true);
+	if (SPI_execute_with_args(psprintf("UPDATE schema_guard.exemption_rows e SET sub = $3 "
+									   "WHERE e.object_type OPERATOR(pg_catalog.=) $1 "
+									   "AND e.sub OPERATOR(pg_catalog.=) $2 "
+									   "AND ($4 IS NULL OR e.rel::pg_catalog.oid "
+									   "OPERATOR(pg_catalog.=) ANY ($4)) "
+									   "AND NOT %s$2) AND %s$3)",
+									   exists[column], exists[column]),
+							  4, argtypes, args, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not follow the rename of \"%s\" in exemptions", oldname);
+	sg_spi_finish(&spi);
+}
+
+/*
+ * Renames: JSONB contracts and snapshots follow column renames, exemptions
+ * follow renames of columns and constraints (relations and schemas are
+ * keyed by OID and need nothing), whatever the guard's mode; so do the
+ * names that pending commit checks are waiting for.
  */
 static void
 sg_ddl_end_rename(Node *parsetree)
@@ -195,9 +260,17 @@ sg_ddl_end_rename(Node *parsetree)
 	Oid			relid;
 
 	if (parsetree == NULL || !IsA(parsetree, RenameStmt) ||
-		(stmt->renameType != OBJECT_COLUMN &&
-		 stmt->renameType != OBJECT_TABCONSTRAINT) ||
 		stmt->relation == NULL || IsBinaryUpgrade)
+		return;
+	if (stmt->renameType == OBJECT_INDEX || stmt->renameType == OBJECT_TABLE)
+	{
+		/* the constraint of a renamed index takes its new name */
+		sg_exemptions_follow_rename(InvalidOid, false, stmt->relation->relname,
+									stmt->newname);
+		return;
+	}
+	if (stmt->renameType != OBJECT_COLUMN &&
+		stmt->renameType != OBJECT_TABCONSTRAINT)
 		return;
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	if (!OidIsValid(relid))
@@ -210,6 +283,8 @@ sg_ddl_end_rename(Node *parsetree)
 	}
 	else
 		sg_pending_renamed(SG_PENDING_FKEY, relid, stmt->subname, stmt->newname);
+	sg_exemptions_follow_rename(relid, stmt->renameType == OBJECT_COLUMN,
+								stmt->subname, stmt->newname);
 }
 
 PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);
@@ -306,9 +381,12 @@ schema_guard_table_rewrite(PG_FUNCTION_ARGS)
 }
 
 /*
- * sql_drop: exemptions die with their objects, so that a new object that
- * happens to reuse a name does not inherit one.  The function runs as the
- * extension owner (SECURITY DEFINER) because ordinary roles may not change
+ * sql_drop: exemptions die with their objects, matched by class and OID
+ * (a constraint by its table and name, a column by its table and number's
+ * name), so that a new object that happens to reuse a name does not
+ * inherit one and dropping another kind of object with the same name
+ * removes nothing.  The function runs as the extension owner (SECURITY
+ * DEFINER, with its own search_path) because ordinary roles may not change
  * the exemptions table.
  */
 PG_FUNCTION_INFO_V1(schema_guard_sql_drop);
@@ -323,13 +401,20 @@ schema_guard_sql_drop(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	sg_spi_connect(&spi, false);
-	if (SPI_execute("DELETE FROM schema_guard.exemptions e "
+	if (SPI_execute("DELETE FROM schema_guard.exemption_rows e "
 					"USING pg_catalog.pg_event_trigger_dropped_objects() d "
-					"WHERE e.object = d.object_identity "
-					"OR (d.object_type = 'table' AND "
-					"    (pg_catalog.starts_with(e.object, d.object_identity || '.') OR "
-					"     pg_catalog.right(e.object, length(d.object_identity) + 4) "
-					"       = ' on ' || d.object_identity))",
+					"WHERE CASE d.classid "
+					"WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN "
+					"  e.rel = d.objid AND (d.objsubid = 0 OR "
+					"    (e.object_type = 'column' AND e.sub = d.address_names[3])) "
+					"WHEN 'pg_catalog.pg_namespace'::pg_catalog.regclass THEN "
+					"  e.object_type = 'schema' AND e.nsp = d.objid "
+					"WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN "
+					"  d.object_type = 'table constraint' AND e.object_type = 'constraint' "
+					"  AND e.sub = d.address_names[3] "
+					"  AND e.rel = pg_catalog.to_regclass(pg_catalog.quote_ident(d.address_names[1]) "
+					"    || '.' || pg_catalog.quote_ident(d.address_names[2])) "
+					"ELSE false END",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not forget the exemptions of dropped objects");
 	sg_spi_finish(&spi);

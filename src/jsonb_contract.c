@@ -516,6 +516,7 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 	col = PG_GETARG_NAME(1);
 	contract = PG_GETARG_JSONB_P(2);
 	(void) sg_jsonb_column(relid, col, false);
+	sg_jsonb_refuse_temporary(relid, false);
 	if (!has_privs_of_role(GetUserId(), sg_relation_owner(relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -1132,13 +1133,13 @@ sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 											  TYPALIGN_INT));
 	args[1] = NameGetDatum(&oldn);
 	args[2] = NameGetDatum(&newn);
-	sg_spi_connect(&spi, true);
 
 	/*
-	 * This runs in the renaming user's search_path: every operator is
-	 * qualified, or an "=" defined in an earlier schema would run with the
-	 * renamer's privileges.
+	 * The renamer owns the table but may not write snapshots: this runs as
+	 * the extension owner (with pinned settings; every operator is
+	 * qualified all the same).
 	 */
+	sg_spi_connect(&spi, true);
 	if (SPI_execute_with_args("UPDATE schema_guard.jsonb_contracts SET col = $3 "
 							  "WHERE tbl::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1) "
 							  "AND col OPERATOR(pg_catalog.=) $2",

@@ -191,6 +191,28 @@ sg_jsonb_column(Oid relid, Name colname, bool for_scan)
 	return attnum;
 }
 
+/*
+ * Contracts and snapshots are not kept for temporary tables: those end
+ * with their session without a sql_drop event, and the stored OID would
+ * then name whatever table gets it next (in this database or a restore).
+ */
+void
+sg_jsonb_refuse_temporary(Oid relid, bool snapshot)
+{
+	if (get_rel_persistence(relid) != RELPERSISTENCE_TEMP)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 snapshot ?
+			 errmsg("cannot take a jsonb snapshot of temporary table \"%s\"",
+					get_rel_name(relid)) :
+			 errmsg("cannot register a jsonb contract for temporary table \"%s\"",
+					get_rel_name(relid)),
+			 errdetail("A temporary table ends with its session, and what is kept about it "
+					   "would outlive it."),
+			 errhint("Read its shape with schema_guard.jsonb_shape() instead.")));
+}
+
 void
 sg_check_sample_percent(bool isnull, double sample_percent)
 {
@@ -2077,18 +2099,21 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 	int			nrows;
 	int64		id;
 	bool		isnull;
-	Oid			htypes[8] = {OIDOID, NAMEOID, TEXTOID, FLOAT8OID, INT4OID,
-	INT8OID, INT8OID, BOOLOID};
-	Datum		hargs[8];
-	char		hnulls[8] = "        ";
+	Oid			htypes[9] = {OIDOID, NAMEOID, TEXTOID, FLOAT8OID, INT4OID,
+	INT8OID, INT8OID, BOOLOID, NAMEOID};
+	Datum		hargs[9];
+	char		hnulls[9] = "         ";
+	NameData	taker;
 	Oid			ptypes[8] = {INT8OID, TEXTOID, TEXTOID, INT8OID, FLOAT8OID,
 	FLOAT8OID, INT8OID, INT8OID};
 	SPIPlanPtr	plan;
 	MemoryContext rowcxt;
 
 	sg_shape_args(fcinfo, &s);
+	sg_jsonb_refuse_temporary(s.relid, true);
 	sg_shape_scan(&s);
 	rows = sg_shape_rows(&s, &nrows);
+	namestrcpy(&taker, GetUserNameFromId(GetUserId(), false));
 
 	hargs[0] = ObjectIdGetDatum(s.relid);
 	hargs[1] = PG_GETARG_DATUM(1);
@@ -2098,16 +2123,21 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 	hargs[5] = Int64GetDatum(s.rows_scanned);
 	hargs[6] = Int64GetDatum(s.null_documents);
 	hargs[7] = BoolGetDatum(s.budget_exhausted);
+	hargs[8] = NameGetDatum(&taker);
 	if (!s.sampled)
 		hnulls[3] = hnulls[4] = 'n';
 
-	sg_spi_connect(&spi, false);
+	/*
+	 * The scan ran as the caller; only the function writes snapshots, as the
+	 * extension owner, in the caller's name and at the server's time.
+	 */
+	sg_spi_connect(&spi, true);
 	if (SPI_execute_with_args("INSERT INTO schema_guard.jsonb_snapshots "
 							  "(tbl, col, method, sample_percent, seed, rows_scanned, "
-							  "null_documents, budget_exhausted) "
-							  "VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5, $6, $7, $8) "
+							  "null_documents, budget_exhausted, taken_by) "
+							  "VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5, $6, $7, $8, $9) "
 							  "RETURNING id",
-							  8, htypes, hargs, hnulls, false, 1) != SPI_OK_INSERT_RETURNING ||
+							  9, htypes, hargs, hnulls, false, 1) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "could not store the snapshot");
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

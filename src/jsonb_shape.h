@@ -183,6 +183,7 @@ typedef struct SgShapeScan
 
 /* jsonb_shape.c */
 extern AttrNumber sg_jsonb_column(Oid relid, Name colname, bool for_scan);
+extern void sg_jsonb_refuse_temporary(Oid relid, bool snapshot);
 extern void sg_check_sample_percent(bool isnull, double sample_percent);
 extern void sg_shape_scan(SgShapeScan *scan);
 extern char *sg_shape_path(SgShapeScan *scan, int32 node);

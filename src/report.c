@@ -16,6 +16,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -190,28 +191,83 @@ sg_spi_finish(SgSpi *spi)
 }
 
 /*
+ * The key of the finding's own object in schema_guard.exemption_rows:
+ * (object_type, rel, nsp, sub), as schema_guard.exemption_key() resolves
+ * an object_identity.  False when the finding names no object of its own
+ * (then only an exemption of its relation applies).
+ */
+static bool
+sg_finding_key(const SgFinding *finding, const char **type, Oid *rel,
+			   Oid *nsp, const char **sub)
+{
+	const char *ft = finding->object_type;
+
+	*type = ft;
+	*rel = InvalidOid;
+	*nsp = InvalidOid;
+	*sub = "";
+	if (ft == NULL)
+		return false;
+	if (strcmp(ft, "table") == 0)
+		*rel = finding->relid;
+	else if (finding->subname == NULL)
+		return false;
+	else if (strcmp(ft, "column") == 0 || strcmp(ft, "constraint") == 0 ||
+			 strcmp(ft, "foreign key") == 0)
+	{
+		*type = strcmp(ft, "column") == 0 ? "column" : "constraint";
+		*rel = finding->relid;
+		*sub = finding->subname;
+	}
+	else if (strcmp(ft, "index") == 0)
+		/* an index lives in its table's schema */
+		*rel = get_relname_relid(finding->subname,
+								 get_rel_namespace(finding->relid));
+	else if (strcmp(ft, "schema") == 0)
+		*nsp = get_namespace_oid(finding->subname, true);
+	else if (strcmp(ft, "database") == 0)
+	{
+		char	   *current = get_database_name(MyDatabaseId);
+
+		return current != NULL && strcmp(current, finding->subname) == 0;
+	}
+	else
+		return false;
+	return OidIsValid(*rel) || OidIsValid(*nsp);
+}
+
+/*
  * Is there an exemption for this rule on the finding's object or on its
- * relation?  Exemptions are rows of schema_guard.exemptions, readable by
- * everyone.  Read through SPI, with a snapshot when the caller (the
- * pre-commit callback) has none.
+ * relation?  Exemptions are keyed by object, never by name: a relation by
+ * its OID, a column or constraint by its relation's OID and its name, a
+ * schema by its OID.  Read through SPI, with a snapshot when the caller
+ * (the pre-commit callback) has none.
  */
 bool
 sg_is_exempt(const SgFinding *finding)
 {
-	Oid			argtypes[3] = {TEXTOID, TEXTOID, TEXTOID};
-	Datum		args[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	Oid			argtypes[6] = {TEXTOID, TEXTOID, OIDOID, OIDOID, NAMEOID, OIDOID};
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	const char *type;
+	Oid			rel;
+	Oid			nsp;
+	const char *sub;
+	NameData	subname;
 	bool		pushed = false;
 	bool		exempt;
 	int			ret;
 	SgSpi		spi;
 
+	if (!sg_finding_key(finding, &type, &rel, &nsp, &sub))
+		nulls[1] = 'n';
+	namestrcpy(&subname, sub);
 	args[0] = CStringGetTextDatum(sg_rules[finding->rule].name);
-	args[1] = CStringGetTextDatum(finding->object_identity);
-	if (OidIsValid(finding->relid))
-		args[2] = CStringGetTextDatum(sg_relation_identity(finding->relid));
-	else
-		nulls[2] = 'n';
+	args[1] = CStringGetTextDatum(type ? type : "");
+	args[2] = ObjectIdGetDatum(rel);
+	args[3] = ObjectIdGetDatum(nsp);
+	args[4] = NameGetDatum(&subname);
+	args[5] = ObjectIdGetDatum(finding->relid);
 
 	if (!ActiveSnapshotSet())
 	{
@@ -220,13 +276,17 @@ sg_is_exempt(const SgFinding *finding)
 	}
 	/* As the owner: whether a finding is exempt is not the caller's view. */
 	sg_spi_connect(&spi, true);
-	ret = SPI_execute_with_args("SELECT 1 FROM schema_guard.exemptions "
-								"WHERE rule OPERATOR(pg_catalog.=) $1 "
-								"AND (object OPERATOR(pg_catalog.=) $2 "
-								"OR object OPERATOR(pg_catalog.=) $3)",
-								3, argtypes, args, nulls, true, 1);
+	ret = SPI_execute_with_args("SELECT 1 FROM schema_guard.exemption_rows e "
+								"WHERE e.rule OPERATOR(pg_catalog.=) $1 "
+								"AND ((e.object_type OPERATOR(pg_catalog.=) $2 "
+								"AND e.rel::pg_catalog.oid OPERATOR(pg_catalog.=) $3 "
+								"AND e.nsp::pg_catalog.oid OPERATOR(pg_catalog.=) $4 "
+								"AND e.sub OPERATOR(pg_catalog.=) $5) "
+								"OR (e.object_type OPERATOR(pg_catalog.=) 'table' "
+								"AND e.rel::pg_catalog.oid OPERATOR(pg_catalog.=) $6))",
+								6, argtypes, args, nulls, true, 1);
 	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read schema_guard.exemptions: %s",
+		elog(ERROR, "could not read schema_guard.exemption_rows: %s",
 			 SPI_result_code_string(ret));
 	exempt = SPI_processed > 0;
 	sg_spi_finish(&spi);

@@ -89,6 +89,8 @@ typedef struct SgFinding
 	Oid			relid;			/* relation the finding is about, if any */
 	const char *object_type;	/* "column", "foreign key", "index", ... */
 	char	   *object_identity;	/* as pg_identify_object names it */
+	const char *subname;		/* the column, constraint or index of relid
+								 * the finding is about; the schema's name */
 	char	   *message;		/* primary message, without the rule id */
 	char	   *detail;			/* the evidence */
 	char	   *fix;			/* the safe SQL to run instead */

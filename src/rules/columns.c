@@ -247,6 +247,7 @@ sg_implicit_nullable_findings(Relation rel, List *names)
 		finding->rule = SG_RULE_IMPLICIT_NULLABLE;
 		finding->relid = relid;
 		finding->object_type = "column";
+		finding->subname = colname;
 		finding->object_identity = psprintf("%s.%s", relident, quote_identifier(colname));
 		finding->message = psprintf("column \"%s\" of table %s is nullable without an explicit NULL",
 									colname, relident);

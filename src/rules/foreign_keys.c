@@ -195,6 +195,7 @@ sg_fk_unindexed_finding(Relation rel, const SgFkey *fk)
 	finding->rule = SG_RULE_FK_UNINDEXED;
 	finding->relid = RelationGetRelid(rel);
 	finding->object_type = "foreign key";
+	finding->subname = fk->conname;
 	finding->object_identity = psprintf("%s on %s", quote_identifier(fk->conname), relident);
 	finding->message = psprintf("foreign key \"%s\" of table %s has no index on its referencing columns",
 								fk->conname, relident);

@@ -54,6 +54,7 @@ sg_check_new_json_column(Relation rel, ColumnDef *def, Form_pg_attribute att)
 	finding.rule = SG_RULE_JSON_NOT_JSONB;
 	finding.relid = relid;
 	finding.object_type = "column";
+	finding.subname = def->colname;
 	finding.object_identity = psprintf("%s.%s", relident, quote_identifier(def->colname));
 	finding.message = psprintf("column \"%s\" of table %s is json, not jsonb",
 							   def->colname, relident);
@@ -271,6 +272,7 @@ sg_jsonb_uncontracted_findings(Relation rel, List *names)
 		finding->rule = SG_RULE_JSONB_UNCONTRACTED;
 		finding->relid = relid;
 		finding->object_type = "column";
+		finding->subname = colname;
 		finding->object_identity = psprintf("%s.%s", relident, quote_identifier(colname));
 		finding->message = psprintf("jsonb column \"%s\" of table %s has neither a CHECK "
 									"constraint nor a registered contract", colname, relident);

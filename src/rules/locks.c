@@ -248,6 +248,7 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 
 	finding.rule = rule;
 	finding.relid = RelationGetRelid(rel);
+	finding.subname = idxname;
 	if (is_constraint)
 	{
 		Oid			conoid = get_index_constraint(indexoid);
@@ -424,6 +425,7 @@ sg_check_drop_index(DropStmt *stmt)
 		finding.rule = SG_RULE_DROP_INDEX_NOT_CONCURRENT;
 		finding.relid = RelationGetRelid(rel);
 		finding.object_type = "index";
+		finding.subname = get_rel_name(indexoid);
 		finding.object_identity = indexident;
 		finding.message = psprintf("index %s is dropped without CONCURRENTLY from existing %s",
 								   indexident, sg_table_kind_name(rel));
@@ -504,6 +506,7 @@ sg_check_reindex(ReindexStmt *stmt)
 												 : RelationGetIndexList(rel));
 				finding.relid = relid;
 				finding.object_type = stmt->kind == REINDEX_OBJECT_INDEX ? "index" : "table";
+				finding.subname = stmt->kind == REINDEX_OBJECT_INDEX ? get_rel_name(indexoid) : NULL;
 				finding.object_identity = target;
 				finding.message = psprintf("REINDEX %s %s runs without CONCURRENTLY on existing %s",
 										   kind, target, sg_table_kind_name(rel));
@@ -530,6 +533,7 @@ sg_check_reindex(ReindexStmt *stmt)
 			target = pstrdup(quote_identifier(stmt->name ? stmt->name
 											  : get_database_name(MyDatabaseId)));
 			finding.object_type = stmt->kind == REINDEX_OBJECT_SCHEMA ? "schema" : "database";
+			finding.subname = stmt->name ? stmt->name : get_database_name(MyDatabaseId);
 			finding.object_identity = target;
 			finding.message = psprintf("REINDEX %s %s runs without CONCURRENTLY over existing tables",
 									   kind, target);
