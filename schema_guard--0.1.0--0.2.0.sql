@@ -108,3 +108,326 @@ ALTER FUNCTION schema_guard.jsonb_suggest(regclass, name, float8, regclass)
     SET standard_conforming_strings = on SET quote_all_identifiers = off
     SET array_nulls = on SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres
     SET extra_float_digits = 1 SET bytea_output = hex;
+
+------------------------------------------------------------------------
+-- Exemptions keyed by object (issue 7): the table of 0.1.0, keyed by name,
+-- becomes schema_guard.exemption_rows; schema_guard.exemptions is now a
+-- view that names each object as it is called now.
+------------------------------------------------------------------------
+
+ALTER TABLE schema_guard.exemptions RENAME TO exemption_rows;
+ALTER TABLE schema_guard.exemption_rows RENAME CONSTRAINT exemptions_reason_check TO exemption_rows_reason_check;
+ALTER TABLE schema_guard.exemption_rows
+    ADD COLUMN object_type text,
+    ADD COLUMN rel regclass NOT NULL DEFAULT 0,
+    ADD COLUMN nsp regnamespace NOT NULL DEFAULT 0,
+    ADD COLUMN sub name NOT NULL DEFAULT '';
+
+-- The object a finding's object_identity names, resolved now: "schema.table"
+-- or "schema.index", "schema.table.column", "constraint on schema.table",
+-- "schema", or the current database's name.
+CREATE FUNCTION schema_guard.exemption_key(object text,
+    OUT object_type text, OUT rel regclass, OUT nsp regnamespace, OUT sub name)
+RETURNS record
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+DECLARE
+    m text[];
+    parts text[];
+    names text;
+    persistence "char";
+    kind "char";
+BEGIN
+    rel := 0;
+    nsp := 0;
+    sub := '';
+    names := 'Name it as the finding''s object_identity does: schema.table, schema.index, '
+             'schema.table.column, "constraint on schema.table", a schema, or the database.';
+    m := regexp_match(object, '^("(?:[^"]|"")+"|[^". ]+) on (.+)$');
+    BEGIN
+        IF m IS NOT NULL THEN
+            parts := parse_ident(m[2]) || parse_ident(m[1]);
+            IF cardinality(parts) <> 3 THEN
+                parts := NULL;
+            END IF;
+        ELSE
+            parts := parse_ident(object);
+        END IF;
+    EXCEPTION WHEN invalid_parameter_value THEN
+        parts := NULL;
+    END;
+    IF parts IS NULL OR cardinality(parts) > 3 THEN
+        RAISE EXCEPTION 'invalid object name: %', object
+            USING ERRCODE = 'invalid_name', HINT = names;
+    END IF;
+
+    IF cardinality(parts) = 1 THEN
+        nsp := coalesce((SELECT n.oid FROM pg_namespace n WHERE n.nspname = parts[1]), 0);
+        IF nsp <> 0 THEN
+            object_type := 'schema';
+        ELSIF parts[1] = current_database() THEN
+            object_type := 'database';
+        ELSE
+            RAISE EXCEPTION 'schema "%" does not exist', parts[1]
+                USING ERRCODE = 'invalid_schema_name', HINT = names;
+        END IF;
+        RETURN;
+    END IF;
+
+    SELECT c.oid, c.relkind, c.relpersistence INTO rel, kind, persistence
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = parts[1] AND c.relname = parts[2];
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation "%.%" does not exist', parts[1], parts[2]
+            USING ERRCODE = 'undefined_table', HINT = names;
+    END IF;
+    IF persistence = 't' THEN
+        RAISE EXCEPTION 'temporary relations are not guarded: there is nothing to exempt'
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF cardinality(parts) = 2 THEN
+        object_type := CASE WHEN kind IN ('i', 'I') THEN 'index' ELSE 'table' END;
+    ELSIF m IS NOT NULL THEN
+        IF NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = rel AND c.conname = parts[3]) THEN
+            RAISE EXCEPTION 'constraint "%" of relation "%.%" does not exist', parts[3], parts[1], parts[2]
+                USING ERRCODE = 'undefined_object', HINT = names;
+        END IF;
+        object_type := 'constraint';
+        sub := parts[3];
+    ELSE
+        IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = parts[3]
+                          AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation "%.%" does not exist', parts[3], parts[1], parts[2]
+                USING ERRCODE = 'undefined_column', HINT = names;
+        END IF;
+        object_type := 'column';
+        sub := parts[3];
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION schema_guard.exemption_key(text) IS
+    'the object (type, relation, schema, sub-object name) that an object_identity names now';
+
+-- Resolve each name of 0.1.0 to its object; an exemption whose object no
+-- longer exists (or is a temporary one) is dropped, with a WARNING (an
+-- extension script shows nothing less).
+DO $$
+DECLARE
+    r record;
+    k record;
+BEGIN
+    FOR r IN SELECT e.ctid, e.rule, e.object FROM schema_guard.exemption_rows e LOOP
+        BEGIN
+            k := schema_guard.exemption_key(r.object);
+            UPDATE schema_guard.exemption_rows e
+               SET object_type = k.object_type, rel = k.rel, nsp = k.nsp, sub = k.sub
+             WHERE e.ctid = r.ctid;
+        EXCEPTION WHEN invalid_name OR invalid_schema_name OR undefined_table
+                       OR undefined_column OR undefined_object OR feature_not_supported THEN
+            RAISE WARNING 'exemption of rule "%" on % dropped: %', r.rule, r.object, SQLERRM;
+            DELETE FROM schema_guard.exemption_rows e WHERE e.ctid = r.ctid;
+        END;
+    END LOOP;
+END
+$$;
+-- Two names of one object (quoted and not): the newest exemption stays.
+DELETE FROM schema_guard.exemption_rows e
+ USING schema_guard.exemption_rows f
+ WHERE (e.rule, e.object_type, e.rel, e.nsp, e.sub) = (f.rule, f.object_type, f.rel, f.nsp, f.sub)
+   AND (e.exempted_at, e.ctid) < (f.exempted_at, f.ctid);
+
+ALTER TABLE schema_guard.exemption_rows
+    DROP CONSTRAINT exemptions_pkey,
+    DROP COLUMN object,
+    ALTER COLUMN object_type SET NOT NULL,
+    ADD CONSTRAINT exemption_rows_pkey PRIMARY KEY (rule, object_type, rel, nsp, sub),
+    ADD CONSTRAINT exemption_rows_key_check CHECK (
+        CASE object_type
+            WHEN 'table' THEN rel <> 0 AND nsp = 0 AND sub = ''
+            WHEN 'index' THEN rel <> 0 AND nsp = 0 AND sub = ''
+            WHEN 'column' THEN rel <> 0 AND nsp = 0 AND sub <> ''
+            WHEN 'constraint' THEN rel <> 0 AND nsp = 0 AND sub <> ''
+            WHEN 'schema' THEN rel = 0 AND nsp <> 0 AND sub = ''
+            WHEN 'database' THEN rel = 0 AND nsp = 0 AND sub = ''
+            ELSE false END);
+
+COMMENT ON TABLE schema_guard.exemption_rows IS
+    'exemptions keyed by object: schema_guard.exemptions shows them by name';
+
+-- Exemptions under the current names of their objects, written as findings
+-- name them (object_identity).
+CREATE VIEW schema_guard.exemptions AS
+SELECT e.rule, e.object_type,
+       CASE e.object_type
+            WHEN 'schema' THEN pg_catalog.quote_ident(n.nspname)
+            WHEN 'database' THEN pg_catalog.quote_ident(pg_catalog.current_database())
+            WHEN 'column' THEN r.ident || '.' || pg_catalog.quote_ident(e.sub)
+            WHEN 'constraint' THEN pg_catalog.quote_ident(e.sub) || ' on ' || r.ident
+            ELSE r.ident END COLLATE "default" AS object,
+       e.reason, e.exempted_by, e.exempted_at
+  FROM schema_guard.exemption_rows e
+  LEFT JOIN LATERAL (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+                       FROM pg_catalog.pg_class c
+                       JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+                      WHERE c.oid = e.rel) AS r(ident) ON true
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.nsp;
+
+COMMENT ON VIEW schema_guard.exemptions IS
+    'findings the guard does not raise: a rule on an object (or on every object of a table), with a reason';
+
+REVOKE ALL ON schema_guard.exemptions FROM PUBLIC;
+GRANT SELECT ON schema_guard.exemptions TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION schema_guard.exempt(rule text, object text, reason text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+DECLARE
+    k record;
+BEGIN
+    IF rule IS NULL OR object IS NULL THEN
+        RAISE EXCEPTION 'rule and object must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF reason IS NULL OR btrim(reason) = '' THEN
+        RAISE EXCEPTION 'an exemption needs a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why the finding is acceptable, e.g. ''legacy table, dropped in Q3''.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM schema_guard.rules() r WHERE r.rule = exempt.rule) THEN
+        RAISE EXCEPTION 'unknown rule "%"', rule
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'SELECT rule FROM schema_guard.rules() lists the rules.';
+    END IF;
+    IF NOT has_table_privilege('schema_guard.exemption_rows', 'INSERT') THEN
+        RAISE EXCEPTION 'permission denied to exempt findings of rule "%"', rule
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Exemptions are for superusers, the extension owner and members of schema_guard_admin.';
+    END IF;
+    k := schema_guard.exemption_key(object);
+    INSERT INTO schema_guard.exemption_rows AS e (rule, object_type, rel, nsp, sub, reason)
+    VALUES (exempt.rule, k.object_type, k.rel, k.nsp, k.sub, btrim(exempt.reason))
+    ON CONFLICT ON CONSTRAINT exemption_rows_pkey DO UPDATE
+        SET reason = excluded.reason,
+            exempted_by = excluded.exempted_by,
+            exempted_at = excluded.exempted_at;
+END
+$$;
+
+COMMENT ON FUNCTION schema_guard.exempt(text, text, text) IS
+    'stop raising a rule''s findings on an object (or on every object of a table), with a reason';
+
+CREATE OR REPLACE FUNCTION schema_guard.unexempt(rule text, object text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+DECLARE
+    k record;
+BEGIN
+    IF NOT has_table_privilege('schema_guard.exemption_rows', 'DELETE') THEN
+        RAISE EXCEPTION 'permission denied to remove exemptions of rule "%"', rule
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Exemptions are for superusers, the extension owner and members of schema_guard_admin.';
+    END IF;
+    k := schema_guard.exemption_key(object);
+    DELETE FROM schema_guard.exemption_rows e
+     WHERE e.rule = unexempt.rule AND e.object_type = k.object_type
+       AND e.rel = k.rel AND e.nsp = k.nsp AND e.sub = k.sub;
+    RETURN FOUND;
+END
+$$;
+
+COMMENT ON FUNCTION schema_guard.unexempt(text, text) IS
+    'remove an exemption; returns whether there was one';
+
+------------------------------------------------------------------------
+-- JSONB snapshots are written only by jsonb_snapshot(), shown only to
+-- roles entitled to what they counted; no contracts or snapshots of
+-- temporary tables (issue 7).
+------------------------------------------------------------------------
+
+REVOKE INSERT, UPDATE ON schema_guard.jsonb_snapshots FROM PUBLIC;
+REVOKE INSERT, DELETE ON schema_guard.jsonb_snapshot_paths FROM PUBLIC;
+REVOKE USAGE ON SEQUENCE schema_guard.jsonb_snapshots_id_seq FROM PUBLIC;
+DROP POLICY readers_take ON schema_guard.jsonb_snapshots;
+DROP POLICY owner_renames ON schema_guard.jsonb_snapshots;
+DROP POLICY taker_adds ON schema_guard.jsonb_snapshot_paths;
+DROP POLICY with_snapshot_removed ON schema_guard.jsonb_snapshot_paths;
+ALTER POLICY readers_read ON schema_guard.jsonb_snapshots
+    USING (schema_guard.can_read_column(tbl, col)
+           AND (taken_by = CURRENT_USER OR schema_guard.owns_table(tbl)
+                OR NOT pg_catalog.row_security_active(tbl)));
+
+CREATE FUNCTION schema_guard.not_temporary(tbl regclass)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+    SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                        WHERE c.oid = tbl AND c.relpersistence = 't')
+$$;
+COMMENT ON FUNCTION schema_guard.not_temporary(regclass) IS
+    'is this relation not a temporary one (contracts and snapshots are refused for those)';
+
+-- Rows of temporary tables, live or ended with their session (an OID that
+-- names no relation), go.
+DO $$
+DECLARE
+    n bigint;
+BEGIN
+    DELETE FROM schema_guard.jsonb_contracts x
+     WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                        WHERE c.oid = x.tbl AND c.relpersistence <> 't');
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        RAISE WARNING '% jsonb contract(s) of temporary tables dropped', n;
+    END IF;
+    DELETE FROM schema_guard.jsonb_snapshots x
+     WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                        WHERE c.oid = x.tbl AND c.relpersistence <> 't');
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        RAISE WARNING '% jsonb snapshot(s) of temporary tables dropped', n;
+    END IF;
+END
+$$;
+ALTER TABLE schema_guard.jsonb_contracts
+    ADD CONSTRAINT jsonb_contracts_not_temporary CHECK (schema_guard.not_temporary(tbl));
+ALTER TABLE schema_guard.jsonb_snapshots
+    ADD CONSTRAINT jsonb_snapshots_not_temporary CHECK (schema_guard.not_temporary(tbl));

@@ -95,7 +95,7 @@ SELECT e.rule, e.object_type,
             WHEN 'database' THEN pg_catalog.quote_ident(pg_catalog.current_database())
             WHEN 'column' THEN r.ident || '.' || pg_catalog.quote_ident(e.sub)
             WHEN 'constraint' THEN pg_catalog.quote_ident(e.sub) || ' on ' || r.ident
-            ELSE r.ident END AS object,
+            ELSE r.ident END COLLATE "default" AS object,
        e.reason, e.exempted_by, e.exempted_at
   FROM schema_guard.exemption_rows e
   LEFT JOIN LATERAL (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.relname)
@@ -118,6 +118,14 @@ CREATE FUNCTION schema_guard.exemption_key(object text,
 RETURNS record
 LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
 DECLARE
     m text[];
@@ -438,8 +446,16 @@ AS 'MODULE_PATHNAME', 'sg_jsonb_contract_valid';
 -- sql_drop event, and a dump would keep their OID for an unrelated table.
 CREATE FUNCTION schema_guard.not_temporary(tbl regclass)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS $$
     SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_class c
                         WHERE c.oid = tbl AND c.relpersistence = 't')
@@ -594,6 +610,7 @@ COMMENT ON FUNCTION schema_guard.owns_table(regclass) IS
 GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.jsonb_contracts TO PUBLIC;
 GRANT SELECT, DELETE ON schema_guard.jsonb_snapshots TO PUBLIC;
 GRANT SELECT ON schema_guard.jsonb_snapshot_paths TO PUBLIC;
+REVOKE ALL ON SEQUENCE schema_guard.jsonb_snapshots_id_seq FROM PUBLIC;
 ALTER TABLE schema_guard.jsonb_contracts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE schema_guard.jsonb_snapshots ENABLE ROW LEVEL SECURITY;
 ALTER TABLE schema_guard.jsonb_snapshot_paths ENABLE ROW LEVEL SECURITY;

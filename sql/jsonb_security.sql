@@ -77,9 +77,112 @@ SET ROLE jsec_reader;
 SELECT kind, rows, examples, fix FROM schema_guard.jsonb_drift('jsec.rows', 'doc');
 RESET ROLE;
 
+-- Snapshots are written by jsonb_snapshot() alone: a role that may read the
+-- column takes one, in its own name and at the server's time, but cannot
+-- write one by hand, add or remove paths, or move its time.
+CREATE TABLE jsec.feed (id int PRIMARY KEY, doc jsonb NULL);
+INSERT INTO jsec.feed VALUES (1, '{"a": 1}');
+CREATE ROLE jsec_forger;
+GRANT USAGE ON SCHEMA jsec TO jsec_forger;
+GRANT SELECT ON jsec.feed TO jsec_forger;
+SET ROLE jsec_forger;
+SELECT schema_guard.jsonb_snapshot('jsec.feed', 'doc') AS forged_first \gset
+INSERT INTO schema_guard.jsonb_snapshots (tbl, col, method, rows_scanned, null_documents, budget_exhausted)
+VALUES ('jsec.feed', 'doc', 'full', 1, 0, false);
+INSERT INTO schema_guard.jsonb_snapshot_paths (snapshot_id, path, type, rows, presence, ratio)
+VALUES (:forged_first, '$.forged', 'string', 1, 1, 1);
+DELETE FROM schema_guard.jsonb_snapshot_paths WHERE snapshot_id = :forged_first;
+UPDATE schema_guard.jsonb_snapshots SET taken_at = '2020-01-01' WHERE id = :forged_first;
+SELECT nextval('schema_guard.jsonb_snapshots_id_seq');
+SELECT schema_guard.jsonb_snapshot('jsec.feed', 'doc') AS forged_second \gset
+SELECT change, path, type FROM schema_guard.jsonb_changes('jsec.feed', 'doc');
+SELECT taken_by, count(p.*) AS paths
+  FROM schema_guard.jsonb_snapshots s LEFT JOIN schema_guard.jsonb_snapshot_paths p ON p.snapshot_id = s.id
+ WHERE s.tbl = 'jsec.feed'::regclass GROUP BY s.id, taken_by ORDER BY s.id;
+-- Its taker removes a whole snapshot, paths included.
+DELETE FROM schema_guard.jsonb_snapshots WHERE id = :forged_second;
+RESET ROLE;
+SELECT count(*) AS paths_of_removed FROM schema_guard.jsonb_snapshot_paths WHERE snapshot_id = :forged_second;
+
+-- A snapshot counts the rows its taker could see.  With row-level security
+-- on the table it is shown (with the column's privilege) only to its
+-- taker, the table owner and roles the policies do not filter; on a table
+-- without row-level security, to every reader of the column.
+CREATE ROLE jsec_owner;
+CREATE ROLE jsec_a;
+CREATE ROLE jsec_b;
+CREATE ROLE jsec_auditor BYPASSRLS;
+GRANT USAGE ON SCHEMA jsec TO jsec_owner, jsec_a, jsec_b, jsec_auditor;
+CREATE TABLE jsec.tenant (id int PRIMARY KEY, tenant name NOT NULL, doc jsonb NULL);
+INSERT INTO jsec.tenant VALUES (1, 'jsec_a', '{"a_only": 1}'), (2, 'jsec_b', '{"b_only": 1}');
+ALTER TABLE jsec.tenant OWNER TO jsec_owner;
+ALTER TABLE jsec.tenant ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON jsec.tenant USING (tenant = current_user);
+GRANT SELECT ON jsec.tenant TO jsec_a, jsec_b, jsec_auditor;
+SELECT schema_guard.jsonb_snapshot('jsec.tenant', 'doc') AS everything \gset
+SET ROLE jsec_a;
+SELECT schema_guard.jsonb_snapshot('jsec.tenant', 'doc') AS a_rows \gset
+SELECT s.taken_by, array_agg(p.path ORDER BY p.path) AS paths
+  FROM schema_guard.jsonb_snapshots s JOIN schema_guard.jsonb_snapshot_paths p ON p.snapshot_id = s.id
+ WHERE s.tbl = 'jsec.tenant'::regclass GROUP BY s.id, s.taken_by ORDER BY s.id;
+SET ROLE jsec_b;
+SELECT count(*) AS snapshots_b_sees FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.tenant'::regclass;
+SELECT count(*) AS paths_b_sees FROM schema_guard.jsonb_snapshot_paths WHERE snapshot_id IN (:everything, :a_rows);
+SELECT * FROM schema_guard.jsonb_changes('jsec.tenant', 'doc');
+SET ROLE jsec_owner;
+SELECT count(*) AS snapshots_owner_sees FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.tenant'::regclass;
+RESET ROLE;
+ALTER TABLE jsec.tenant FORCE ROW LEVEL SECURITY;
+SET ROLE jsec_owner;
+SELECT count(*) AS snapshots_owner_sees_forced FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.tenant'::regclass;
+SET ROLE jsec_auditor;
+SELECT count(*) AS snapshots_auditor_sees FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.tenant'::regclass;
+SET ROLE jsec_forger;
+SELECT count(*) AS snapshots_forger_sees FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.tenant'::regclass;
+RESET ROLE;
+SELECT schema_guard.jsonb_snapshot('jsec.feed', 'doc') > 0 AS taken_without_rls;
+SET ROLE jsec_forger;
+SELECT taken_by FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.feed'::regclass ORDER BY id;
+RESET ROLE;
+
+-- The owner of a table renames its column (with row_security off, as in a
+-- restore): its contract and snapshots follow, though the owner may not
+-- write snapshots.
+ALTER TABLE jsec.feed OWNER TO jsec_owner;
+SET ROLE jsec_owner;
+SELECT schema_guard.jsonb_expect('jsec.feed', 'doc', '{"type": "object"}');
+SET row_security = off;
+ALTER TABLE jsec.feed RENAME COLUMN doc TO body;
+RESET row_security;
+RESET ROLE;
+SELECT tbl, col, count(*) FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.feed'::regclass GROUP BY tbl, col;
+SELECT tbl, col FROM schema_guard.jsonb_contracts WHERE tbl = 'jsec.feed'::regclass;
+
+-- Temporary tables get no contract and no snapshot: they end with their
+-- session without a sql_drop event, and a dump would keep their OID.
+CREATE TEMP TABLE jsec_scratch (id int PRIMARY KEY, doc jsonb NULL);
+INSERT INTO jsec_scratch VALUES (1, '{"a": 1}');
+SELECT schema_guard.jsonb_expect('jsec_scratch', 'doc', '{"type": "object"}');
+SELECT schema_guard.jsonb_snapshot('jsec_scratch', 'doc');
+\set VERBOSITY terse
+INSERT INTO schema_guard.jsonb_contracts (tbl, col, contract) VALUES ('jsec_scratch', 'doc', '{"type": "object"}');
+\set VERBOSITY default
+-- Reading their shape is fine.
+SELECT path, type, rows FROM schema_guard.jsonb_shape('jsec_scratch', 'doc');
+
 DROP SCHEMA jsec, jsec_evil CASCADE;
 DROP OWNED BY jsec_mallory;
 DROP ROLE jsec_mallory;
 DROP OWNED BY jsec_reader;
 DROP ROLE jsec_reader;
+DROP OWNED BY jsec_forger;
+DROP ROLE jsec_forger;
+DROP OWNED BY jsec_a;
+DROP ROLE jsec_a;
+DROP OWNED BY jsec_b;
+DROP ROLE jsec_b;
+DROP OWNED BY jsec_auditor;
+DROP ROLE jsec_auditor;
+DROP OWNED BY jsec_owner;
+DROP ROLE jsec_owner;
 SELECT count(*) AS contracts_left FROM schema_guard.jsonb_contracts;

@@ -212,9 +212,10 @@ SELECT schema_guard.exempt('fk_unindexed', 'fk_silent_customer_id_fkey on public
 ALTER TABLE fk_silent DROP CONSTRAINT fk_silent_customer_id_fkey;
 -- (dropping the foreign key dropped its exemption)
 SELECT count(*) FROM schema_guard.exemptions;
-SELECT schema_guard.exempt('fk_unindexed', 'fk_silent_customer_id_fkey on public.fk_silent', 'ten rows, never deleted');
+-- A foreign key still to be added is covered by an exemption on its table.
+SELECT schema_guard.exempt('fk_unindexed', 'public.fk_silent', 'ten rows, never deleted');
 ALTER TABLE fk_silent ADD CONSTRAINT fk_silent_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES fk_customer;
-SELECT schema_guard.unexempt('fk_unindexed', 'fk_silent_customer_id_fkey on public.fk_silent');
+SELECT schema_guard.unexempt('fk_unindexed', 'public.fk_silent');
 
 DROP TABLE fk_event, fk_line, fk_visit, fk_employee, fk_undecided, fk_profile,
     fk_legacy, fk_warned, fk_silent, fk_order, fk_customer CASCADE;

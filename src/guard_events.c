@@ -16,6 +16,7 @@
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_inherits.h"
+#include "commands/extension.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "commands/event_trigger.h"
@@ -264,9 +265,13 @@ sg_ddl_end_rename(Node *parsetree)
 		return;
 	if (stmt->renameType == OBJECT_INDEX || stmt->renameType == OBJECT_TABLE)
 	{
-		/* the constraint of a renamed index takes its new name */
-		sg_exemptions_follow_rename(InvalidOid, false, stmt->relation->relname,
-									stmt->newname);
+		/*
+		 * The constraint of a renamed index takes its new name.  (Not in an
+		 * extension script: ours may be reshaping the exemptions table.)
+		 */
+		if (!creating_extension)
+			sg_exemptions_follow_rename(InvalidOid, false, stmt->relation->relname,
+										stmt->newname);
 		return;
 	}
 	if (stmt->renameType != OBJECT_COLUMN &&
@@ -283,8 +288,9 @@ sg_ddl_end_rename(Node *parsetree)
 	}
 	else
 		sg_pending_renamed(SG_PENDING_FKEY, relid, stmt->subname, stmt->newname);
-	sg_exemptions_follow_rename(relid, stmt->renameType == OBJECT_COLUMN,
-								stmt->subname, stmt->newname);
+	if (!creating_extension)
+		sg_exemptions_follow_rename(relid, stmt->renameType == OBJECT_COLUMN,
+									stmt->subname, stmt->newname);
 }
 
 PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);

@@ -65,7 +65,9 @@ INSERT INTO audit_log (customer_id, msg) SELECT g % 50 + 1, 'm' || g FROM genera
 SQL
     if [ -n "$(sg_psql -d src -Atc "SELECT to_regprocedure('schema_guard.exempt(text,text,text)')")" ]; then
         sg_psql -d src -c "SET schema_guard.mode = off" \
-            -c "SELECT schema_guard.exempt('implicit_nullable', 'public.customers.note', 'legacy')" >/dev/null
+            -c "SELECT schema_guard.exempt('implicit_nullable', 'public.customers.note', 'legacy')" \
+            -c "SELECT schema_guard.exempt('implicit_nullable', 'public.audit_log', 'legacy table')" \
+            -c "SELECT schema_guard.exempt('fk_unindexed', 'orders_customer_id_fkey on public.orders', 'indexed')" >/dev/null
         ok "$setup: exemption recorded in src"
     else
         echo "# schema_guard.exempt(text,text,text) does not exist: no exemption row"
@@ -113,6 +115,25 @@ SQL
     else
         not_ok "$setup: dump of dst differs from dump of src:"
         head -n 40 "$SCRATCH/dump.diff"
+    fi
+
+    # Exemptions are keyed by object (a regclass, dumped as a name): they come
+    # back on the restored objects, whose OIDs differ from the source's.
+    local ea eb
+    ea=$(sg_psql -d src -Atc "SELECT string_agg(format('%s %s %s', rule, object_type, object), '; ' ORDER BY rule, object) FROM schema_guard.exemptions")
+    eb=$(sg_psql -d dst -Atc "SELECT string_agg(format('%s %s %s', rule, object_type, object), '; ' ORDER BY rule, object) FROM schema_guard.exemptions")
+    if [ -n "$ea" ] && [ "$ea" = "$eb" ] &&
+        [ "$(sg_psql -d src -Atc "SELECT 'customers'::regclass::oid")" != "$(sg_psql -d dst -Atc "SELECT 'customers'::regclass::oid")" ]; then
+        ok "$setup: exemptions restored on the new objects: $eb"
+    else
+        not_ok "$setup: exemptions differ: src [$ea] dst [$eb]"
+    fi
+    if [ -n "$ea" ]; then
+        if sg_psql -d dst -c "ALTER TABLE audit_log ADD COLUMN restored_note text" >"$SCRATCH/exempt.out" 2>&1; then
+            ok "$setup: a restored table exemption still applies"
+        else
+            not_ok "$setup: a restored table exemption does not apply: $(head -n 1 "$SCRATCH/exempt.out")"
+        fi
     fi
 
     # The recipe switched the guard off for the restore session only.

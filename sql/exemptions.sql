@@ -1,0 +1,109 @@
+-- Exemptions are keyed by object: they follow renames and SET SCHEMA, a new
+-- object that takes an old name inherits nothing, and dropping an object of
+-- another kind with the same name removes nothing.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS schema_guard;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+
+SET schema_guard.mode = off;
+CREATE SCHEMA exm;
+CREATE TABLE exm.legacy (id int PRIMARY KEY, note text, doc text, "Odd Col" text);
+CREATE INDEX legacy_note_idx ON exm.legacy (note);
+CREATE TABLE exm.parent (id int PRIMARY KEY);
+CREATE TABLE exm.child (id int PRIMARY KEY, parent_id int NOT NULL,
+                        CONSTRAINT "Child Parent" FOREIGN KEY (parent_id) REFERENCES exm.parent);
+CREATE INDEX child_parent_id_idx ON exm.child (parent_id);
+RESET schema_guard.mode;
+
+-- An exemption names an object that exists now, as findings name it
+-- (quoted identifiers included); anything else is refused.
+SELECT schema_guard.exempt('implicit_nullable', 'exm.legacy', 'legacy table');
+SELECT schema_guard.exempt('json_not_jsonb', 'exm.legacy.doc', 'legacy column');
+SELECT schema_guard.exempt('json_not_jsonb', 'exm.legacy."Odd Col"', 'odd column');
+SELECT schema_guard.exempt('drop_index_not_concurrent', 'exm.legacy_note_idx', 'small index');
+SELECT schema_guard.exempt('fk_unindexed', '"Child Parent" on exm.child', 'ten rows');
+SELECT schema_guard.exempt('reindex_not_concurrent', 'exm', 'scratch schema');
+SELECT schema_guard.exempt('implicit_nullable', 'exm.nothing', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'exm.legacy.nothing', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'exm.legacy."odd col"', 'x');
+SELECT schema_guard.exempt('fk_unindexed', 'Child Parent on exm.child', 'x');
+SELECT schema_guard.exempt('fk_unindexed', 'nothing on exm.child', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'no_such_schema', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'a.b.c.d', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'exm."legacy', 'x');
+SELECT schema_guard.unexempt('implicit_nullable', 'exm.nothing');
+CREATE TEMP TABLE exm_scratch (a int);
+SELECT format('%I.exm_scratch', nspname) AS scratch FROM pg_namespace WHERE oid = pg_my_temp_schema() \gset
+SELECT schema_guard.exempt('implicit_nullable', :'scratch', 'x');
+SELECT rule, object_type, object, reason FROM schema_guard.exemptions ORDER BY rule, object;
+SELECT rule, object_type, rel, nsp, sub FROM schema_guard.exemption_rows ORDER BY rule, sub;
+
+-- Renames are followed: the table, its column, its constraint, the index
+-- of a constraint, and SET SCHEMA.
+ALTER TABLE exm.legacy RENAME TO legacy_old;
+ALTER TABLE exm.legacy_old RENAME COLUMN doc TO body;
+ALTER TABLE exm.legacy_old RENAME COLUMN "Odd Col" TO "Odder Col";
+ALTER TABLE exm.child RENAME CONSTRAINT "Child Parent" TO child_parent_fkey;
+SELECT schema_guard.exempt('constraint_index_in_place', 'legacy_pkey on exm.legacy_old', 'primary key');
+ALTER INDEX exm.legacy_pkey RENAME TO legacy_old_pkey;
+CREATE SCHEMA exm_archive;
+ALTER TABLE exm.legacy_old SET SCHEMA exm_archive;
+SELECT rule, object_type, object FROM schema_guard.exemptions ORDER BY rule, object;
+
+-- A new table that takes the old name inherits nothing...
+CREATE TABLE exm.legacy (a int);
+-- ...while the renamed table keeps its exemptions, under its new name.
+ALTER TABLE exm_archive.legacy_old ADD COLUMN added int;
+SET schema_guard.rule.table_rewrite = off;
+ALTER TABLE exm_archive.legacy_old ALTER COLUMN body TYPE json USING to_json(body);
+RESET schema_guard.rule.table_rewrite;
+-- (a new column with the old name of an exempted column is not exempted)
+ALTER TABLE exm_archive.legacy_old ADD COLUMN doc json NULL;
+-- The foreign key, renamed, keeps its exemption when its index goes.
+SET schema_guard.rule.drop_index_not_concurrent = off;
+DROP INDEX exm.child_parent_id_idx;
+RESET schema_guard.rule.drop_index_not_concurrent;
+-- An index exemption stays with the index, wherever it moved.
+DROP INDEX exm_archive.legacy_note_idx;
+
+-- A schema's exemption.
+REINDEX SCHEMA exm;
+
+-- Unexempt takes the current name, not the old one.
+SELECT schema_guard.unexempt('fk_unindexed', '"Child Parent" on exm.child');
+SELECT schema_guard.unexempt('fk_unindexed', 'child_parent_fkey on exm.child');
+
+-- A role that may create objects cannot remove anyone's exemption by
+-- dropping an object of another kind that has the same name: a domain, a
+-- type, a statistics object.
+SELECT schema_guard.exempt('drop_index_not_concurrent', 'exm.child_pkey', 'small index');
+CREATE ROLE exm_mallory;
+GRANT USAGE, CREATE ON SCHEMA exm TO exm_mallory;
+SET ROLE exm_mallory;
+CREATE DOMAIN exm.child_pkey AS int;
+DROP DOMAIN exm.child_pkey;
+CREATE TYPE exm.child_pkey AS ENUM ('a');
+DROP TYPE exm.child_pkey;
+CREATE TABLE exm.mallory (a int NOT NULL, b int NOT NULL);
+CREATE STATISTICS exm.child_pkey ON a, b FROM exm.mallory;
+DROP STATISTICS exm.child_pkey;
+DROP TABLE exm.mallory;
+RESET ROLE;
+SELECT rule, object FROM schema_guard.exemptions WHERE rule = 'drop_index_not_concurrent';
+
+-- Dropping the object drops its exemptions: a column, a constraint, an
+-- index, a table, a schema.
+ALTER TABLE exm_archive.legacy_old DROP COLUMN body;
+ALTER TABLE exm.child DROP CONSTRAINT child_pkey CASCADE;
+SELECT rule, object_type, object FROM schema_guard.exemptions ORDER BY rule, object;
+DROP TABLE exm_archive.legacy_old;
+SELECT rule, object_type, object FROM schema_guard.exemptions ORDER BY rule, object;
+ALTER SCHEMA exm RENAME TO exm_renamed;
+SELECT rule, object_type, object FROM schema_guard.exemptions ORDER BY rule, object;
+DROP SCHEMA exm_renamed CASCADE;
+SELECT count(*) AS exemptions_left FROM schema_guard.exemption_rows;
+
+DROP SCHEMA exm_archive CASCADE;
+DROP OWNED BY exm_mallory;
+DROP ROLE exm_mallory;

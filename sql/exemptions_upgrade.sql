@@ -1,0 +1,100 @@
+-- ALTER EXTENSION schema_guard UPDATE from 0.1.0: exemptions, keyed by name
+-- in 0.1.0, are resolved to their objects (those whose object is gone are
+-- dropped, with a WARNING); contracts and snapshots of temporary tables go;
+-- and the updated extension equals a fresh 0.2.0 one.
+SET client_min_messages = warning;
+DROP EXTENSION IF EXISTS schema_guard;
+CREATE EXTENSION schema_guard VERSION '0.1.0';
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+-- (the library is already the new one: no DDL that it would follow while
+-- the tables are still those of 0.1.0)
+SET schema_guard.mode = off;
+
+CREATE TABLE upg_t (id int PRIMARY KEY, note text, "Odd" text);
+CREATE INDEX upg_t_note_idx ON upg_t (note);
+INSERT INTO schema_guard.exemptions (rule, object, reason, exempted_at) VALUES
+    ('implicit_nullable', 'public.upg_t', 'table', '2024-01-01'),
+    ('implicit_nullable', 'public."upg_t"', 'the same table, quoted: the newer stays', '2024-02-01'),
+    ('json_not_jsonb', 'public.upg_t.note', 'column', '2024-01-01'),
+    ('json_not_jsonb', 'public.upg_t."Odd"', 'quoted column', '2024-01-01'),
+    ('fk_unindexed', 'upg_t_pkey on public.upg_t', 'constraint', '2024-01-01'),
+    ('drop_index_not_concurrent', 'public.upg_t_note_idx', 'index', '2024-01-01'),
+    ('reindex_not_concurrent', 'public', 'schema', '2024-01-01'),
+    ('implicit_nullable', 'public.upg_gone', 'a table dropped since', '2024-01-01'),
+    ('implicit_nullable', 'public.upg_t.gone', 'a column dropped since', '2024-01-01'),
+    ('implicit_nullable', 'not a name', 'never a name', '2024-01-01');
+CREATE TEMP TABLE upg_scratch (doc jsonb);
+INSERT INTO schema_guard.jsonb_contracts (tbl, col, contract) VALUES ('upg_scratch', 'doc', '{"type": "object"}');
+-- a snapshot of a temporary table that ended with its session: its OID
+-- names no relation now
+INSERT INTO schema_guard.jsonb_snapshots (tbl, col, method, rows_scanned, null_documents, budget_exhausted)
+VALUES (1, 'doc', 'full', 0, 0, false);
+
+ALTER EXTENSION schema_guard UPDATE TO '0.2.0';
+RESET schema_guard.mode;
+SELECT rule, object_type, object, reason FROM schema_guard.exemptions ORDER BY rule, object;
+SELECT count(*) AS temporary_contracts FROM schema_guard.jsonb_contracts;
+SELECT count(*) AS dangling_snapshots FROM schema_guard.jsonb_snapshots;
+
+-- The converted exemptions work and follow their objects.
+ALTER TABLE upg_t ADD COLUMN added int;
+ALTER TABLE upg_t RENAME TO upg_renamed;
+ALTER TABLE upg_renamed RENAME COLUMN note TO remark;
+SELECT rule, object_type, object FROM schema_guard.exemptions ORDER BY rule, object;
+DROP TABLE upg_renamed;
+SELECT rule, object_type, object FROM schema_guard.exemptions ORDER BY rule, object;
+SELECT schema_guard.unexempt('reindex_not_concurrent', 'public');
+
+-- Updated equals fresh: every object of the extension, its definition,
+-- privileges, policies and dumped tables.
+CREATE FUNCTION upg_fingerprint() RETURNS TABLE (kind text, name text, def text)
+LANGUAGE sql AS $$
+    SELECT 'relation', c.relname::text,
+           concat_ws(' | ', c.relkind, c.relacl::text, c.relrowsecurity, c.relforcerowsecurity,
+                     CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid) END,
+                     obj_description(c.oid, 'pg_class'))
+      FROM pg_class c WHERE c.relnamespace = 'schema_guard'::regnamespace
+    UNION ALL
+    SELECT 'column', c.relname || '.' || a.attname,
+           concat_ws(' | ', row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum),
+                     format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                     pg_get_expr(d.adbin, d.adrelid), a.attacl::text)
+      FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+     WHERE c.relnamespace = 'schema_guard'::regnamespace
+    UNION ALL
+    SELECT 'constraint', c.conrelid::regclass || ' ' || c.conname, pg_get_constraintdef(c.oid)
+      FROM pg_constraint c WHERE c.connamespace = 'schema_guard'::regnamespace
+    UNION ALL
+    SELECT 'index', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+     WHERE c.relnamespace = 'schema_guard'::regnamespace
+    UNION ALL
+    SELECT 'policy', p.tablename || ' ' || p.policyname,
+           concat_ws(' | ', p.permissive, p.roles::text, p.cmd, p.qual, p.with_check)
+      FROM pg_policies p WHERE p.schemaname = 'schema_guard'
+    UNION ALL
+    SELECT 'function', p.oid::regprocedure::text,
+           concat_ws(' | ', pg_get_functiondef(p.oid), p.proacl::text,
+                     obj_description(p.oid, 'pg_proc'))
+      FROM pg_proc p WHERE p.pronamespace = 'schema_guard'::regnamespace
+    UNION ALL
+    SELECT 'dumped', c::regclass::text, ''
+      FROM pg_extension e, unnest(e.extconfig) c WHERE e.extname = 'schema_guard'
+    UNION ALL
+    SELECT 'event trigger', t.evtname, concat_ws(' | ', t.evtevent, t.evtenabled, t.evtfoid::regproc)
+      FROM pg_event_trigger t
+$$;
+CREATE TEMP TABLE upg_updated AS SELECT * FROM upg_fingerprint();
+SET client_min_messages = warning;
+DROP EXTENSION schema_guard;
+CREATE EXTENSION schema_guard;
+RESET client_min_messages;
+CREATE TEMP TABLE upg_fresh AS SELECT * FROM upg_fingerprint();
+SELECT count(*) > 100 AS fingerprinted FROM upg_fresh;
+(SELECT 'only updated' AS side, * FROM upg_updated EXCEPT SELECT 'only updated', * FROM upg_fresh)
+UNION ALL
+(SELECT 'only fresh', * FROM upg_fresh EXCEPT SELECT 'only fresh', * FROM upg_updated)
+ORDER BY kind, name, side;
+DROP FUNCTION upg_fingerprint();
