@@ -388,12 +388,11 @@ schema_guard_table_rewrite(PG_FUNCTION_ARGS)
 
 /*
  * sql_drop: exemptions die with their objects, matched by class and OID
- * (a constraint by its table and name, a column by its table and number's
- * name), so that a new object that happens to reuse a name does not
- * inherit one and dropping another kind of object with the same name
- * removes nothing.  The function runs as the extension owner (SECURITY
- * DEFINER, with its own search_path) because ordinary roles may not change
- * the exemptions table.
+ * (a column or a constraint by its table and its name), so that a new
+ * object that reuses a name inherits nothing, and dropping an object of
+ * another kind with the same name removes nothing.  The function runs as
+ * the extension owner (SECURITY DEFINER, with its own search_path) because
+ * ordinary roles may not change the exemptions table.
  */
 PG_FUNCTION_INFO_V1(schema_guard_sql_drop);
 Datum
