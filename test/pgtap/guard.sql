@@ -105,12 +105,9 @@ CREATE ROLE sg_tap_lead;
 GRANT schema_guard_admin TO sg_tap_lead;
 GRANT CREATE ON SCHEMA public TO sg_tap_developer, sg_tap_lead;
 SELECT schema_guard.exempt('fk_unindexed', 'public.tap_kept', 'kept for the privilege tests');
-<<<<<<< HEAD
+SELECT schema_guard.exempt('drop_index_not_concurrent', 'public.tap_kept_idx', 'kept for the privilege tests');
 -- A rule judged when the statement runs (this file never commits).
 SET LOCAL schema_guard.rule.json_not_jsonb = error;
-=======
-SELECT schema_guard.exempt('drop_index_not_concurrent', 'public.tap_kept_idx', 'kept for the privilege tests');
->>>>>>> 045646c (Tests: exemptions keyed by object (renames, SET SCHEMA, same-name objects of other kinds, restore), the 0.1.0 upgrade against a fresh install, snapshot writes, RLS visibility and temporary tables; manual)
 
 SET LOCAL ROLE sg_tap_developer;
 SELECT throws_ok($$SET schema_guard.mode = off$$, '42501',
