@@ -248,7 +248,6 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 
 	finding.rule = rule;
 	finding.relid = RelationGetRelid(rel);
-	finding.subname = idxname;
 	if (is_constraint)
 	{
 		Oid			conoid = get_index_constraint(indexoid);
@@ -259,6 +258,8 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 		if (OidIsValid(conoid))
 			conname = quote_identifier(get_constraint_name(conoid));
 		finding.object_type = "constraint";
+		finding.subname = OidIsValid(conoid) ? get_constraint_name(conoid)
+			: get_rel_name(indexoid);
 		finding.object_identity = psprintf("%s on %s", conname,
 										   sg_relation_identity(RelationGetRelid(rel)));
 		finding.message = partitioned
@@ -286,6 +287,7 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 	else
 	{
 		finding.object_type = "index";
+		finding.subname = get_rel_name(indexoid);
 		finding.object_identity = idxident;
 		finding.message = partitioned
 			? psprintf("index %s is built without CONCURRENTLY on existing partitions of %s",
