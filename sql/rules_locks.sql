@@ -36,6 +36,18 @@ CREATE INDEX lk_log_kind_idx ON ONLY lk_log (kind);
 -- Edge: a temporary table is nobody else's.
 CREATE TEMP TABLE lk_scratch (v int NULL);
 CREATE INDEX ON lk_scratch (v);
+-- Edge: a partition that has a matching index already: it is adopted, not
+-- built, so the finding names the other one and the HINT only attaches it.
+CREATE TABLE lk_adopt (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE lk_adopt_2025 PARTITION OF lk_adopt FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE lk_adopt_2026 PARTITION OF lk_adopt FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE INDEX CONCURRENTLY lk_adopt_2025_id ON lk_adopt_2025 (id);
+CREATE INDEX lk_adopt_id_idx ON lk_adopt (id);
+CREATE INDEX lk_adopt_id_idx ON ONLY public.lk_adopt USING btree (id);
+ALTER INDEX public.lk_adopt_id_idx ATTACH PARTITION public.lk_adopt_2025_id;
+CREATE INDEX CONCURRENTLY lk_adopt_2026_id_idx ON public.lk_adopt_2026 USING btree (id);  -- outside a transaction block
+ALTER INDEX public.lk_adopt_id_idx ATTACH PARTITION public.lk_adopt_2026_id_idx;
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'lk_adopt_id_idx'::regclass;
 -- Edge: names that contain " USING ": the HINT is built from the catalog,
 -- not by searching the definition's text.
 CREATE TABLE "lk USING odd" ("a USING b" int NULL);
@@ -174,6 +186,9 @@ ALTER TABLE lk_tag ADD CONSTRAINT lk_tag_owner_key UNIQUE (owner) DEFERRABLE INI
 ALTER TABLE lk_tag DROP CONSTRAINT lk_tag_pkey, ADD CONSTRAINT lk_tag_pkey PRIMARY KEY (name, owner);
 CREATE UNIQUE INDEX CONCURRENTLY lk_tag_pkey_new ON public.lk_tag USING btree (name, owner);  -- outside a transaction block
 ALTER TABLE public.lk_tag DROP CONSTRAINT lk_tag_pkey, ADD CONSTRAINT lk_tag_pkey PRIMARY KEY USING INDEX lk_tag_pkey_new;
+-- Edge: a key on a column the same statement adds: building its index
+-- first would name a column that does not exist yet, so the HINT is words.
+ALTER TABLE lk_tag ADD COLUMN code text NULL UNIQUE;
 -- Edge: an exclusion constraint is no UNIQUE, and has no USING INDEX form.
 ALTER TABLE lk_booking ADD CONSTRAINT lk_booking_room_excl EXCLUDE USING gist (during WITH &&) WHERE (room > 0);
 
@@ -280,6 +295,6 @@ SELECT * FROM lk_serial2 ORDER BY id;
 
 DROP TABLE lk_account, lk_fresh, lk_log, lk_tag, lk_fresh3, lk_fresh4, lk_serial,
     lk_serial2, "lk USING odd", lk_bare, lk_events, lk_booking, lk_meter, lk_part,
-    lk_points CASCADE;
+    lk_points, lk_adopt CASCADE;
 DROP TYPE lk_point;
 DROP DOMAIN lk_positive;

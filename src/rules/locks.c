@@ -33,6 +33,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
 #include "storage/bufmgr.h"
 #include "utils/builtins.h"
@@ -205,6 +206,45 @@ sg_dropped_constraints(AlterTableStmt *alter)
 }
 
 /*
+ * Does the index use a column that the same ALTER TABLE adds?  A recipe
+ * that builds the index first would name a column that does not exist.
+ */
+static bool
+sg_index_uses_added_column(Oid indexoid, Oid relid, AlterTableStmt *alter)
+{
+	Relation	index;
+	Bitmapset  *attrs = NULL;
+	bool		found = false;
+	ListCell   *lc;
+
+	if (alter == NULL)
+		return false;
+	index = index_open(indexoid, AccessShareLock);
+	for (int i = 0; i < index->rd_index->indnatts; i++)
+	{
+		if (index->rd_index->indkey.values[i] > 0)
+			attrs = bms_add_member(attrs, index->rd_index->indkey.values[i] -
+								   FirstLowInvalidHeapAttributeNumber);
+	}
+	pull_varattnos((Node *) RelationGetIndexExpressions(index), 1, &attrs);
+	pull_varattnos((Node *) RelationGetIndexPredicate(index), 1, &attrs);
+	index_close(index, AccessShareLock);
+	foreach(lc, alter->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		AttrNumber	attnum;
+
+		if (cmd->subtype != AT_AddColumn || cmd->def == NULL || !IsA(cmd->def, ColumnDef))
+			continue;
+		attnum = get_attnum(relid, ((ColumnDef *) cmd->def)->colname);
+		if (attnum > 0 &&
+			bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, attrs))
+			found = true;
+	}
+	return found;
+}
+
+/*
  * index_not_concurrent and constraint_index_in_place, at ddl_command_end:
  * the index exists, so the HINT can give its exact definition.  On a
  * partitioned table the statement builds indexes on partitions, which may
@@ -274,6 +314,9 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 								  evidence);
 		if (stmt->excludeOpNames != NIL)
 			finding.fix = pstrdup("An exclusion constraint can be neither built concurrently nor added on an index built beforehand: add it when the table may be locked for the build, in a maintenance window.");
+		else if (sg_index_uses_added_column(indexoid, RelationGetRelid(rel), alter))
+			finding.fix = pstrdup("The constraint is on a column this statement adds: add the column alone first, "
+								  "then build the unique index with CREATE INDEX CONCURRENTLY and add the constraint USING INDEX.");
 		else if (OidIsValid(conoid))
 		{
 			char	   *drops = sg_dropped_constraints(alter);
