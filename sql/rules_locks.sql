@@ -149,11 +149,15 @@ BEGIN;
 REINDEX SCHEMA pg_toast;
 ROLLBACK;
 -- Edge: an exclusion constraint's index has no concurrent rebuild: words
--- for the index; for the table, the HINT says the concurrent form skips it.
+-- for it (and for a table that has no other index); for a table with
+-- others, the HINT says what the concurrent form skips.
 CREATE TABLE lk_booking (room int NOT NULL, during int4range NOT NULL,
     EXCLUDE USING gist (during WITH &&));
 REINDEX INDEX lk_booking_during_excl;
 REINDEX TABLE lk_booking;
+CREATE INDEX CONCURRENTLY lk_booking_room_idx ON lk_booking (room);
+REINDEX TABLE lk_booking;
+REINDEX TABLE CONCURRENTLY public.lk_booking;  -- outside a transaction block; it skips public.lk_booking_during_excl, which cannot be rebuilt concurrently
 
 ------------------------------------------------------------------------
 -- constraint_index_in_place
@@ -180,6 +184,9 @@ ALTER TABLE public.lk_log_2026_web ADD CONSTRAINT lk_log_2026_web_pkey PRIMARY K
 ALTER TABLE public.lk_log ADD CONSTRAINT lk_log_pkey PRIMARY KEY (id, at, kind);
 -- Edge: DEFERRABLE INITIALLY DEFERRED is kept.
 ALTER TABLE lk_tag ADD CONSTRAINT lk_tag_owner_key UNIQUE (owner) DEFERRABLE INITIALLY DEFERRED;
+CREATE UNIQUE INDEX CONCURRENTLY lk_tag_owner_key ON public.lk_tag USING btree (owner);  -- outside a transaction block
+ALTER TABLE public.lk_tag ADD CONSTRAINT lk_tag_owner_key UNIQUE USING INDEX lk_tag_owner_key DEFERRABLE INITIALLY DEFERRED;
+SELECT condeferrable, condeferred FROM pg_constraint WHERE conname = 'lk_tag_owner_key';
 -- Edge: a key replaced by one of the same name: the old name is still
 -- taken when the HINT runs, so the index gets a free name and the DROP
 -- stays in the same ALTER TABLE.

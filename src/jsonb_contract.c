@@ -1136,8 +1136,8 @@ sg_jsonb_column_renamed(Oid relid, const char *oldname, const char *newname)
 
 	/*
 	 * The renamer owns the table but may not write snapshots: this runs as
-	 * the extension owner (with pinned settings; every operator is
-	 * qualified all the same).
+	 * the extension owner (with pinned settings; every operator is qualified
+	 * all the same).
 	 */
 	sg_spi_connect(&spi, true);
 	if (SPI_execute_with_args("UPDATE schema_guard.jsonb_contracts SET col = $3 "

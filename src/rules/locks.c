@@ -489,12 +489,13 @@ sg_check_drop_index(DropStmt *stmt)
  * REINDEX CONCURRENTLY cannot rebuild them.
  */
 static char *
-sg_exclusion_indexes(List *indexoids)
+sg_exclusion_indexes(List *indexoids, bool *all)
 {
 	StringInfoData buf;
 	ListCell   *lc;
 
 	initStringInfo(&buf);
+	*all = true;
 	foreach(lc, indexoids)
 	{
 		Relation	index = try_relation_open(lfirst_oid(lc), AccessShareLock);
@@ -504,6 +505,8 @@ sg_exclusion_indexes(List *indexoids)
 		if (index->rd_index != NULL && index->rd_index->indisexclusion)
 			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
 							 sg_relation_identity(lfirst_oid(lc)));
+		else
+			*all = false;
 		relation_close(index, AccessShareLock);
 	}
 	return buf.len > 0 ? buf.data : NULL;
@@ -517,6 +520,7 @@ sg_check_reindex(ReindexStmt *stmt)
 	const char *kind;
 	char	   *target;
 	char	   *exclusion = NULL;
+	bool		only_exclusion = false;
 
 	if (SG_REINDEX_IS_CONCURRENT(stmt) ||
 		sg_effective_level(SG_RULE_REINDEX_NOT_CONCURRENT) == SG_LEVEL_OFF)
@@ -548,7 +552,8 @@ sg_check_reindex(ReindexStmt *stmt)
 											  ? indexoid : relid);
 				exclusion = sg_exclusion_indexes(stmt->kind == REINDEX_OBJECT_INDEX
 												 ? list_make1_oid(indexoid)
-												 : RelationGetIndexList(rel));
+												 : RelationGetIndexList(rel),
+												 &only_exclusion);
 				finding.relid = relid;
 				finding.object_type = stmt->kind == REINDEX_OBJECT_INDEX ? "index" : "table";
 				finding.subname = stmt->kind == REINDEX_OBJECT_INDEX ? get_rel_name(indexoid) : NULL;
@@ -590,7 +595,7 @@ sg_check_reindex(ReindexStmt *stmt)
 			return;
 	}
 	finding.rule = SG_RULE_REINDEX_NOT_CONCURRENT;
-	if (stmt->kind == REINDEX_OBJECT_INDEX && exclusion != NULL)
+	if (exclusion != NULL && only_exclusion)
 		finding.fix = pstrdup("An exclusion constraint's index cannot be rebuilt concurrently: "
 							  "run this REINDEX when the table may be locked, in a maintenance window.");
 	else if (exclusion != NULL)
