@@ -55,6 +55,73 @@ CREATE TABLE fk_visit (
 CREATE INDEX fk_visit_region_customer_idx ON fk_visit (region, customer_id, id);
 COMMIT;
 
+-- The index's first key columns must be exactly the foreign key's: (a, a)
+-- does not cover (a, b), though both of its first two columns are in it...
+BEGIN;
+CREATE TABLE fk_stop (
+    id int PRIMARY KEY,
+    customer_id int NOT NULL,
+    region text NOT NULL,
+    FOREIGN KEY (customer_id, region) REFERENCES fk_customer (id, region)
+);
+CREATE INDEX fk_stop_twice_idx ON fk_stop (customer_id, customer_id, region);
+COMMIT;
+-- ...while (a, b, a) does.
+BEGIN;
+CREATE TABLE fk_stop (
+    id int PRIMARY KEY,
+    customer_id int NOT NULL,
+    region text NOT NULL,
+    FOREIGN KEY (customer_id, region) REFERENCES fk_customer (id, region)
+);
+CREATE INDEX fk_stop_twice_idx ON fk_stop (customer_id, region, customer_id);
+COMMIT;
+DROP TABLE fk_stop;
+
+-- Collations: the lookup compares the referencing column under its own
+-- collation, so an index sorted by another one cannot serve it...
+CREATE TABLE fk_tag (name text COLLATE "C" PRIMARY KEY);
+BEGIN;
+CREATE TABLE fk_tagged (id int PRIMARY KEY, tag text COLLATE "C" NOT NULL REFERENCES fk_tag);
+CREATE INDEX fk_tagged_tag_idx ON fk_tagged (tag COLLATE "POSIX");
+COMMIT;
+-- ...one sorted by the column's collation can, whatever the referenced
+-- column's deterministic collation...
+BEGIN;
+CREATE TABLE fk_tagged (id int PRIMARY KEY, tag text COLLATE "POSIX" NOT NULL REFERENCES fk_tag);
+CREATE INDEX fk_tagged_tag_idx ON fk_tagged (tag);
+COMMIT;
+DROP TABLE fk_tagged;
+-- ...and an operator class whose family has the equality operator counts
+-- (text_pattern_ops has the same "=").
+BEGIN;
+CREATE TABLE fk_tagged (id int PRIMARY KEY, tag text COLLATE "C" NOT NULL REFERENCES fk_tag);
+CREATE INDEX fk_tagged_tag_idx ON fk_tagged (tag text_pattern_ops);
+COMMIT;
+DROP TABLE fk_tagged;
+-- Against a nondeterministic referenced column of another collation, the
+-- lookup compares under the referenced column's collation: the HINT says so.
+CREATE COLLATION fk_nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE fk_label (name text COLLATE fk_nocase PRIMARY KEY);
+BEGIN;
+CREATE TABLE fk_labelled (id int PRIMARY KEY, label text COLLATE "C" NOT NULL REFERENCES fk_label);
+CREATE INDEX fk_labelled_label_idx ON fk_labelled (label);
+COMMIT;
+BEGIN;
+CREATE TABLE fk_labelled (id int PRIMARY KEY, label text COLLATE "C" NOT NULL REFERENCES fk_label);
+CREATE INDEX fk_labelled_label_idx ON fk_labelled (label COLLATE public.fk_nocase);
+COMMIT;
+DROP TABLE fk_labelled, fk_label;
+DROP COLLATION fk_nocase;
+
+-- The HINT's index name is free in the schema: a relation of that name
+-- (here a sequence) makes it pick the next one, as CREATE INDEX would.
+CREATE SEQUENCE fk_shipment_customer_id_idx;
+BEGIN;
+CREATE TABLE fk_shipment (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES fk_customer);
+COMMIT;
+DROP SEQUENCE fk_shipment_customer_id_idx;
+
 -- Which indexes count.
 BEGIN;
 CREATE TABLE fk_line (id int PRIMARY KEY, order_id int NULL REFERENCES fk_order);
@@ -218,4 +285,4 @@ ALTER TABLE fk_silent ADD CONSTRAINT fk_silent_customer_id_fkey FOREIGN KEY (cus
 SELECT schema_guard.unexempt('fk_unindexed', 'public.fk_silent');
 
 DROP TABLE fk_event, fk_line, fk_visit, fk_employee, fk_undecided, fk_profile,
-    fk_legacy, fk_warned, fk_silent, fk_order, fk_customer CASCADE;
+    fk_legacy, fk_warned, fk_silent, fk_tag, fk_order, fk_customer CASCADE;

@@ -24,8 +24,10 @@
 #include "catalog/indexing.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_opclass.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
@@ -36,6 +38,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -45,6 +48,9 @@ typedef struct SgFkey
 	Oid			confrelid;
 	int			nkeys;
 	AttrNumber	keys[INDEX_MAX_KEYS];
+	/* How the lookup of referencing rows compares each key column: */
+	Oid			eqops[INDEX_MAX_KEYS];	/* "fkcol = value", index column left */
+	Oid			colls[INDEX_MAX_KEYS];	/* under this collation (or none) */
 } SgFkey;
 
 static bool
@@ -54,6 +60,59 @@ sg_fkey_has_column(const SgFkey *fk, AttrNumber attnum)
 		if (fk->keys[i] == attnum)
 			return true;
 	return false;
+}
+
+/* A one-dimensional array of n elements of type elemtype without NULLs. */
+static bool
+sg_plain_array(ArrayType *arr, Oid elemtype, int n)
+{
+	return ARR_NDIM(arr) == 1 && !ARR_HASNULL(arr) &&
+		ARR_ELEMTYPE(arr) == elemtype && ARR_DIMS(arr)[0] == n;
+}
+
+/*
+ * What the lookups of referencing rows (ri_triggers.c: "$1 = fkcol", with
+ * the referenced column's collation only when that one is nondeterministic
+ * and differs) need from an index column: the commutator of conpfeqop in
+ * its operator family, and the collation the comparison runs under.
+ */
+static bool
+sg_fkey_lookup_ops(HeapTuple contup, TupleDesc condesc, SgFkey *fk)
+{
+	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(contup);
+	bool		isnull1,
+				isnull2;
+	Datum		confkey = heap_getattr(contup, Anum_pg_constraint_confkey, condesc, &isnull1);
+	Datum		pfeqop = heap_getattr(contup, Anum_pg_constraint_conpfeqop, condesc, &isnull2);
+	ArrayType  *pkarr;
+	ArrayType  *oparr;
+
+	if (isnull1 || isnull2)
+		return false;
+	pkarr = DatumGetArrayTypeP(confkey);
+	oparr = DatumGetArrayTypeP(pfeqop);
+	if (!sg_plain_array(pkarr, INT2OID, fk->nkeys) ||
+		!sg_plain_array(oparr, OIDOID, fk->nkeys))
+		return false;
+
+	for (int i = 0; i < fk->nkeys; i++)
+	{
+		AttrNumber	pkatt = ((AttrNumber *) ARR_DATA_PTR(pkarr))[i];
+		Oid			typid;
+		int32		typmod;
+		Oid			fkcoll;
+		Oid			pkcoll;
+
+		fk->eqops[i] = get_commutator(((Oid *) ARR_DATA_PTR(oparr))[i]);
+		get_atttypetypmodcoll(con->conrelid, fk->keys[i], &typid, &typmod, &fkcoll);
+		get_atttypetypmodcoll(con->confrelid, pkatt, &typid, &typmod, &pkcoll);
+		if (OidIsValid(pkcoll) && pkcoll != fkcoll &&
+			!get_collation_isdeterministic(pkcoll))
+			fk->colls[i] = pkcoll;
+		else
+			fk->colls[i] = fkcoll;
+	}
+	return true;
 }
 
 /* The foreign keys declared on rel itself (not clones from a parent). */
@@ -86,8 +145,9 @@ sg_relation_fkeys(Relation rel)
 		if (isnull)
 			continue;
 		arr = DatumGetArrayTypeP(conkey);
-		if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT2OID ||
-			ARR_DIMS(arr)[0] < 1 || ARR_DIMS(arr)[0] > INDEX_MAX_KEYS)
+		if (ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] < 1 ||
+			ARR_DIMS(arr)[0] > INDEX_MAX_KEYS ||
+			!sg_plain_array(arr, INT2OID, ARR_DIMS(arr)[0]))
 			continue;
 
 		fk = palloc(sizeof(SgFkey));
@@ -95,6 +155,8 @@ sg_relation_fkeys(Relation rel)
 		fk->confrelid = con->confrelid;
 		fk->nkeys = ARR_DIMS(arr)[0];
 		memcpy(fk->keys, ARR_DATA_PTR(arr), fk->nkeys * sizeof(AttrNumber));
+		if (!sg_fkey_lookup_ops(tup, RelationGetDescr(conrel), fk))
+			continue;
 		result = lappend(result, fk);
 	}
 	systable_endscan(scan);
@@ -137,60 +199,249 @@ sg_index_access_method(Oid indexoid)
 	return relam;
 }
 
+/* Is keys[i] the first mention of its column? */
 static bool
-sg_fkey_covered(List *indexoids, const SgFkey *fk)
+sg_fkey_first_use(const SgFkey *fk, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (fk->keys[j] == fk->keys[i])
+			return false;
+	return true;
+}
+
+/* The number of distinct referencing columns. */
+static int
+sg_fkey_ncolumns(const SgFkey *fk)
+{
+	int			n = 0;
+
+	for (int i = 0; i < fk->nkeys; i++)
+		if (sg_fkey_first_use(fk, i))
+			n++;
+	return n;
+}
+
+static const char *
+sg_attname_or_expression(Oid relid, AttrNumber attnum)
+{
+	if (attnum == 0)
+		return "an expression";
+	return quote_identifier(get_attname(relid, attnum, false));
+}
+
+/*
+ * Can the index serve fk's lookups of referencing rows?  It must be a valid
+ * btree index whose first key columns are exactly the referencing columns,
+ * each with the operator and collation the lookup compares with, and not
+ * partial beyond "col IS NOT NULL".  When it cannot and its first column
+ * is a referencing one (a near miss), the reason goes into "why" if given.
+ */
+static bool
+sg_index_serves_fkey(Oid indexoid, Oid relid, const SgFkey *fk, StringInfo why)
+{
+	HeapTuple	indtup;
+	Form_pg_index idx;
+	int			ncols = sg_fkey_ncolumns(fk);
+	char	   *reason = NULL;
+	Oid			am = sg_index_access_method(indexoid);
+	bool		isnull1,
+				isnull2;
+	oidvector  *indclass;
+	oidvector  *indcoll;
+
+	indtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+	if (!HeapTupleIsValid(indtup))
+		return false;
+	idx = (Form_pg_index) GETSTRUCT(indtup);
+	indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, indtup,
+															 Anum_pg_index_indclass, &isnull1));
+	indcoll = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, indtup,
+															Anum_pg_index_indcollation, &isnull2));
+	if (isnull1 || isnull2 || !OidIsValid(am) || idx->indnkeyatts < 1 ||
+		!sg_fkey_has_column(fk, idx->indkey.values[0]))
+	{
+		ReleaseSysCache(indtup);
+		return false;
+	}
+
+	if (am != BTREE_AM_OID)
+		reason = psprintf("it is a %s index", get_am_name(am));
+
+	/* The first ncols key columns: the referencing columns, each once. */
+	for (int j = 0; reason == NULL && j < ncols; j++)
+	{
+		AttrNumber	attnum = j < idx->indnkeyatts ? idx->indkey.values[j] : 0;
+		bool		repeated = false;
+
+		for (int k = 0; k < j; k++)
+			repeated |= (idx->indkey.values[k] == attnum);
+		if (j >= idx->indnkeyatts || repeated || !sg_fkey_has_column(fk, attnum))
+		{
+			StringInfoData cols;
+
+			initStringInfo(&cols);
+			for (int k = 0; k < Min(ncols, idx->indnkeyatts); k++)
+				appendStringInfo(&cols, "%s%s", k > 0 ? ", " : "",
+								 sg_attname_or_expression(relid, idx->indkey.values[k]));
+			reason = psprintf("its first %s (%s)",
+							  Min(ncols, idx->indnkeyatts) == 1 ?
+							  "key column is" : "key columns are",
+							  cols.data);
+			break;
+		}
+		for (int i = 0; reason == NULL && i < fk->nkeys; i++)
+		{
+			if (fk->keys[i] != attnum)
+				continue;
+			if (!op_in_opfamily(fk->eqops[i], get_opclass_family(indclass->values[j])))
+				reason = psprintf("its operator class for %s does not have the operator %s the foreign key compares with",
+								  sg_attname_or_expression(relid, attnum),
+								  format_operator(fk->eqops[i]));
+			else if (OidIsValid(indcoll->values[j]) && indcoll->values[j] != fk->colls[i])
+				reason = psprintf("it sorts %s by collation \"%s\", the foreign key compares by \"%s\"",
+								  sg_attname_or_expression(relid, attnum),
+								  get_collation_name(indcoll->values[j]),
+								  get_collation_name(fk->colls[i]));
+		}
+	}
+	if (reason == NULL && !sg_predicate_only_not_null(indtup, fk))
+		reason = "it is partial";
+	if (reason == NULL && !idx->indisvalid)
+		reason = "it is not valid";
+	ReleaseSysCache(indtup);
+
+	if (reason != NULL && why != NULL)
+		appendStringInfo(why, " Index %s does not count: %s.",
+						 quote_identifier(get_rel_name(indexoid)), reason);
+	return reason == NULL;
+}
+
+static bool
+sg_fkey_covered(List *indexoids, Oid relid, const SgFkey *fk, StringInfo why)
 {
 	ListCell   *lc;
 
 	foreach(lc, indexoids)
 	{
-		Oid			indexoid = lfirst_oid(lc);
-		HeapTuple	indtup;
-		Form_pg_index idx;
-		bool		covered;
-
-		if (sg_index_access_method(indexoid) != BTREE_AM_OID)
-			continue;
-		indtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
-		if (!HeapTupleIsValid(indtup))
-			continue;
-		idx = (Form_pg_index) GETSTRUCT(indtup);
-
-		covered = idx->indisvalid && idx->indnkeyatts >= fk->nkeys;
-		/* Key columns are distinct, so nkeys members means the same set. */
-		for (int i = 0; covered && i < fk->nkeys; i++)
-			covered = sg_fkey_has_column(fk, idx->indkey.values[i]);
-		if (covered)
-			covered = sg_predicate_only_not_null(indtup, fk);
-		ReleaseSysCache(indtup);
-		if (covered)
+		if (sg_index_serves_fkey(lfirst_oid(lc), relid, fk, why))
 			return true;
 	}
 	return false;
 }
 
+/*
+ * A btree operator class for the type whose family has the operator: the
+ * type's default one, or else the first by name (NULL: none).
+ */
 static char *
-sg_fkey_column_list(Relation rel, const SgFkey *fk)
+sg_fkey_opclass(Oid typid, Oid eqop)
+{
+	Oid			opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char	   *result = NULL;
+
+	if (OidIsValid(opclass) && op_in_opfamily(eqop, get_opclass_family(opclass)))
+		return "";
+
+	rel = table_open(OperatorClassRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_opclass opc = (Form_pg_opclass) GETSTRUCT(tup);
+		char	   *name;
+
+		if (opc->opcmethod != BTREE_AM_OID || opc->opcintype != typid ||
+			!op_in_opfamily(eqop, opc->opcfamily))
+			continue;
+		name = quote_qualified_identifier(get_namespace_name(opc->opcnamespace),
+										  NameStr(opc->opcname));
+		if (result == NULL || strcmp(name, result) < 0)
+			result = name;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result ? psprintf(" %s", result) : NULL;
+}
+
+/*
+ * The index's key columns, "a, b", or with what makes the lookups use it:
+ * "a COLLATE pg_catalog.\"C\" text_pattern_ops" (fix) .
+ */
+static char *
+sg_fkey_column_list(Relation rel, const SgFkey *fk, bool fix)
 {
 	StringInfoData buf;
+	Oid			relid = RelationGetRelid(rel);
 
 	initStringInfo(&buf);
 	for (int i = 0; i < fk->nkeys; i++)
+	{
+		Oid			typid;
+		int32		typmod;
+		Oid			collid;
+
+		if (!sg_fkey_first_use(fk, i))
+			continue;
 		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
-						 quote_identifier(get_attname(RelationGetRelid(rel),
-													  fk->keys[i], false)));
+						 quote_identifier(get_attname(relid, fk->keys[i], false)));
+		if (!fix)
+			continue;
+		get_atttypetypmodcoll(relid, fk->keys[i], &typid, &typmod, &collid);
+		if (OidIsValid(fk->colls[i]) && fk->colls[i] != collid)
+		{
+			HeapTuple	colltup = SearchSysCache1(COLLOID, ObjectIdGetDatum(fk->colls[i]));
+
+			if (HeapTupleIsValid(colltup))
+			{
+				Form_pg_collation coll = (Form_pg_collation) GETSTRUCT(colltup);
+
+				appendStringInfo(&buf, " COLLATE %s",
+								 quote_qualified_identifier(get_namespace_name(coll->collnamespace),
+															NameStr(coll->collname)));
+				ReleaseSysCache(colltup);
+			}
+		}
+		{
+			char	   *opclass = sg_fkey_opclass(typid, fk->eqops[i]);
+
+			if (opclass == NULL)
+				return NULL;
+			appendStringInfoString(&buf, opclass);
+		}
+	}
 	return buf.data;
 }
 
+/* Like CREATE INDEX without a name: table_columns_idx, free in the schema. */
+static char *
+sg_fkey_index_name(Relation rel, const SgFkey *fk)
+{
+	char		buf[NAMEDATALEN * 2];
+	int			len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < fk->nkeys && len < NAMEDATALEN; i++)
+	{
+		const char *attname = get_attname(RelationGetRelid(rel), fk->keys[i], false);
+
+		if (i > 0)
+			buf[len++] = '_';
+		strlcpy(buf + len, attname, NAMEDATALEN);
+		len += strlen(buf + len);
+	}
+	return ChooseRelationName(RelationGetRelationName(rel), buf, "idx",
+							  RelationGetNamespace(rel), false);
+}
+
 static SgFinding *
-sg_fk_unindexed_finding(Relation rel, const SgFkey *fk)
+sg_fk_unindexed_finding(Relation rel, const SgFkey *fk, const char *near_misses)
 {
 	SgFinding  *finding = palloc0(sizeof(SgFinding));
 	char	   *relident = sg_relation_identity(RelationGetRelid(rel));
-	char	   *columns = sg_fkey_column_list(rel, fk);
-	char	   *label = makeObjectName(RelationGetRelationName(rel),
-									   get_attname(RelationGetRelid(rel), fk->keys[0], false),
-									   "idx");
+	char	   *columns = sg_fkey_column_list(rel, fk, false);
+	char	   *keys = sg_fkey_column_list(rel, fk, true);
 
 	finding->rule = SG_RULE_FK_UNINDEXED;
 	finding->relid = RelationGetRelid(rel);
@@ -199,11 +450,15 @@ sg_fk_unindexed_finding(Relation rel, const SgFkey *fk)
 	finding->object_identity = psprintf("%s on %s", quote_identifier(fk->conname), relident);
 	finding->message = psprintf("foreign key \"%s\" of table %s has no index on its referencing columns",
 								fk->conname, relident);
-	finding->detail = psprintf("No valid btree index of %s starts with (%s). Every DELETE or key UPDATE on %s "
-							   "then scans %s for referencing rows while holding its locks, and joins on the key cannot use an index.",
-							   relident, columns, sg_relation_identity(fk->confrelid), relident);
-	finding->fix = sg_fix_create_index(rel, label, false,
-									   psprintf("USING btree (%s)", columns));
+	finding->detail = psprintf("No index of %s serves the foreign key's lookups by (%s).%s "
+							   "Every DELETE or key UPDATE on %s then scans %s for referencing rows while holding its locks, and joins on the key cannot use an index.",
+							   relident, columns, near_misses,
+							   sg_relation_identity(fk->confrelid), relident);
+	if (keys != NULL)
+		finding->fix = sg_fix_create_index(rel, sg_fkey_index_name(rel, fk), false,
+										   psprintf("USING btree (%s)", keys));
+	else
+		finding->fix = "No btree operator class of the referencing columns' types has the operator the foreign key compares with: create one, then an index with it.";
 	return finding;
 }
 
@@ -230,8 +485,14 @@ sg_fk_unindexed_findings(Relation rel, List *only_names)
 			if (strcmp(fk->conname, lfirst(lc2)) == 0)
 				wanted = true;
 		}
-		if (wanted && !sg_fkey_covered(indexoids, fk))
-			findings = lappend(findings, sg_fk_unindexed_finding(rel, fk));
+		if (wanted)
+		{
+			StringInfoData why;
+
+			initStringInfo(&why);
+			if (!sg_fkey_covered(indexoids, RelationGetRelid(rel), fk, &why))
+				findings = lappend(findings, sg_fk_unindexed_finding(rel, fk, why.data));
+		}
 	}
 	list_free(indexoids);
 	return findings;
@@ -273,12 +534,15 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 		{
 			SgFkey	   *fk = lfirst(lc);
 
-			if (!sg_fkey_covered(indexoids, fk))
+			StringInfoData why;
+
+			if (!sg_fkey_covered(indexoids, relid, fk, NULL))
 				continue;
+			initStringInfo(&why);
 			if (!OidIsValid(dropping_now))
 				sg_pending_add(SG_PENDING_FKEY, relid, fk->conname);
-			else if (!sg_fkey_covered(remaining, fk))
-				findings = lappend(findings, sg_fk_unindexed_finding(rel, fk));
+			else if (!sg_fkey_covered(remaining, relid, fk, &why))
+				findings = lappend(findings, sg_fk_unindexed_finding(rel, fk, why.data));
 		}
 	}
 	foreach(lc, findings)
