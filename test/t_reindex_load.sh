@@ -1,0 +1,66 @@
+#!/bin/bash
+# test/t_reindex_load.sh: what the manual says about REINDEX without
+# preloading (PostgreSQL < 17 fires no event trigger for it, so only the
+# ProcessUtility hook sees it, and the hook exists once the library is
+# loaded in the session).  With CREATE EXTENSION alone:
+#   - a session that has run no DDL and called no schema_guard function
+#     yet runs REINDEX unchecked (the gap; on 17+ the event trigger sees it);
+#   - after a schema_guard function call, or any DDL (even on a temporary
+#     table), REINDEX is checked;
+#   - ALTER DATABASE ... SET session_preload_libraries = 'schema_guard'
+#     closes the gap for every new session of that database.
+#
+# Run by test/run.sh, or alone: test/t_reindex_load.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+. test/lib.sh
+
+sg_test_script t_reindex_load "$@"
+
+failures=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failures=$((failures + 1)); }
+
+DATA=$SCRATCH/data
+trap 'sg_cluster_stop "$DATA"' EXIT
+sg_cluster_start "$DATA" "$SG_CONF_PLAIN" "$SCRATCH/server.log"
+major=$(sg_psql -d postgres -Atc "SELECT current_setting('server_version_num')::int / 10000")
+
+sg_psql -d postgres -c "CREATE DATABASE guarded"
+sg_psql -d guarded <<'SQL'
+CREATE EXTENSION schema_guard;
+CREATE TABLE customer (id int PRIMARY KEY);
+SQL
+
+# expect_reindex CHECKED|UNCHECKED WHAT [SQL run first, same session]
+expect_reindex() {
+    local want=$1 what=$2 first=${3:-} out
+    # -c statements run one by one in one session, each in its own transaction.
+    if out=$(sg_psql -d guarded ${first:+-c "$first"} -c "REINDEX TABLE customer" 2>&1); then
+        got=UNCHECKED
+    elif grep -q 'reindex_not_concurrent' <<<"$out"; then
+        got=CHECKED
+    else
+        got="failed otherwise: $out"
+    fi
+    if [ "$got" = "$want" ]; then
+        ok "$what: REINDEX ${want,,}"
+    else
+        not_ok "$what: REINDEX should be ${want,,}, was: $got"
+    fi
+}
+
+if [ "$major" -lt 17 ]; then
+    expect_reindex UNCHECKED "first statement of a session, no preload"
+    expect_reindex UNCHECKED "after a SET of the guard's settings" "SET schema_guard.mode = enforce"
+else
+    expect_reindex CHECKED "first statement of a session, no preload (event trigger on $major)"
+fi
+expect_reindex CHECKED "after a schema_guard function call" "SELECT count(*) FROM schema_guard.rules()"
+expect_reindex CHECKED "after DDL on a temporary table" "CREATE TEMP TABLE scratch (a int NULL)"
+
+sg_psql -d postgres -c "ALTER DATABASE guarded SET session_preload_libraries = 'schema_guard'"
+expect_reindex CHECKED "first statement of a session, session_preload_libraries set per database"
+
+[ "$failures" = 0 ]
