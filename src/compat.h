@@ -72,4 +72,12 @@
 #define F_NEXTVAL F_NEXTVAL_OID
 #endif
 
+/* Ownership checks were generalized in 16. */
+#if PG_VERSION_NUM >= 160000
+#define SG_OWNS_RELATION(relid) \
+	object_ownercheck(RelationRelationId, (relid), GetUserId())
+#else
+#define SG_OWNS_RELATION(relid) pg_class_ownercheck((relid), GetUserId())
+#endif
+
 #endif							/* SCHEMA_GUARD_COMPAT_H */

@@ -240,8 +240,7 @@ sg_finding_key(const SgFinding *finding, const char **type, Oid *rel,
  * Is there an exemption for this rule on the finding's object or on its
  * relation?  Exemptions are keyed by object, never by name: a relation by
  * its OID, a column or constraint by its relation's OID and its name, a
- * schema by its OID.  Read through SPI, with a snapshot when the caller
- * (the pre-commit callback) has none.
+ * schema by its OID.  Read through SPI.
  */
 bool
 sg_is_exempt(const SgFinding *finding)
@@ -254,7 +253,6 @@ sg_is_exempt(const SgFinding *finding)
 	Oid			nsp;
 	const char *sub;
 	NameData	subname;
-	bool		pushed = false;
 	bool		exempt;
 	int			ret;
 	SgSpi		spi;
@@ -269,11 +267,11 @@ sg_is_exempt(const SgFinding *finding)
 	args[4] = NameGetDatum(&subname);
 	args[5] = ObjectIdGetDatum(finding->relid);
 
-	if (!ActiveSnapshotSet())
-	{
-		PushActiveSnapshot(GetTransactionSnapshot());
-		pushed = true;
-	}
+	/*
+	 * What is committed now, like the catalog the check itself read: not a
+	 * repeatable-read transaction's snapshot from before an unexempt.
+	 */
+	PushActiveSnapshot(GetLatestSnapshot());
 	/* As the owner: whether a finding is exempt is not the caller's view. */
 	sg_spi_connect(&spi, true);
 	ret = SPI_execute_with_args("SELECT 1 FROM schema_guard.exemption_rows e "
@@ -290,8 +288,7 @@ sg_is_exempt(const SgFinding *finding)
 			 SPI_result_code_string(ret));
 	exempt = SPI_processed > 0;
 	sg_spi_finish(&spi);
-	if (pushed)
-		PopActiveSnapshot();
+	PopActiveSnapshot();
 	return exempt;
 }
 

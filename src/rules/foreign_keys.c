@@ -32,6 +32,8 @@
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/array.h"
@@ -509,6 +511,12 @@ sg_fk_unindexed_findings(Relation rel, List *only_names)
  * leave it half dropped; and no later statement of a transaction can
  * repair what it does.  So it is judged at once, before it starts: the
  * foreign keys covered now and no longer covered without that index.
+ *
+ * "Now" is once the statement's own lock on the table is granted: a
+ * transaction adding a foreign key to the table holds a conflicting lock
+ * until it commits, and its foreign key must count.  So the lock the
+ * statement takes first is taken here (for its owner only: others are
+ * refused by the statement before it locks anything).
  */
 void
 sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
@@ -521,6 +529,9 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 
 	if (sg_effective_level(SG_RULE_FK_UNINDEXED) == SG_LEVEL_OFF)
 		return;
+	if (SG_OWNS_RELATION(relid))
+		LockRelationOid(relid, OidIsValid(dropping_now) ?
+						ShareUpdateExclusiveLock : AccessExclusiveLock);
 	rel = try_relation_open(relid, AccessShareLock);
 	if (rel == NULL)
 		return;
@@ -533,7 +544,6 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 		foreach(lc, sg_relation_fkeys(rel))
 		{
 			SgFkey	   *fk = lfirst(lc);
-
 			StringInfoData why;
 
 			if (!sg_fkey_covered(indexoids, relid, fk, NULL))
