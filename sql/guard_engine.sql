@@ -78,9 +78,11 @@ SELECT engine_make_table();
 RESET schema_guard.mode;
 -- An exemption on a table covers every object of the table, and says who
 -- and why.
+SELECT now() AS before_exempt \gset
 SELECT schema_guard.exempt('implicit_nullable', 'public.engine_in_function', 'legacy importer writes NULLs');
 ALTER TABLE engine_in_function ADD COLUMN b int;
-SELECT rule, object_type, object, reason, exempted_by = current_user AS by_me, exempted_at <= now() AS dated
+SELECT rule, object_type, object, reason, exempted_by = current_user AS by_me,
+       exempted_at BETWEEN :'before_exempt' AND now() AS dated
   FROM schema_guard.exemptions;
 -- Exempting again replaces the reason.
 SELECT schema_guard.exempt('implicit_nullable', 'public.engine_in_function', 'importer fixed in 2.0');
@@ -99,14 +101,44 @@ SELECT schema_guard.unexempt('implicit_nullable', 'public.engine_placeholder');
 SELECT schema_guard.unexempt('implicit_nullable', 'public.engine_placeholder');
 DROP TABLE engine_placeholder;
 
--- A failing statement or an aborted transaction leaves nothing behind.
+-- A failing statement or an aborted transaction leaves nothing behind: what
+-- it created is gone, and so is its pending commit check (an unindexed
+-- foreign key).  The same foreign key, added again with the guard off by
+-- the very next transaction, is not judged at its commit.
+CREATE TABLE engine_parent (id int PRIMARY KEY);
+CREATE TABLE engine_child (id int PRIMARY KEY, parent_id int NOT NULL);
 BEGIN;
 SELECT 1/0;
 ROLLBACK;
 BEGIN;
 CREATE TABLE engine_in_aborted (a int NOT NULL);
+ALTER TABLE engine_child ADD CONSTRAINT engine_child_parent_fk
+    FOREIGN KEY (parent_id) REFERENCES engine_parent NOT VALID;
 SELECT 1/0;
 COMMIT;
+BEGIN;
+SET LOCAL schema_guard.mode = off;
+ALTER TABLE engine_child ADD CONSTRAINT engine_child_parent_fk
+    FOREIGN KEY (parent_id) REFERENCES engine_parent NOT VALID;
+SET LOCAL schema_guard.mode = enforce;
+COMMIT;
+SELECT to_regclass('engine_in_aborted') IS NULL AS gone,
+       (SELECT count(*) FROM pg_constraint WHERE conname = 'engine_child_parent_fk') AS fks;
+-- The same within a transaction: a savepoint rolled back forgets its
+-- pending check, so the foreign key added again with the guard off passes.
+ALTER TABLE engine_child DROP CONSTRAINT engine_child_parent_fk;
+BEGIN;
+SAVEPOINT s1;
+ALTER TABLE engine_child ADD CONSTRAINT engine_child_parent_fk
+    FOREIGN KEY (parent_id) REFERENCES engine_parent NOT VALID;
+ROLLBACK TO SAVEPOINT s1;
+SET LOCAL schema_guard.mode = off;
+ALTER TABLE engine_child ADD CONSTRAINT engine_child_parent_fk
+    FOREIGN KEY (parent_id) REFERENCES engine_parent NOT VALID;
+SET LOCAL schema_guard.mode = enforce;
+COMMIT;
+SELECT count(*) AS fks FROM pg_constraint WHERE conname = 'engine_child_parent_fk';
+DROP TABLE engine_child, engine_parent;
 
 -- Clean up.
 DROP TABLE engine_warned, engine_silent, engine_rule_warning, engine_rule_off, engine_sqlstate;
