@@ -14,7 +14,7 @@ INSERT INTO deep VALUES (1, (repeat('[', 10000) || '1' || repeat(']', 10000))::j
                         (2, (repeat('{"a": ', 10000) || '"x"' || repeat('}', 10000))::jsonb);
 SELECT count(*) AS rows, max(depth) AS max_depth FROM schema_guard.jsonb_shape('deep', 'doc');
 SELECT paths, depth_exhausted, values_skipped FROM schema_guard.jsonb_shape_summary('deep', 'doc');
-SELECT length(schema_guard.jsonb_infer_contract('deep', 'doc')::text) > 0 AS inferred;
+SELECT schema_guard.jsonb_infer_contract('deep', 'doc') -> 'type' AS root_type;
 SET schema_guard.jsonb_max_depth = 1000;
 SELECT max(depth) FROM schema_guard.jsonb_shape('deep', 'doc');
 RESET schema_guard.jsonb_max_depth;
@@ -81,7 +81,9 @@ SELECT paths, maps_collapsed, budget_exhausted, values_skipped FROM schema_guard
 SELECT left(path, 12) AS path, length(path), type, rows, note FROM schema_guard.jsonb_shape('longkeys', 'doc')
  WHERE path NOT LIKE '$.*.o%' OR path IN ('$.*.o1', '$.*.o1.a1') ORDER BY path, type;
 SELECT count(*), max(length(path)) FROM schema_guard.jsonb_shape('longkeys', 'doc');
-SELECT schema_guard.jsonb_snapshot('longkeys', 'doc') > 0 AS stored;
+SELECT schema_guard.jsonb_snapshot('longkeys', 'doc') AS snap \gset
+SELECT (SELECT count(*) FROM schema_guard.jsonb_snapshot_paths WHERE snapshot_id = :snap) =
+       (SELECT count(*) FROM schema_guard.jsonb_shape('longkeys', 'doc')) AS stored_every_path;
 -- A key the contract names is never collapsed.
 SELECT schema_guard.jsonb_expect('longkeys', 'doc',
     jsonb_build_object('type', 'object', 'properties', jsonb_build_object(repeat('n', 129), '{}'::jsonb)));
@@ -97,7 +99,9 @@ INSERT INTO deepkeys SELECT 1, ((SELECT string_agg('{"' || left(repeat(translate
 SELECT count(*), max(depth), max(length(path)), count(note) AS collapsed, min(depth) FILTER (WHERE note IS NOT NULL)
   FROM schema_guard.jsonb_shape('deepkeys', 'doc');
 SELECT DISTINCT note FROM schema_guard.jsonb_shape('deepkeys', 'doc') WHERE note IS NOT NULL;
-SELECT schema_guard.jsonb_snapshot('deepkeys', 'doc') > 0 AS stored;
+SELECT schema_guard.jsonb_snapshot('deepkeys', 'doc') AS snap \gset
+SELECT (SELECT count(*) FROM schema_guard.jsonb_snapshot_paths WHERE snapshot_id = :snap) =
+       (SELECT count(*) FROM schema_guard.jsonb_shape('deepkeys', 'doc')) AS stored_every_path;
 
 -- A required key is present even where the depth limit or the path budget
 -- leaves it without a path of its own: no missing_required, and no

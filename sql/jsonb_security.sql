@@ -10,7 +10,8 @@ CREATE SCHEMA jsec;
 CREATE TABLE jsec.secret (id int PRIMARY KEY, doc jsonb NULL);
 INSERT INTO jsec.secret VALUES (1, '{"salary": 100, "ssn": "x"}'), (2, NULL);
 SELECT schema_guard.jsonb_expect('jsec.secret', 'doc', '{"type": "object", "required": ["salary"]}');
-SELECT schema_guard.jsonb_snapshot('jsec.secret', 'doc') > 0 AS snapshot_taken;
+SELECT schema_guard.jsonb_snapshot('jsec.secret', 'doc') AS secret_snap \gset
+SELECT path, type, rows FROM schema_guard.jsonb_snapshot_paths WHERE snapshot_id = :secret_snap ORDER BY path, type;
 
 CREATE ROLE jsec_mallory;
 GRANT USAGE ON SCHEMA jsec TO jsec_mallory;

@@ -61,8 +61,10 @@ SELECT * FROM schema_guard.jsonb_changes(:events_oid, 'doc');
 SELECT schema_guard.jsonb_snapshot(:events_oid, 'doc');
 \set VERBOSITY default
 CREATE TABLE events (id int PRIMARY KEY, doc jsonb NOT NULL);
-SELECT schema_guard.jsonb_snapshot('events', 'doc') IS NOT NULL AS taken;
-SELECT schema_guard.jsonb_snapshot('events', 'doc') IS NOT NULL AS taken;
+SELECT schema_guard.jsonb_snapshot('events', 'doc') AS fourth \gset
+SELECT schema_guard.jsonb_snapshot('events', 'doc') AS fifth \gset
+SELECT id = :fourth AS is_fourth, id > :third AS new_id, tbl = 'events'::regclass AS of_new_table
+  FROM schema_guard.jsonb_snapshots WHERE id IN (:fourth, :fifth) ORDER BY id;
 SELECT count(*) FROM schema_guard.jsonb_changes('events', 'doc');
 SELECT * FROM schema_guard.jsonb_changes('events', 'doc');
 

@@ -58,8 +58,9 @@ SELECT results_eq(
         FROM schema_guard.jsonb_shape_summary('tap_docs', 'doc')$$,
     $$VALUES ('full', 4::bigint, 1::bigint, 10, false, false)$$,
     'jsonb_shape_summary: a full scan of 4 rows, one NULL');
-SELECT ok((SELECT elapsed_ms >= 0 FROM schema_guard.jsonb_shape_summary('tap_docs', 'doc')),
-          'elapsed time is reported');
+SELECT ok((SELECT elapsed_ms > 0 AND elapsed_ms <= 1000 * extract(epoch FROM clock_timestamp() - statement_timestamp())
+             FROM schema_guard.jsonb_shape_summary('tap_docs', 'doc')),
+          'elapsed time is reported, in milliseconds, within the statement''s own time');
 SELECT is((SELECT method FROM schema_guard.jsonb_shape_summary('tap_docs', 'doc', 50, 3)),
           'sampled', 'a sample says so');
 
@@ -101,9 +102,12 @@ SELECT is((SELECT count(*)::int FROM schema_guard.jsonb_drift() WHERE object_ide
           10, 'jsonb_drift() covers every contracted column');
 
 -- Snapshots and changes.
-SELECT ok(schema_guard.jsonb_snapshot('tap_docs', 'doc') > 0, 'jsonb_snapshot returns its id');
+SELECT schema_guard.jsonb_snapshot('tap_docs', 'doc') AS tap_snap1 \gset
+SELECT is((SELECT tbl FROM schema_guard.jsonb_snapshots WHERE id = :tap_snap1),
+          'tap_docs'::regclass::oid, 'jsonb_snapshot returns the id of the snapshot it stored');
 UPDATE tap_docs SET doc = doc || '{"added": 1}' WHERE id = 1;
-SELECT ok(schema_guard.jsonb_snapshot('tap_docs', 'doc') > 0, 'a second snapshot');
+SELECT schema_guard.jsonb_snapshot('tap_docs', 'doc') AS tap_snap2 \gset
+SELECT ok(:tap_snap2 > :tap_snap1, 'a second snapshot, newer');
 SELECT results_eq(
     $$SELECT change, path, old_rows, new_rows FROM schema_guard.jsonb_changes('tap_docs', 'doc')
        WHERE type IS NOT NULL$$,
