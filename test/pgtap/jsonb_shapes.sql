@@ -104,7 +104,7 @@ SELECT is((SELECT count(*)::int FROM schema_guard.jsonb_drift() WHERE object_ide
 -- Snapshots and changes.
 SELECT schema_guard.jsonb_snapshot('tap_docs', 'doc') AS tap_snap1 \gset
 SELECT is((SELECT tbl FROM schema_guard.jsonb_snapshots WHERE id = :tap_snap1),
-          'tap_docs'::regclass::oid, 'jsonb_snapshot returns the id of the snapshot it stored');
+          'tap_docs'::regclass, 'jsonb_snapshot returns the id of the snapshot it stored');
 UPDATE tap_docs SET doc = doc || '{"added": 1}' WHERE id = 1;
 SELECT schema_guard.jsonb_snapshot('tap_docs', 'doc') AS tap_snap2 \gset
 SELECT ok(:tap_snap2 > :tap_snap1, 'a second snapshot, newer');
