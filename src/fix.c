@@ -152,17 +152,24 @@ sg_index_is_unique(Oid indexoid)
 	return unique;
 }
 
-/* "PRIMARY KEY" or "UNIQUE", for a constraint that owns an index. */
+/*
+ * "PRIMARY KEY" or "UNIQUE", for a constraint that owns an index; NULL
+ * for an exclusion constraint, which cannot be added USING INDEX.
+ */
 static const char *
 sg_constraint_kind(Oid conoid)
 {
 	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
-	const char *kind = "UNIQUE";
+	const char *kind = NULL;
 
 	if (HeapTupleIsValid(tup))
 	{
-		if (((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_PRIMARY)
+		char		contype = ((Form_pg_constraint) GETSTRUCT(tup))->contype;
+
+		if (contype == CONSTRAINT_PRIMARY)
 			kind = "PRIMARY KEY";
+		else if (contype == CONSTRAINT_UNIQUE)
+			kind = "UNIQUE";
 		ReleaseSysCache(tup);
 	}
 	return kind;
@@ -183,7 +190,7 @@ sg_fix_prebuild(StringInfo buf, Oid indexoid, const char *comment)
 	const char *idxname = quote_identifier(get_rel_name(indexoid));
 	char	   *tail = sg_index_tail(indexoid);
 
-	if (tail == NULL)
+	if (tail == NULL || (OidIsValid(conoid) && sg_constraint_kind(conoid) == NULL))
 		return false;
 	appendStringInfo(buf, "CREATE %sINDEX CONCURRENTLY %s ON %s %s;%s\n",
 					 sg_index_is_unique(indexoid) ? "UNIQUE " : "",
@@ -414,7 +421,7 @@ sg_fix_add_constraint(Relation rel, Oid indexoid, Oid conoid, List *built,
 	char	   *conname = get_constraint_name(conoid);
 	const char *tail = sg_index_tail(indexoid);
 
-	if (conname == NULL || tail == NULL)
+	if (conname == NULL || tail == NULL || sg_constraint_kind(conoid) == NULL)
 		return NULL;
 	initStringInfo(&buf);
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
