@@ -6,6 +6,8 @@
 #   SG_BINDIR    $(pg_config --bindir): initdb, pg_ctl, psql, pg_dump, ...
 #   SG_STAGE     $SG_BUILD/stage: `make install DESTDIR=$SG_STAGE`
 #   SG_CONF_PLAIN, SG_CONF_PRELOAD   generated server configs (see sg_write_confs)
+#   SG_CACHE     cache outside the clone (/var/cache/schema_guard), the postgres
+#                user's when we are root
 
 SG_ROOT=${SG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 SG_BUILD=${SG_BUILD:-$SG_ROOT/build}
@@ -14,7 +16,9 @@ SG_BINDIR=${SG_BINDIR:-$($PG_CONFIG --bindir)}
 SG_STAGE=${SG_STAGE:-$SG_BUILD/stage}
 SG_CONF_PLAIN=${SG_CONF_PLAIN:-$SG_BUILD/conf/plain.conf}
 SG_CONF_PRELOAD=${SG_CONF_PRELOAD:-$SG_BUILD/conf/preload.conf}
-export SG_ROOT SG_BUILD SG_BINDIR SG_STAGE SG_CONF_PLAIN SG_CONF_PRELOAD
+# Downloads and builds kept across clones (tools/pg_source.sh).
+SG_CACHE=${SG_CACHE:-/var/cache/schema_guard}
+export SG_ROOT SG_BUILD SG_BINDIR SG_STAGE SG_CONF_PLAIN SG_CONF_PRELOAD SG_CACHE
 
 sg_is_root() { [ "$(id -u)" = 0 ]; }
 
@@ -89,6 +93,8 @@ sg_prepare() {
     sg_write_confs
     if sg_is_root; then
         chown -R postgres: "$SG_BUILD"
+        mkdir -p "$SG_CACHE"
+        chown -R postgres: "$SG_CACHE"
     fi
 }
 

@@ -1,0 +1,98 @@
+#!/bin/bash
+# test/t_core_regress.sh: warn mode changes nothing, measured on PostgreSQL's
+# own regression suite.  The core suite (parallel_schedule of the server's
+# Debian source package, see tools/pg_source.sh) runs on two throwaway
+# clusters:
+#   plain    no schema_guard at all
+#   guarded  shared_preload_libraries = 'schema_guard', schema_guard.mode =
+#            warn, and CREATE EXTENSION schema_guard in the test database
+# and test/core_regress/compare.pl compares the two result sets with each
+# other (not with expected/): every difference must be one of the guard's own
+# messages or a catalog listing that now shows the extension's own objects;
+# anything else is printed and fails the test.  Tests that fail against
+# expected/ in both runs are fine as long as they fail the same way.
+#
+# The source tree and regress.so (built with PGXS against the installed
+# server) are cached under ${SG_CACHE:-/var/cache/schema_guard}.
+# Knob: SG_CORE_REGRESS_TESTS="test_setup create_table ..." runs those tests
+# in that order instead of the schedule (for a quick look).
+#
+# Run by test/run.sh, or alone (root or not): test/t_core_regress.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+. test/lib.sh
+
+sg_test_script t_core_regress "$@"
+
+start=$(date +%s)
+major=$($PG_CONFIG --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+server=$($PG_CONFIG --version | sed -E 's/^PostgreSQL ([^ ]+).*/\1/')
+
+src=$(tools/pg_source.sh "$major")
+regress=$src/src/test/regress
+echo "# core suite of $(basename "$(dirname "$src")") against the installed server $server"
+
+# regress.so for the installed server, next to the contrib/spi modules the
+# triggers test loads (autoinc, refint: shipped with the server package).
+lib=$(dirname "$src")/lib-$server
+if [ ! -f "$lib/regress.so" ]; then
+    rm -rf "$lib.tmp"
+    mkdir -p "$lib.tmp"
+    cp "$regress/regress.c" "$lib.tmp/"
+    printf 'MODULES = regress\nPG_CONFIG = %s\nPGXS := $(shell $(PG_CONFIG) --pgxs)\ninclude $(PGXS)\n' \
+        "$PG_CONFIG" >"$lib.tmp/Makefile"
+    make -s -C "$lib.tmp" >&2
+    rm -rf "$lib"
+    mv "$lib.tmp" "$lib"
+fi
+pkglibdir=$($PG_CONFIG --pkglibdir)
+for m in autoinc refint; do
+    ln -sf "$pkglibdir/$m.so" "$lib/$m.so"
+done
+
+PG_REGRESS=$(dirname "$($PG_CONFIG --pgxs)")/../test/regress/pg_regress
+if [ -n "${SG_CORE_REGRESS_TESTS:-}" ]; then
+    read -ra what <<<"$SG_CORE_REGRESS_TESTS"
+else
+    what=(--schedule="$regress/parallel_schedule")
+fi
+
+# run NAME CONF [pg_regress options]: one run of the suite into $SCRATCH/NAME.
+# Its exit status is not ours: plain failures are compared, not judged.
+run() {
+    local name=$1 conf=$2 t0 rc=0
+    shift 2
+    t0=$(date +%s)
+    rm -rf "${SCRATCH:?}/$name"
+    mkdir -p "$SCRATCH/$name"
+    "$PG_REGRESS" --temp-instance="$SCRATCH/$name/tmp_instance" --temp-config="$conf" \
+        --inputdir="$regress" --outputdir="$SCRATCH/$name" --bindir="$SG_BINDIR" \
+        --dlpath="$lib" --max-concurrent-tests=20 --no-locale --encoding=UTF8 \
+        "$@" "${what[@]}" >"$SCRATCH/$name.log" 2>&1 || rc=$?
+    echo "# $name: pg_regress exit $rc in $(($(date +%s) - t0)) s; $(grep -cE '\.\.\. (FAILED|failed)' "$SCRATCH/$name.log" || true) tests differ from expected/"
+    [ "$rc" -le 1 ] || { tail -n 20 "$SCRATCH/$name.log"; return 1; }
+}
+
+{
+    cat "$SG_CONF_PRELOAD"
+    echo "schema_guard.mode = warn"
+} >"$SCRATCH/guarded.conf"
+
+run plain "$SG_CONF_PLAIN"
+run guarded "$SCRATCH/guarded.conf" --load-extension=schema_guard
+
+# The guard's rule ids, from the extension itself.
+DATA=$SCRATCH/rules_cluster
+trap 'sg_cluster_stop "$DATA"' EXIT
+sg_cluster_start "$DATA" "$SG_CONF_PRELOAD" "$SCRATCH/rules_cluster.log"
+sg_psql -d postgres -Atc "CREATE EXTENSION schema_guard" -c "SELECT rule FROM schema_guard.rules() ORDER BY 1" \
+    >"$SCRATCH/rules.txt"
+sg_cluster_stop "$DATA"
+[ -s "$SCRATCH/rules.txt" ] || { echo "not ok - schema_guard.rules() listed no rule"; exit 1; }
+
+rc=0
+perl test/core_regress/compare.pl --allow test/core_regress/allow.txt \
+    --rules "$SCRATCH/rules.txt" "$SCRATCH/plain" "$SCRATCH/guarded" || rc=$?
+echo "# total $(($(date +%s) - start)) s"
+exit $rc
