@@ -4,16 +4,19 @@
 # created, mode = warn), and fail on every difference the guard cannot
 # legitimately cause.  Used by test/t_core_regress.sh.
 #
-#   compare.pl --rules RULES_FILE [--allow ALLOW_FILE] PLAIN_DIR GUARDED_DIR
+#   compare.pl --rules RULES_FILE --log SERVER_LOG [--allow ALLOW_FILE] PLAIN_DIR GUARDED_DIR
 #
 # For each results/TEST.out of either run, `diff` aligns the plain output with
 # the guarded one.  A difference is explained when it is
 #  (a) one of the guard's own messages, only in the guarded output: a line
 #      "WARNING:  RULE: ..." (or "WARNING:  01000: RULE: ..." in verbose mode)
 #      whose RULE is a line of RULES_FILE (SELECT rule FROM
-#      schema_guard.rules()), with the lines after it up to the next line of
-#      another message: its DETAIL, HINT, CONTEXT and LOCATION lines and their
-#      continuation lines;
+#      schema_guard.rules()), followed by its DETAIL, HINT and CONTEXT fields
+#      (those psql shows) and a LOCATION line in verbose mode.  A field may
+#      span lines (the HINT of a recipe), so the exact text of each message is
+#      taken from the guarded server's log (SERVER_LOG, written with
+#      log_line_prefix = 'sg_log %a| ', where %a is pg_regress/TEST): a guard
+#      message that TEST's sessions did not log is not explained;
 #  (b) a catalog listing that now shows the extension's own objects: rows only
 #      in the guarded output that name schema_guard (its schema, functions,
 #      tables, event triggers), and the listing's "(N rows)" footer changed
@@ -29,9 +32,10 @@ use strict;
 use warnings;
 use Getopt::Long;
 
-my ($rules_file, $allow_file);
-GetOptions('rules=s' => \$rules_file, 'allow=s' => \$allow_file) && @ARGV == 2
-  or die "usage: $0 --rules FILE [--allow FILE] PLAIN_DIR GUARDED_DIR\n";
+my ($rules_file, $log_file, $allow_file);
+GetOptions('rules=s' => \$rules_file, 'log=s' => \$log_file, 'allow=s' => \$allow_file)
+  && @ARGV == 2 && defined $rules_file && defined $log_file
+  or die "usage: $0 --rules FILE --log FILE [--allow FILE] PLAIN_DIR GUARDED_DIR\n";
 my ($plain, $guarded) = @ARGV;
 
 open my $rf, '<', $rules_file or die "$rules_file: $!\n";
@@ -40,7 +44,6 @@ close $rf;
 @rules or die "$rules_file lists no rule\n";
 my $rule_re = join '|', map { quotemeta } @rules;
 my $guard_warning = qr/^WARNING:  (?:[0-9A-Z]{5}: )?(?:$rule_re): /;
-# The first line of any message psql prints (a new message ends the last one).
 my $message_start = qr/^(?:ERROR|WARNING|NOTICE|INFO|LOG|DEBUG[1-5]?|FATAL|PANIC):  /;
 my $field = qr/^(?:DETAIL|HINT|CONTEXT|LOCATION):  /;
 my $footer = qr/^\((\d+) rows?\)$/;
@@ -59,6 +62,35 @@ if (defined $allow_file) {
 	close $af;
 }
 
+# The guard's messages as logged, per test, in order: each one a list of
+# fields (WARNING, DETAIL, HINT, CONTEXT), each field a list of lines.  The
+# log writes a message in one piece and marks continuation lines with a tab.
+my %logged;
+{
+	open my $lf, '<', $log_file or die "$log_file: $!\n";
+	my ($cur, $open);
+	while (my $l = <$lf>) {
+		chomp $l;
+		if ($l =~ /^sg_log (.*?)\| ([A-Z]+):  (.*)$/) {
+			my ($app, $label, $text) = ($1, $2, $3);
+			if ($label eq 'WARNING' && "WARNING:  $text" =~ $guard_warning && $app =~ m{^pg_regress/(.+)$}) {
+				$cur = [ ["WARNING:  $text"] ];
+				push @{ $logged{$1} }, $cur;
+				$open = 1;
+			} elsif ($open && $label =~ /^(?:DETAIL|HINT|CONTEXT)$/) {
+				push @$cur, ["$label:  $text"];
+			} else {
+				$open = 0;
+			}
+		} elsif ($open && $l =~ /^\t(.*)$/) {
+			push @{ $cur->[-1] }, $1;
+		} else {
+			$open = 0;
+		}
+	}
+	close $lf;
+}
+
 sub read_lines {
 	my ($file) = @_;
 	open my $fh, '<', $file or die "$file: $!\n";
@@ -67,26 +99,35 @@ sub read_lines {
 	return \@l;
 }
 
-# The alignment of two files as a list of [op, plain_line_no, guarded_line_no]
-# with op ' ' (same), '-' (plain only), '+' (guarded only); line numbers from 1.
+# The alignment of two lists of lines as a list of [op, i, j] with op ' '
+# (same), '-' (first list only) or '+' (second list only); i and j count
+# from 1.  GNU diff does the work.
+my $tmp = "/tmp/sg_compare.$$";
 sub align {
-	my ($pf, $gf, $np, $ng) = @_;
+	my ($x, $y) = @_;
+	for ([ "$tmp.x", $x ], [ "$tmp.y", $y ]) {
+		open my $fh, '>', $_->[0] or die "$_->[0]: $!\n";
+		print $fh map { "$_\n" } @{ $_->[1] };
+		close $fh;
+	}
 	my @ops;
 	my ($i, $j) = (1, 1);
-	open my $d, '-|', 'diff', '--minimal', $pf, $gf or die "diff: $!\n";
+	open my $d, '-|', 'diff', '--minimal', "$tmp.x", "$tmp.y" or die "diff: $!\n";
 	while (<$d>) {
 		my ($a1, $a2, $op, $b1, $b2) = /^(\d+)(?:,(\d+))?([acd])(\d+)(?:,(\d+))?$/ or next;
 		$a2 //= $a1;
 		$b2 //= $b1;
 		# "a" and "d" name the line before the change on the other side.
-		my ($pfrom, $pto) = $op eq 'a' ? ($a1 + 1, $a1) : ($a1, $a2);
-		my ($gfrom, $gto) = $op eq 'd' ? ($b1 + 1, $b1) : ($b1, $b2);
+		my $pto = $op eq 'a' ? $a1 : $a2;
+		my $gto = $op eq 'd' ? $b1 : $b2;
+		my $pfrom = $op eq 'a' ? $a1 + 1 : $a1;
 		push @ops, [' ', $i++, $j++] while $i < $pfrom;
 		push @ops, ['-', $i++, undef] while $i <= $pto;
 		push @ops, ['+', undef, $j++] while $j <= $gto;
 	}
 	close $d;
-	push @ops, [' ', $i++, $j++] while $i <= $np;
+	push @ops, [' ', $i++, $j++] while $i <= @$x;
+	unlink "$tmp.x", "$tmp.y";
 	return \@ops;
 }
 
@@ -103,57 +144,53 @@ sub allowed {
 	return 0;
 }
 
-my %tests;
-for my $dir ($plain, $guarded) {
-	opendir my $dh, "$dir/results" or die "$dir/results: $!\n";
-	$tests{$_ =~ s/\.out$//r} = 1 for grep { /\.out$/ } readdir $dh;
-	closedir $dh;
-}
+# Compare the outputs of one test; print and count what is unexplained.
+sub compare_test {
+	my ($test, $p, $g) = @_;
+	return 0 if join("\n", @$p) eq join("\n", @$g);
 
-for my $test (sort keys %tests) {
-	my ($pf, $gf) = ("$plain/results/$test.out", "$guarded/results/$test.out");
-	if (!-f $pf || !-f $gf) {
-		print "not ok - $test: results only in the " . (-f $pf ? 'plain' : 'guarded') . " run\n";
-		$failed++;
-		next;
-	}
-	my ($p, $g) = (read_lines($pf), read_lines($gf));
-	my $ops = align($pf, $gf, scalar @$p, scalar @$g);
-
-	# (a): guarded-only runs of lines that are guard messages.
+	# (a): the guard's messages, each matched to one that TEST logged: the
+	# WARNING line, then each logged field that psql printed, in order.
 	my %drop;               # guarded line numbers left out of the comparison
-	my $in_message = 0;
-	my $seen_field = 0;
-	for my $op (@$ops) {
-		my ($kind, undef, $gi) = @$op;
-		if ($kind ne '+') {
-			$in_message = 0;
-			next;
-		}
-		my $l = $g->[$gi - 1];
-		if ($l =~ $guard_warning) {
-			($in_message, $seen_field) = (1, 0);
-			$drop{$gi} = 'a';
+	my $queue = $logged{$test} // [];
+	my $line = sub { $_[0] <= @$g ? $g->[ $_[0] - 1 ] : undef };
+	for (my $gi = 1; $gi <= @$g; $gi++) {
+		next unless $g->[ $gi - 1 ] =~ $guard_warning;
+		my $shown = $g->[ $gi - 1 ] =~ s/^WARNING:  [0-9A-Z]{5}: /WARNING:  /r;
+		for my $q (0 .. $#$queue) {
+			my $m = $queue->[$q];
+			next unless $m->[0][0] eq $shown && @{ $m->[0] } == 1;
+			my $k = $gi + 1;
+			for my $f (@$m[ 1 .. $#$m ]) {
+				my $same = 1;
+				for my $n (0 .. $#$f) {
+					my $have = $line->($k + $n);
+					$same &&= defined $have && $have eq $f->[$n];
+				}
+				$k += @$f if $same;
+			}
+			$k++ if ($line->($k) // '') =~ /^LOCATION:  /;
+			splice @$queue, $q, 1;
+			$drop{$_} = 'a' for $gi .. $k - 1;
 			$explained_messages++;
-		} elsif ($in_message && $l !~ $message_start && ($l =~ $field || $seen_field)) {
-			$seen_field = 1;
-			$drop{$gi} = 'a';
-		} else {
-			$in_message = 0;
+			$gi = $k - 1;
+			last;
 		}
 	}
+	my @ga = grep { !$drop{$_} } 1 .. @$g;
+	my $ops = align($p, [ map { $g->[ $_ - 1 ] } @ga ]);
 
 	# (b): guarded-only rows naming the extension's objects, inside a result
 	# that ends with a "(N rows)" footer; that footer is then compared with
 	# N minus those rows.  Rows of a block (up to an empty line) that has no
 	# footer are kept, and so not explained.  Allow-listed guarded-only lines
 	# are left out too, and count like rows when a footer follows.
-	my %guarded_only = map { $_->[0] eq '+' ? ($_->[2] => 1) : () } @$ops;
-	my %footer_less;        # guarded footer line -> rows it now lists beyond plain
+	my %guarded_only = map { $_->[0] eq '+' ? ($ga[ $_->[2] - 1 ] => 1) : () } @$ops;
+	my %plain_only = map { $_->[0] eq '-' ? ($_->[1] => 1) : () } @$ops;
+	my %footer_less;        # guarded footer line -> rows it lists beyond plain
 	my @pending;            # [line, allow-listed?]
-	for my $gi (1 .. @$g) {
+	for my $gi (@ga) {
 		my $l = $g->[$gi - 1];
-		next if $drop{$gi};
 		if ($guarded_only{$gi} && allowed($test, '+', $l)) {
 			push @pending, [$gi, 1];
 		} elsif ($guarded_only{$gi} && $l =~ $extension_object && $l !~ $message_start && $l !~ $field) {
@@ -169,56 +206,66 @@ for my $test (sort keys %tests) {
 		}
 	}
 	$drop{ $_->[0] } = 'b' for grep { $_->[1] } @pending;
-	my %plain_only = map { $_->[0] eq '-' ? ($_->[1] => 1) : () } @$ops;
 	my @pkeep = grep { !($plain_only{$_} && allowed($test, '-', $p->[$_ - 1])) } 1 .. @$p;
+	my @gkeep = grep { !$drop{$_} } 1 .. @$g;
 
-	# Compare what is left, blind to the padding of aligned tables (rows of
-	# the extension widen columns).
+	# Compare what is left, blind to the padding of aligned tables (the
+	# extension's rows widen columns).
 	my $norm = sub {
 		my ($l, $less) = @_;
 		return '(' . ($1 - $less) . ' rows)' if $l =~ $footer;
 		return '-' if $l =~ /^[-+]+$/;
 		return join '|', map { s/^\s+|\s+$//gr } split /\|/, $l, -1;
 	};
-	my @gkeep = grep { !$drop{$_} } 1 .. @$g;
-	my ($tp, $tg) = ("$pf.norm", "$gf.norm");
-	open my $fp, '>', $tp or die "$tp: $!\n";
-	print $fp $norm->($p->[$_ - 1], 0), "\n" for @pkeep;
-	close $fp;
-	open my $fg, '>', $tg or die "$tg: $!\n";
-	print $fg $norm->($g->[$_ - 1], $footer_less{$_} // 0), "\n" for @gkeep;
-	close $fg;
-	my $nops = align($tp, $tg, scalar @pkeep, scalar @gkeep);
-	unlink $tp, $tg;
+	my $nops = align([ map { $norm->($p->[ $_ - 1 ], 0) } @pkeep ],
+		[ map { $norm->($g->[ $_ - 1 ], $footer_less{$_} // 0) } @gkeep ]);
 
-	# Unexplained: what still differs.
+	# What still differs: printed in runs, with line numbers and the last
+	# line both share.
 	my @bad;
 	my ($lastp, $lastg) = (0, 0);
 	for my $k (0 .. $#$nops) {
 		my ($kind, $ni, $nj) = @{ $nops->[$k] };
-		my $pi = defined $ni ? $pkeep[$ni - 1] : undef;
-		my $gi = defined $nj ? $gkeep[$nj - 1] : undef;
+		my $pi = defined $ni ? $pkeep[ $ni - 1 ] : undef;
+		my $gi = defined $nj ? $gkeep[ $nj - 1 ] : undef;
 		if ($kind eq ' ') {
 			($lastp, $lastg) = ($pi, $gi);
 			next;
 		}
-		my $text = $kind eq '+' ? $g->[$gi - 1] : $p->[$pi - 1];
-		push @bad, [$k, $kind, $text, $pi // $lastp, $gi // $lastg, $lastp];
-		($lastp, $lastg) = ($pi // $lastp, $gi // $lastg);
+		my $text = $kind eq '+' ? $g->[ $gi - 1 ] : $p->[ $pi - 1 ];
+		push @bad, [ $k, $kind, $text, $pi // $lastp + 1, $gi // $lastg + 1, $lastp ];
 	}
-	next unless @bad;
-	$failed++;
+	return 0 unless @bad;
 	print "not ok - $test: " . scalar(@bad) . " unexplained line(s) (- plain only, + guarded only)\n";
 	my $prev = -2;
 	for my $b (@bad) {
 		my ($k, $kind, $text, $pi, $gi, $ctx) = @$b;
 		if ($k != $prev + 1) {
-			print "  @@ results/$test.out, plain line $pi, guarded line $gi, after:\n";
-			print "     " . $p->[$ctx - 1] . "\n" if $ctx > 0;
+			print "  @@ results/$test.out: plain line $pi, guarded line $gi\n";
+			print "     " . $p->[ $ctx - 1 ] . "\n" if $ctx > 0;
 		}
-		print "   $kind $text\n";
+		my $less = $kind eq '+' ? $footer_less{$gi} : undef;
+		print "   $kind $text" . ($less ? "   (compared less the $less extension rows above)" : '') . "\n";
 		$prev = $k;
 	}
+	return 1;
+}
+
+my %tests;
+for my $dir ($plain, $guarded) {
+	opendir my $dh, "$dir/results" or die "$dir/results: $!\n";
+	$tests{ s/\.out$//r } = 1 for grep { /\.out$/ } readdir $dh;
+	closedir $dh;
+}
+
+for my $test (sort keys %tests) {
+	my ($pf, $gf) = ("$plain/results/$test.out", "$guarded/results/$test.out");
+	if (!-f $pf || !-f $gf) {
+		print "not ok - $test: results only in the " . (-f $pf ? 'plain' : 'guarded') . " run\n";
+		$failed++;
+		next;
+	}
+	$failed += compare_test($test, read_lines($pf), read_lines($gf));
 }
 
 for my $a (@allow) {
