@@ -33,6 +33,7 @@ PACKAGES=(
     sqlsmith                                  # fuzzing (test/fuzz.sh)
     postgresql-15-hypopg                      # hypothetical indexes
     pg-bsd-indent                             # tools/indent.sh
+    dpkg-dev                                  # apt-get source for tools/pg_source.sh (core regression suite)
 )
 
 installed() {

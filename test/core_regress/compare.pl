@@ -6,9 +6,9 @@
 #
 #   compare.pl --rules RULES_FILE --log SERVER_LOG [--allow ALLOW_FILE] PLAIN_DIR GUARDED_DIR
 #
-# For each results/TEST.out of either run, `diff` aligns the plain output with
-# the guarded one.  A difference is explained when it is
-#  (a) one of the guard's own messages, only in the guarded output: a line
+# For each results/TEST.out of either run, a difference between the plain and
+# the guarded output is explained when it is
+#  (a) one of the guard's own messages, in the guarded output: a line
 #      "WARNING:  RULE: ..." (or "WARNING:  01000: RULE: ..." in verbose mode)
 #      whose RULE is a line of RULES_FILE (SELECT rule FROM
 #      schema_guard.rules()), followed by its DETAIL, HINT and CONTEXT fields
@@ -17,10 +17,11 @@
 #      taken from the guarded server's log (SERVER_LOG, written with
 #      log_line_prefix = 'sg_log %a| ', where %a is pg_regress/TEST): a guard
 #      message that TEST's sessions did not log is not explained;
-#  (b) a catalog listing that now shows the extension's own objects: rows only
-#      in the guarded output that name schema_guard (its schema, functions,
-#      tables, event triggers), and the listing's "(N rows)" footer changed
-#      by exactly the number of those rows.
+#  (b) once the messages are left out and `diff` aligns the rest with the
+#      plain output, a catalog listing that now shows the extension's own
+#      objects: rows only in the guarded output that name schema_guard (its
+#      schema, functions, tables, event triggers), and the listing's
+#      "(N rows)" footer changed by exactly the number of those rows.
 # ALLOW_FILE names known differences, one per line "TEST SIDE REGEX": SIDE
 # "+" leaves out the guarded-only lines of TEST matching REGEX (inside a
 # result, like the rows of (b): its footer is compared less those rows), "-"
@@ -31,6 +32,7 @@
 use strict;
 use warnings;
 use Getopt::Long;
+use File::Temp qw(tempdir);
 
 my ($rules_file, $log_file, $allow_file);
 GetOptions('rules=s' => \$rules_file, 'log=s' => \$log_file, 'allow=s' => \$allow_file)
@@ -102,7 +104,7 @@ sub read_lines {
 # The alignment of two lists of lines as a list of [op, i, j] with op ' '
 # (same), '-' (first list only) or '+' (second list only); i and j count
 # from 1.  GNU diff does the work.
-my $tmp = "/tmp/sg_compare.$$";
+my $tmp = tempdir(CLEANUP => 1) . '/lines';
 sub align {
 	my ($x, $y) = @_;
 	for ([ "$tmp.x", $x ], [ "$tmp.y", $y ]) {
