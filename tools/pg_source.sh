@@ -3,8 +3,10 @@
 # PostgreSQL MAJOR (postgresql-MAJOR, Debian's patches applied) and print the
 # unpacked source directory on stdout.
 #
-# The version installed on this machine is taken when the archive still has
-# it, the newest of the suite otherwise.  Everything lives in a cache outside
+# The version installed on this machine is taken when the mirror serves its
+# source, the newest of the suite that it serves otherwise (with a warning);
+# that choice is remembered in pgMAJOR/for-INSTALLED_VERSION (delete it to
+# ask the mirror again).  Everything lives in a cache outside
 # the clone, ${SG_CACHE:-/var/cache/schema_guard}/pgMAJOR/VERSION/, reused
 # when present (no network then).  apt runs with a private configuration (its
 # own sources.list, lists and cache directories under the cache) so that the
