@@ -38,8 +38,8 @@ ALTER FUNCTION schema_guard.table_rewrite()
     SET standard_conforming_strings = on SET quote_all_identifiers = off
     SET array_nulls = on SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres
     SET extra_float_digits = 1 SET bytea_output = hex;
-ALTER FUNCTION schema_guard.sql_drop()
-    SET search_path = pg_catalog, pg_temp SET row_security = on
+ALTER FUNCTION schema_guard.sql_drop() SECURITY INVOKER
+    RESET search_path SET row_security = on
     SET standard_conforming_strings = on SET quote_all_identifiers = off
     SET array_nulls = on SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres
     SET extra_float_digits = 1 SET bytea_output = hex;

@@ -327,10 +327,10 @@ SET extra_float_digits = 1
 SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'schema_guard_table_rewrite';
 
--- Runs as the extension owner: it deletes the exemptions of dropped objects.
+-- Deletes the exemptions, contracts and snapshots of dropped objects; the
+-- deletes themselves run as the extension owner (inside the library).
 CREATE FUNCTION schema_guard.sql_drop() RETURNS event_trigger
-LANGUAGE C SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE C
 SET row_security = on
 SET standard_conforming_strings = on
 SET quote_all_identifiers = off

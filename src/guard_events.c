@@ -390,9 +390,10 @@ schema_guard_table_rewrite(PG_FUNCTION_ARGS)
  * sql_drop: exemptions die with their objects, matched by class and OID
  * (a column or a constraint by its table and its name), so that a new
  * object that reuses a name inherits nothing, and dropping an object of
- * another kind with the same name removes nothing.  The function runs as
- * the extension owner (SECURITY DEFINER, with its own search_path) because
- * ordinary roles may not change the exemptions table.
+ * another kind with the same name removes nothing.  The dropping role may
+ * not change the extension's tables, so the deletes run as the extension
+ * owner (sg_spi_connect); the function itself runs as the caller.  When the
+ * extension itself is being dropped there is nothing left to forget.
  */
 PG_FUNCTION_INFO_V1(schema_guard_sql_drop);
 Datum
@@ -402,10 +403,11 @@ schema_guard_sql_drop(PG_FUNCTION_ARGS)
 
 	(void) sg_event_trigger_data(fcinfo);
 
-	if (IsBinaryUpgrade || !IsTransactionState())
+	if (IsBinaryUpgrade || !IsTransactionState() ||
+		!OidIsValid(get_extension_oid(SG_EXTENSION_NAME, true)))
 		PG_RETURN_NULL();
 
-	sg_spi_connect(&spi, false);
+	sg_spi_connect(&spi, true);
 	if (SPI_execute("DELETE FROM schema_guard.exemption_rows e "
 					"USING pg_catalog.pg_event_trigger_dropped_objects() d "
 					"WHERE CASE d.classid "

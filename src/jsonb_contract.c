@@ -1164,7 +1164,7 @@ sg_jsonb_forget_dropped(void)
 		"schema_guard.jsonb_contracts", "schema_guard.jsonb_snapshots"
 	};
 
-	sg_spi_connect(&spi, false);
+	sg_spi_connect(&spi, true);
 	for (int i = 0; i < lengthof(tables); i++)
 		if (SPI_execute(psprintf("DELETE FROM %s x "
 								 "USING pg_catalog.pg_event_trigger_dropped_objects() d "

@@ -57,8 +57,8 @@ SELECT is_empty(
 SELECT is_empty(
     $$SELECT p.oid::regprocedure FROM pg_proc p
        WHERE p.pronamespace = 'schema_guard'::regnamespace
-         AND p.prosecdef AND p.proname <> 'sql_drop'$$,
-    'no function runs as its owner except the sql_drop trigger');
+         AND p.prosecdef$$,
+    'no function runs as its owner');
 
 ------------------------------------------------------------------------
 -- Exemptions as a superuser
