@@ -114,6 +114,42 @@ COMMIT;
 DROP TABLE fk_labelled, fk_label;
 DROP COLLATION fk_nocase;
 
+-- A referenced key whose unique index has an operator class of its own:
+-- the lookup compares with that class's "=", which the default class of
+-- the referencing column's type lacks, so the HINT names the class.
+CREATE FUNCTION fk_ci_cmp(text, text) RETURNS int LANGUAGE sql IMMUTABLE STRICT
+    AS 'SELECT bttextcmp(lower($1), lower($2))';
+CREATE FUNCTION fk_ci_lt(text, text) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT fk_ci_cmp($1, $2) < 0';
+CREATE FUNCTION fk_ci_le(text, text) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT fk_ci_cmp($1, $2) <= 0';
+CREATE FUNCTION fk_ci_eq(text, text) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT fk_ci_cmp($1, $2) = 0';
+CREATE FUNCTION fk_ci_ge(text, text) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT fk_ci_cmp($1, $2) >= 0';
+CREATE FUNCTION fk_ci_gt(text, text) RETURNS bool LANGUAGE sql IMMUTABLE STRICT AS 'SELECT fk_ci_cmp($1, $2) > 0';
+CREATE OPERATOR #<# (LEFTARG = text, RIGHTARG = text, FUNCTION = fk_ci_lt);
+CREATE OPERATOR #<=# (LEFTARG = text, RIGHTARG = text, FUNCTION = fk_ci_le);
+CREATE OPERATOR #=# (LEFTARG = text, RIGHTARG = text, FUNCTION = fk_ci_eq, COMMUTATOR = #=#);
+CREATE OPERATOR #>=# (LEFTARG = text, RIGHTARG = text, FUNCTION = fk_ci_ge);
+CREATE OPERATOR #># (LEFTARG = text, RIGHTARG = text, FUNCTION = fk_ci_gt);
+CREATE OPERATOR CLASS fk_ci_ops FOR TYPE text USING btree AS
+    OPERATOR 1 #<#, OPERATOR 2 #<=#, OPERATOR 3 #=#, OPERATOR 4 #>=#, OPERATOR 5 #>#,
+    FUNCTION 1 fk_ci_cmp(text, text);
+BEGIN;
+CREATE TABLE fk_ci_tag (name text NOT NULL);
+CREATE UNIQUE INDEX fk_ci_tag_name_key ON fk_ci_tag (name fk_ci_ops);
+COMMIT;
+BEGIN;
+CREATE TABLE fk_ci_use (id int PRIMARY KEY, tag text NOT NULL REFERENCES fk_ci_tag (name));
+CREATE INDEX fk_ci_use_tag_idx ON fk_ci_use (tag);
+COMMIT;
+BEGIN;
+CREATE TABLE fk_ci_use (id int PRIMARY KEY, tag text NOT NULL REFERENCES fk_ci_tag (name));
+CREATE INDEX fk_ci_use_tag_idx ON fk_ci_use (tag public.fk_ci_ops);
+COMMIT;
+DROP TABLE fk_ci_use, fk_ci_tag;
+DROP OPERATOR FAMILY fk_ci_ops USING btree;
+DROP OPERATOR #<# (text, text), #<=# (text, text), #=# (text, text), #>=# (text, text), #># (text, text);
+DROP FUNCTION fk_ci_cmp(text, text), fk_ci_lt(text, text), fk_ci_le(text, text), fk_ci_eq(text, text),
+    fk_ci_ge(text, text), fk_ci_gt(text, text);
+
 -- The HINT's index name is free in the schema: a relation of that name
 -- (here a sequence) makes it pick the next one, as CREATE INDEX would.
 CREATE SEQUENCE fk_shipment_customer_id_idx;

@@ -368,8 +368,9 @@ sg_fkey_opclass(Oid typid, Oid eqop)
 }
 
 /*
- * The index's key columns, "a, b", or with what makes the lookups use it:
- * "a COLLATE pg_catalog.\"C\" text_pattern_ops" (fix) .
+ * The referencing columns, "a, b"; with fix, as an index's key columns the
+ * lookups can use: "a COLLATE public.nocase", "b some_ops" where the
+ * defaults would not do (NULL: no operator class would).
  */
 static char *
 sg_fkey_column_list(Relation rel, const SgFkey *fk, bool fix)
@@ -383,6 +384,7 @@ sg_fkey_column_list(Relation rel, const SgFkey *fk, bool fix)
 		Oid			typid;
 		int32		typmod;
 		Oid			collid;
+		char	   *opclass;
 
 		if (!sg_fkey_first_use(fk, i))
 			continue;
@@ -405,13 +407,10 @@ sg_fkey_column_list(Relation rel, const SgFkey *fk, bool fix)
 				ReleaseSysCache(colltup);
 			}
 		}
-		{
-			char	   *opclass = sg_fkey_opclass(typid, fk->eqops[i]);
-
-			if (opclass == NULL)
-				return NULL;
-			appendStringInfoString(&buf, opclass);
-		}
+		opclass = sg_fkey_opclass(typid, fk->eqops[i]);
+		if (opclass == NULL)
+			return NULL;
+		appendStringInfoString(&buf, opclass);
 	}
 	return buf.data;
 }
