@@ -136,6 +136,20 @@ ALTER TABLE jguard.g_existing ADD CONSTRAINT g_existing_tags_check CHECK (jsonb_
 COMMIT;
 RESET schema_guard.rule.jsonb_uncontracted;
 
+-- A column is judged, not the name it had: an existing column renamed onto
+-- the name of a new one is not new (the column swap of a migration).  Fires
+-- once, for the new column, now doc.
+BEGIN;
+SET LOCAL schema_guard.rule.jsonb_uncontracted = off;
+CREATE TABLE g_swap (id int PRIMARY KEY, doc jsonb NOT NULL);
+COMMIT;
+BEGIN;
+ALTER TABLE g_swap ADD COLUMN doc_new jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE g_swap RENAME COLUMN doc TO doc_old;
+ALTER TABLE g_swap RENAME COLUMN doc_new TO doc;
+ALTER TABLE g_swap RENAME COLUMN doc_old TO doc_new;
+COMMIT;
+
 -- At level error the commit fails, and the table is not created.
 SET schema_guard.rule.jsonb_uncontracted = error;
 CREATE TABLE g_refused (id int PRIMARY KEY, doc jsonb NOT NULL);

@@ -124,6 +124,20 @@ ALTER TABLE col_renamed RENAME COLUMN v TO w;
 ALTER TABLE col_renamed RENAME COLUMN w TO v;
 SET LOCAL schema_guard.rule.implicit_nullable = warning;
 COMMIT;
+-- A column is judged, not the name it had: a name that another column
+-- takes later (renamed onto it, or added after a drop) is not a finding
+-- when that column was written with NULL.  Fires once, for v, now u.
+BEGIN;
+CREATE TABLE col_swapped (id int PRIMARY KEY, n int NULL, v text);
+ALTER TABLE col_swapped RENAME COLUMN v TO u;
+ALTER TABLE col_swapped RENAME COLUMN n TO v;
+SET LOCAL schema_guard.rule.implicit_nullable = warning;
+COMMIT;
+BEGIN;
+CREATE TABLE col_readded (id int PRIMARY KEY, v text);
+ALTER TABLE col_readded DROP COLUMN v;
+ALTER TABLE col_readded ADD COLUMN v text NULL;
+COMMIT;
 -- Made NOT NULL later by a primary key: not a finding.
 BEGIN;
 CREATE TABLE col_keyed (id int, v text NULL);
@@ -220,8 +234,8 @@ DROP SCHEMA col_imported, col_remote CASCADE;
 DROP SERVER col_loopback CASCADE;
 DROP EXTENSION postgres_fdw;
 
-DROP TABLE col_backfill, col_renamed, col_keyed, col_twice, col_domains, col_ref, col_parent,
-    col_large, col_parted;
+DROP TABLE col_backfill, col_renamed, col_swapped, col_readded, col_keyed, col_twice, col_domains,
+    col_ref, col_parent, col_large, col_parted;
 DROP DOMAIN col_short_code, col_code, col_loose_code;
 DROP TABLE col_customer, col_decided, col_table_pk, col_later_pk, col_like, col_like2, col_typed, col_typed2,
     col_events, col_child, col_ctas;

@@ -5,7 +5,8 @@
  *
  * Statements add pending items: an object of a table to check at commit,
  * by kind and name (names, not OIDs: ALTER COLUMN TYPE recreates
- * constraints under new OIDs).
+ * constraints under new OIDs), or a column by its number, which it keeps
+ * through renames and type changes and which no other column takes.
  * Items are tagged with the subtransaction that added them: rolling back
  * to a savepoint forgets them, releasing it hands them to the parent.  At
  * pre-commit and pre-prepare every surviving item is checked, under the
@@ -18,6 +19,7 @@
  */
 #include "schema_guard.h"
 
+#include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/xact.h"
 #include "commands/extension.h"
@@ -25,13 +27,15 @@
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 typedef struct SgPendingItem
 {
 	SubTransactionId subid;
 	SgPendingKind kind;
 	Oid			relid;
-	char	   *name;
+	char	   *name;			/* NULL for a column */
+	AttrNumber	attnum;			/* a column's number */
 } SgPendingItem;
 
 /*
@@ -49,8 +53,9 @@ static const SgPendingCheck sg_pending_checks[SG_NUM_PENDING_KINDS] = {
 /* Cells and items live in TopTransactionContext. */
 static List *sg_pending = NIL;
 
-void
-sg_pending_add(SgPendingKind kind, Oid relid, const char *name)
+static void
+sg_pending_append(SgPendingKind kind, Oid relid, const char *name,
+				  AttrNumber attnum)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	SgPendingItem *item = palloc(sizeof(SgPendingItem));
@@ -58,13 +63,53 @@ sg_pending_add(SgPendingKind kind, Oid relid, const char *name)
 	item->subid = GetCurrentSubTransactionId();
 	item->kind = kind;
 	item->relid = relid;
-	item->name = pstrdup(name);
+	item->name = name ? pstrdup(name) : NULL;
+	item->attnum = attnum;
 	sg_pending = lappend(sg_pending, item);
 	MemoryContextSwitchTo(old);
 }
 
+void
+sg_pending_add(SgPendingKind kind, Oid relid, const char *name)
+{
+	sg_pending_append(kind, relid, name, InvalidAttrNumber);
+}
+
 /*
- * An object waited for was renamed: wait for the new name too.  The old
+ * A column, by number: judged under the name it has at commit, and never
+ * confused with another column that takes its old name (renamed onto it,
+ * or added after it was dropped).
+ */
+void
+sg_pending_add_column(SgPendingKind kind, Oid relid, AttrNumber attnum)
+{
+	sg_pending_append(kind, relid, NULL, attnum);
+}
+
+/* The item's name now; NULL for a column dropped since. */
+static char *
+sg_pending_name(SgPendingItem *item)
+{
+	HeapTuple	tup;
+	char	   *name = NULL;
+
+	if (item->name != NULL)
+		return item->name;
+	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(item->relid),
+						  Int16GetDatum(item->attnum));
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
+
+		if (!att->attisdropped)
+			name = pstrdup(NameStr(att->attname));
+		ReleaseSysCache(tup);
+	}
+	return name;
+}
+
+/*
+ * An object waited for by name was renamed: wait for the new name too.  The old
  * item stays, so that rolling back to a savepoint before the rename (which
  * drops the new item) leaves the check in place.
  */
@@ -80,7 +125,7 @@ sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldname,
 		SgPendingItem *item = lfirst(lc);
 
 		if (item->kind == kind && item->relid == relid &&
-			strcmp(item->name, oldname) == 0)
+			item->name != NULL && strcmp(item->name, oldname) == 0)
 			found = true;
 	}
 	if (found)
@@ -144,10 +189,13 @@ sg_check_pending(void)
 			foreach(lc2, sg_pending)
 			{
 				SgPendingItem *item = lfirst(lc2);
+				char	   *name;
 
-				if (item->relid == relid && item->kind == kind &&
-					!sg_name_listed(names, item->name))
-					names = lappend(names, item->name);
+				if (item->relid != relid || item->kind != kind)
+					continue;
+				name = sg_pending_name(item);
+				if (name != NULL && !sg_name_listed(names, name))
+					names = lappend(names, name);
 			}
 			if (names == NIL)
 				continue;

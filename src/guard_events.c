@@ -252,7 +252,8 @@ sg_exemptions_follow_rename(Oid relid, bool column, const char *oldname,
  * Renames: JSONB contracts and snapshots follow column renames, exemptions
  * follow renames of columns and constraints (relations and schemas are
  * keyed by OID and need nothing), whatever the guard's mode; so do the
- * names that pending commit checks are waiting for.
+ * foreign keys that pending commit checks wait for by name (columns are
+ * waited for by number, which a rename keeps).
  */
 static void
 sg_ddl_end_rename(Node *parsetree)
@@ -281,11 +282,7 @@ sg_ddl_end_rename(Node *parsetree)
 	if (!OidIsValid(relid))
 		return;
 	if (stmt->renameType == OBJECT_COLUMN)
-	{
 		sg_jsonb_column_renamed(relid, stmt->subname, stmt->newname);
-		sg_pending_renamed(SG_PENDING_JSONB_COLUMN, relid, stmt->subname, stmt->newname);
-		sg_pending_renamed(SG_PENDING_NULLABLE_COLUMN, relid, stmt->subname, stmt->newname);
-	}
 	else
 		sg_pending_renamed(SG_PENDING_FKEY, relid, stmt->subname, stmt->newname);
 	if (!creating_extension)

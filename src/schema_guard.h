@@ -144,14 +144,15 @@ extern char *sg_fix_attach_partition(Oid parentid, Oid partid, List *built);
 typedef enum SgPendingKind
 {
 	SG_PENDING_FKEY,			/* a foreign key, by constraint name */
-	SG_PENDING_JSONB_COLUMN,	/* a new jsonb column, by column name */
+	SG_PENDING_JSONB_COLUMN,	/* a new jsonb column, by column number */
 	SG_PENDING_NULLABLE_COLUMN, /* a new column written without NULL, by
-								 * column name */
+								 * column number */
 	SG_NUM_PENDING_KINDS
 } SgPendingKind;
 
 extern void sg_commit_init(void);
 extern void sg_pending_add(SgPendingKind kind, Oid relid, const char *name);
+extern void sg_pending_add_column(SgPendingKind kind, Oid relid, AttrNumber attnum);
 extern void sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldname,
 							   const char *newname);
 

@@ -384,7 +384,7 @@ sg_check_new_columns(Oid relid, List *column_defs, bool retyped)
 			if (!retyped && !att->attnotnull &&
 				!sg_column_nullability_written(def) &&
 				sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) != SG_LEVEL_OFF)
-				sg_pending_add(SG_PENDING_NULLABLE_COLUMN, relid, def->colname);
+				sg_pending_add_column(SG_PENDING_NULLABLE_COLUMN, relid, att->attnum);
 			sg_check_new_json_column(rel, def, att);
 		}
 		ReleaseSysCache(atttup);

@@ -45,7 +45,7 @@ sg_check_new_json_column(Relation rel, ColumnDef *def, Form_pg_attribute att)
 	if (basetype == JSONBOID &&
 		rel->rd_rel->relkind != RELKIND_FOREIGN_TABLE &&
 		sg_effective_level(SG_RULE_JSONB_UNCONTRACTED) != SG_LEVEL_OFF)
-		sg_pending_add(SG_PENDING_JSONB_COLUMN, relid, def->colname);
+		sg_pending_add_column(SG_PENDING_JSONB_COLUMN, relid, att->attnum);
 	if (basetype != JSONOID || def->typeName == NULL ||
 		sg_effective_level(SG_RULE_JSON_NOT_JSONB) == SG_LEVEL_OFF)
 		return;
