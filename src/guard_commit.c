@@ -258,22 +258,27 @@ static void
 sg_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					SubTransactionId parentSubid, void *arg)
 {
-	ListCell   *lc;
+	int			first;
 
 	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
 		return;
 
-	foreach(lc, sg_pending)
-	{
-		SgPendingItem *item = lfirst(lc);
-
-		if (item->subid != mySubid)
-			continue;
-		if (event == SUBXACT_EVENT_ABORT_SUB)
-			sg_pending = foreach_delete_current(sg_pending, lc);
-		else
-			item->subid = parentSubid;
-	}
+	/*
+	 * Items are in the order they were added, so those of the ending
+	 * subtransaction (its own and those its committed children handed up)
+	 * are the tail of the list: walk only them.  A savepoint per statement
+	 * (psql's ON_ERROR_ROLLBACK) or a PL/pgSQL exception block per row then
+	 * costs nothing per pending item.
+	 */
+	first = list_length(sg_pending);
+	while (first > 0 &&
+		   ((SgPendingItem *) list_nth(sg_pending, first - 1))->subid == mySubid)
+		first--;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		sg_pending = list_truncate(sg_pending, first);
+	else
+		for (int i = first; i < list_length(sg_pending); i++)
+			((SgPendingItem *) list_nth(sg_pending, i))->subid = parentSubid;
 }
 
 void
