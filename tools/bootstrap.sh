@@ -34,6 +34,7 @@ PACKAGES=(
     postgresql-15-hypopg                      # hypothetical indexes
     pg-bsd-indent                             # tools/indent.sh
     dpkg-dev                                  # apt-get source for tools/pg_source.sh (core regression suite)
+    python3                                   # test/hints.py (test/t_hints.sh)
 )
 
 installed() {
