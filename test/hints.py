@@ -313,8 +313,11 @@ def run_replay(ctx, rep, app, snap):
     def dbmap(db):
         return rdb if db == REGRESS_DB else db
 
-    psql(rdb, user, rep.script(dbmap), app,
-         out=os.path.join(SCRATCH, "out", app.replace("/", "_") + ".out"))
+    base = os.path.join(SCRATCH, "out", app.replace("/", "_"))
+    script = rep.script(dbmap)
+    with open(base + ".sql", "w", encoding="utf-8") as fh:
+        fh.write(script)
+    psql(rdb, user, script, app, out=base + ".out", echo=True)
     cleanup(ctx, rdb)
     ctx.log.sync()
     got = statements(ctx.log.take(app))
@@ -517,7 +520,7 @@ def main():
                 harness.append("%s: the replay of the log does not reproduce the run: %s" % (name, d))
         begins = block_starts(orig)
         for n, (k, f) in enumerate(findings):
-            where = "%s:%s" % (name, orig[k].line or "#%d" % (k + 1))
+            where = "%s.sql:%s" % (name, orig[k].line or "#%d" % (k + 1))
             if f.rule not in rules:
                 harness.append("%s: %s is not a rule id: %s" % (where, f.rule, f.message))
             kind, problems = classify(f.hint or "")
@@ -555,14 +558,14 @@ def diff_ok(name, out):
 
 
 def report(rows, harness, known, only, secs):
-    log("%-28s %-30s %-14s %s" % ("rule", "where", "result", "detail"))
+    log("%-26s %-26s %-13s %s" % ("rule", "where", "result", "detail"))
     counts = {}
     for rule, where, status, text, hint in rows:
         counts[status] = counts.get(status, 0) + 1
-        log("%-28s %-30s %-14s %s" % (rule, where, status, text))
+        log("%-26s %-26s %-13s %s" % (rule, where, status, text))
         if status not in ("ok", "words"):
             for line in hint.split("\n"):
-                log("%74s| %s" % ("", line))
+                log("%26s HINT| %s" % ("", line))
     for h in harness:
         log("harness failure: " + h)
     if not only:
