@@ -48,15 +48,12 @@ def log(msg):
 
 # ---------------------------------------------------------------- psql, log
 
-def psql(db, user, script, app, out=None, echo=False):
+def psql(db, user, script, app, out, opts, env):
     args = [os.path.join(BINDIR, "psql"), "-X", "-q", "-h", HOST, "-p", PORT,
-            "-U", user, "-d", db]
-    if echo:
-        args[2:2] = ["-a", "-v", "HIDE_TABLEAM=on", "-v", "HIDE_TOAST_COMPRESSION=on"]
-    env = dict(os.environ, PGAPPNAME=app, **PSQL_ENV)
-    with open(out or os.devnull, "w") as fh:
-        subprocess.run(args, input=script, text=True, stdout=fh,
-                       stderr=subprocess.STDOUT, env=env, check=False)
+            "-U", user, "-d", db] + opts
+    with open(out, "w") as fh:
+        subprocess.run(args, input=script, text=True, stdout=fh, stderr=subprocess.STDOUT,
+                       env=dict(os.environ, PGAPPNAME=app, **env), check=False)
 
 
 def query(sql, db="postgres"):
@@ -311,13 +308,13 @@ def run_replay(ctx, rep, app, snap):
     user = first.user if first else "postgres"
 
     def dbmap(db):
-        return rdb if db == REGRESS_DB else db
+        return rdb if db == ctx.db else db
 
     base = os.path.join(SCRATCH, "out", app.replace("/", "_"))
     script = rep.script(dbmap)
     with open(base + ".sql", "w", encoding="utf-8") as fh:
         fh.write(script)
-    psql(rdb, user, script, app, out=base + ".out", echo=True)
+    psql(rdb, user, script, app, base + ".out", ["-a"], ctx.env)
     cleanup(ctx, rdb)
     ctx.log.sync()
     got = statements(ctx.log.take(app))
@@ -470,87 +467,119 @@ def load_known():
     return known
 
 
+# The suites whose files are replayed: files, the database they run in one
+# after the other, how it is made, how psql runs them (as pg_regress and
+# pg_prove do), and where the expected output is.
+SUITES = [
+    {"files": "sql/*.sql", "db": REGRESS_DB,
+     "setup": ["CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+               % REGRESS_DB] +
+              ["ALTER DATABASE %s SET %s" % (REGRESS_DB, s) for s in (
+                  "lc_messages TO 'C'", "lc_monetary TO 'C'", "lc_numeric TO 'C'",
+                  "lc_time TO 'C'", "bytea_output TO 'hex'",
+                  "timezone_abbreviations TO 'Default'")],
+     "env": PSQL_ENV, "opts": ["-a", "-v", "HIDE_TABLEAM=on", "-v", "HIDE_TOAST_COMPRESSION=on"],
+     "expected": "expected"},
+    {"files": "test/pgtap/*.sql", "db": "sg_hints_pgtap",
+     "setup": ["CREATE DATABASE sg_hints_pgtap",
+               ("sg_hints_pgtap", "CREATE EXTENSION pgtap; CREATE EXTENSION schema_guard")],
+     "env": {}, "opts": ["-A", "-t", "-v", "ON_ERROR_STOP=1"], "expected": None},
+]
+
+
 def main():
     start = time.time()
     ctx = Ctx()
     ctx.log = CsvLog(CSVLOG)
+    ctx.harness = []
     os.makedirs(os.path.join(SCRATCH, "out"), exist_ok=True)
     only = sys.argv[1:]
-    files = sorted(glob.glob(os.path.join(ROOT, "sql", "*.sql")))
-    rules = set(query("CREATE EXTENSION schema_guard; SELECT rule FROM schema_guard.rules()",
-                      "template1"))
-    commit_rules = set(query("SELECT rule FROM schema_guard.rules() WHERE 'commit' = ANY (moments)",
-                             "template1"))
+    ctx.rules = set(query("CREATE EXTENSION schema_guard; SELECT rule FROM schema_guard.rules()",
+                          "template1"))
+    ctx.commit_rules = set(query(
+        "SELECT rule FROM schema_guard.rules() WHERE 'commit' = ANY (moments)", "template1"))
     query("DROP EXTENSION schema_guard", "template1")
-    # The database pg_regress creates.
-    query("CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" % REGRESS_DB)
-    for s in ("lc_messages TO 'C'", "lc_monetary TO 'C'", "lc_numeric TO 'C'", "lc_time TO 'C'",
-              "bytea_output TO 'hex'", "timezone_abbreviations TO 'Default'"):
-        query("ALTER DATABASE %s SET %s" % (REGRESS_DB, s))
-    rows = []               # (rule, where, status, text)
-    harness = ctx.harness = []
-    known = load_known()
-    for path in files:
-        name = os.path.basename(path)[:-4]
-        snap = "sg_hints_snap_" + name
-        query('CREATE DATABASE "%s" TEMPLATE %s' % (snap, REGRESS_DB))
-        ctx.dbs = set(query("SELECT datname FROM pg_database"))
-        ctx.roles = set(query("SELECT rolname FROM pg_roles"))
-        out = os.path.join(SCRATCH, "out", name + ".out")
-        psql(REGRESS_DB, "postgres", open(path, encoding="utf-8").read(),
-             "capture/" + name, out=out, echo=True)
-        ctx.log.sync()
-        orig = statements(ctx.log.take("capture/" + name))
-        locate(orig, path)
-        if not diff_ok(name, out):
-            harness.append("%s: the captured run differs from expected/%s.out (see %s)"
-                           % (name, name, out))
-        findings = [(k, f) for k, st in enumerate(orig) for f in st.findings]
-        if only and name not in only:
-            query('DROP DATABASE "%s"' % snap)
-            continue
-        if findings:
-            # Does the replay of the log reproduce the file?  Every finding
-            # and every error, statement by statement.
-            rep = Replay(orig)
-            rep.add("replay", orig)
-            parts = run_replay(ctx, rep, "control/" + name, snap)
-            d = same(orig, parts[0]) if parts else "nothing replayed"
-            if d:
-                harness.append("%s: the replay of the log does not reproduce the run: %s" % (name, d))
+    ctx.known = load_known()
+    rows = []
+    for suite in SUITES:
+        for step in suite["setup"]:
+            if isinstance(step, tuple):
+                query(step[1], step[0])
+            else:
+                query(step)
+        for path in sorted(glob.glob(os.path.join(ROOT, suite["files"]))):
+            run_file(ctx, suite, path, only, rows)
+    report(rows, ctx.harness, ctx.known, only, time.time() - start)
+
+
+def run_file(ctx, suite, path, only, rows):
+    """Run one file in the suite's database as the suite does, then replay
+    each of its findings from a copy of the state it started from."""
+    rel = os.path.relpath(path, ROOT)
+    name = os.path.basename(path)[:-4]
+    tag = re.sub(r"\W", "_", rel[:-4])
+    snap = "sg_hints_snap"
+    ctx.db = suite["db"]
+    query('CREATE DATABASE "%s" TEMPLATE "%s"' % (snap, ctx.db))
+    ctx.dbs = set(query("SELECT datname FROM pg_database"))
+    ctx.roles = set(query("SELECT rolname FROM pg_roles"))
+    ctx.env = suite["env"]
+    out = os.path.join(SCRATCH, "out", tag + ".out")
+    psql(ctx.db, "postgres", open(path, encoding="utf-8").read(), "capture/" + tag,
+         out=out, opts=suite["opts"], env=ctx.env)
+    ctx.log.sync()
+    orig = statements(ctx.log.take("capture/" + tag))
+    locate(orig, path)
+    if suite["expected"] and not diff_ok(os.path.join(ROOT, suite["expected"], name), out):
+        ctx.harness.append("%s: the run differs from %s/%s.out (see %s)"
+                           % (rel, suite["expected"], name, out))
+    findings = [(k, f) for k, st in enumerate(orig) for f in st.findings]
+    if findings and (not only or name in only):
+        # Does a replay of the log reproduce the file?  Every finding and
+        # every error, statement by statement.
+        rep = Replay(orig)
+        rep.add("replay", orig)
+        parts = run_replay(ctx, rep, "control/" + tag, snap)
+        d = same(orig, parts[0]) if parts else "nothing replayed"
+        if d:
+            ctx.harness.append("%s: a replay of the log does not reproduce the run: %s" % (rel, d))
         begins = block_starts(orig)
         for n, (k, f) in enumerate(findings):
-            where = "%s.sql:%s" % (name, orig[k].line or "#%d" % (k + 1))
-            if f.rule not in rules:
-                harness.append("%s: %s is not a rule id: %s" % (where, f.rule, f.message))
-            kind, problems = classify(f.hint or "")
-            if not f.hint:
-                status, text = "failed", "no HINT"
-            elif problems:
-                status, text = "failed", "; ".join(problems)
-            elif kind == "words":
-                status, text = "words", ""
-            else:
-                status, text = None, None
-                for label, rep in plans(f, orig, k, begins, f.rule in commit_rules):
-                    parts = run_replay(ctx, rep, "hint/%s/%d" % (name, n), snap)
-                    s, t = judge(f, rep.segments, parts)
-                    if status is None or (status != "ok" and s == "ok"):
-                        status, text = s, ("%s: %s" % (label, t)).rstrip(": ")
-                    if s == "ok":
-                        break
-            if status not in ("ok", "words") and (f.rule, where) in known:
-                text = "%s [known: %s]" % (text, known.pop((f.rule, where)))
-                status = "known failure"
-            rows.append((f.rule, where, status, text, f.hint))
-        query('DROP DATABASE "%s"' % snap)
-    report(rows, harness, known, only, time.time() - start)
+            where = "%s:%s" % (rel, orig[k].line or "#%d" % (k + 1))
+            rows.append(run_finding(ctx, f, orig, k, begins, where, "hint/%s/%d" % (tag, n), snap))
+    query('DROP DATABASE "%s"' % snap)
 
 
-def diff_ok(name, out):
+def run_finding(ctx, f, orig, k, begins, where, app, snap):
+    if f.rule not in ctx.rules:
+        ctx.harness.append("%s: %s is not a rule id: %s" % (where, f.rule, f.message))
+    kind, problems = classify(f.hint or "")
+    if not f.hint:
+        status, text = "failed", "no HINT"
+    elif problems:
+        status, text = "failed", "; ".join(problems)
+    elif kind == "words":
+        status, text = "words", ""
+    else:
+        status, text = None, None
+        for label, rep in plans(f, orig, k, begins, f.rule in ctx.commit_rules):
+            parts = run_replay(ctx, rep, app, snap)
+            s, t = judge(f, rep.segments, parts)
+            if status is None or (status != "ok" and s == "ok"):
+                status, text = s, ("%s: %s" % (label, t)).rstrip(": ")
+            if s == "ok":
+                break
+    if status not in ("ok", "words") and (f.rule, where) in ctx.known:
+        text = "%s [known: %s]" % (text, ctx.known.pop((f.rule, where)))
+        status = "known failure"
+    return (f.rule, where, status, text, f.hint or "")
+
+
+def diff_ok(expected, out):
+    """Is the output one of the expected files (blanks aside, as pg_regress's
+    diff -w)?"""
     got = open(out, encoding="utf-8", errors="replace").read()
-    for exp in sorted(glob.glob(os.path.join(ROOT, "expected", name + ".out")) +
-                      glob.glob(os.path.join(ROOT, "expected", name + "_[0-9].out"))):
+    for exp in sorted(glob.glob(expected + ".out") + glob.glob(expected + "_[0-9].out")):
         want = open(exp, encoding="utf-8", errors="replace").read()
         if re.sub(r"[ \t]+", "", want) == re.sub(r"[ \t]+", "", got):
             return True
