@@ -30,9 +30,10 @@
 #     (not starting with an upper-case SQL command keyword) is not run; no
 #     HINT may hold a placeholder ("...") or mix words and SQL.
 #  5. A table: rule, file:line, result (ok, words, failed, still fires,
-#     known failure).  Known failures are listed in test/hints_known_failures
-#     ("rule file:line reason"); the script fails on any other failure, and on
-#     a listed failure that no longer fails.
+#     known failure), then the count and the time.  Known failures are
+#     listed in test/hints_known_failures ("rule | file | statement |
+#     reason"); any other failure or harness failure fails the script, and
+#     a listed line that no longer fails is printed as a note.
 #
 # Run by test/run.sh, or alone: test/t_hints.sh [sql-file-name ...] (names
 # limit the replays to those files; the earlier files still run).
