@@ -6,6 +6,7 @@ environment; see there for the method.  Python 3 standard library only.
 """
 import csv
 import glob
+import io
 import os
 import re
 import subprocess
@@ -72,14 +73,13 @@ def query(sql, db="postgres"):
 
 
 class Entry:
-    __slots__ = ("user", "db", "session", "severity", "sqlstate", "message",
-                 "detail", "hint", "app")
+    """One csvlog record (the columns are the same from PostgreSQL 13 on)."""
+    __slots__ = ("user", "db", "session", "severity", "sqlstate", "message", "hint", "app")
 
     def __init__(self, row):
         (self.user, self.db, self.session, self.severity, self.sqlstate,
-         self.message, self.detail, self.hint, self.app) = (
-            row[1], row[2], row[5], row[11], row[12], row[13], row[14],
-            row[15], row[22])
+         self.message, self.hint, self.app) = (
+            row[1], row[2], row[5], row[11], row[12], row[13], row[15], row[22])
 
 
 class CsvLog:
@@ -88,33 +88,34 @@ class CsvLog:
     def __init__(self, path):
         self.path = path
         self.pos = 0
-        self.buf = ""
+        self.buf = b""
         self.nsync = 0
         self.by_app = {}
 
     def sync(self):
+        """Read the log up to a marker statement sent now: everything logged
+        before it is then in the file (one pipe to the logging collector)."""
         self.nsync += 1
-        marker = "sg_hints_sync %d" % self.nsync
-        query("SELECT '%s'" % marker)
+        marker = b"sg_hints_sync %d'" % self.nsync
+        query("SELECT 'sg_hints_sync %d'" % self.nsync)
         deadline = time.time() + 60
         while True:
             if os.path.exists(self.path):
-                with open(self.path, encoding="utf-8", errors="replace", newline="") as fh:
+                with open(self.path, "rb") as fh:
                     fh.seek(self.pos)
                     chunk = fh.read()
-                    self.pos = fh.tell()
+                self.pos += len(chunk)
                 self.buf += chunk
-            i = self.buf.find(marker + "'")
-            if i >= 0:
-                end = self.buf.index("\n", i) + 1 if "\n" in self.buf[i:] else -1
-                if end > 0:
-                    break
+            i = self.buf.find(marker)
+            end = self.buf.find(b"\n", i) + 1 if i >= 0 else 0
+            if end > 0:
+                break
             if time.time() > deadline:
-                raise RuntimeError("the server log never showed " + marker)
+                raise RuntimeError("the server log never showed the marker " + marker.decode())
             time.sleep(0.05)
         done, self.buf = self.buf[:end], self.buf[end:]
-        import io
-        for row in csv.reader(io.StringIO(done, newline="")):
+        text = done.decode("utf-8", errors="replace")
+        for row in csv.reader(io.StringIO(text, newline="")):
             if len(row) > 22:
                 e = Entry(row)
                 self.by_app.setdefault(e.app, []).append(e)
@@ -126,12 +127,10 @@ class CsvLog:
 # ------------------------------------------------------ statements, findings
 
 class Finding:
-    def __init__(self, e, stmt):
+    def __init__(self, e):
         self.rule = e.message.split(":", 1)[0]
-        self.level = "error" if e.sqlstate == SG_ERROR else "warning"
         self.message = e.message
         self.hint = e.hint
-        self.stmt = stmt
 
     def key(self):
         """Rule and object: the primary message without its evidence."""
@@ -164,8 +163,7 @@ def statements(entries):
         if st is None:
             continue
         if e.sqlstate in (SG_ERROR, SG_WARNING):
-            f = Finding(e, st)
-            st.findings.append(f)
+            st.findings.append(Finding(e))
             if e.sqlstate == SG_ERROR:
                 st.error = (e.sqlstate, e.message)
         elif e.severity in ("ERROR", "FATAL", "PANIC"):
@@ -300,7 +298,7 @@ class Replay:
                         out.append('\\c "%s" "%s"' % (dbmap(st.db), st.user))
                         session = st.session
                     t = st.text
-                    out.append(t if t.rstrip().endswith(";") else t + ";")
+                    out.append(t if t.rstrip().endswith(";") else t + "\n;")
             out.append("SELECT 'sg_hints_segment %d';" % n)
         return "\n".join(out) + "\n"
 
