@@ -42,8 +42,21 @@ SQL_TYPES = ("bigint|bigserial|boolean|bytea|char|character|date|double|int|inte
              "interval|json|jsonb|numeric|real|serial|smallint|text|time|timestamp|"
              "timestamptz|uuid|varchar")
 OUTSIDE = "outside a transaction block"
-# What pg_regress sets for the psql it starts (and the database it creates).
-PSQL_ENV = {"PGTZ": "PST8PDT", "PGDATESTYLE": "Postgres, MDY"}
+
+
+def pg_regress_env():
+    """What pg_regress sets for the psql it starts: its time zone is
+    PST8PDT, or America/Los_Angeles on newer majors (read from the binary)."""
+    tz = "PST8PDT"
+    pgxs = subprocess.run([os.environ.get("PG_CONFIG", "pg_config"), "--pgxs"],
+                          text=True, capture_output=True).stdout.strip()
+    path = os.path.join(os.path.dirname(pgxs), "..", "test", "regress", "pg_regress")
+    if os.path.exists(path) and b"America/Los_Angeles" in open(path, "rb").read():
+        tz = "America/Los_Angeles"
+    return {"PGTZ": tz, "PGDATESTYLE": "Postgres, MDY"}
+
+
+PSQL_ENV = pg_regress_env()
 
 
 def log(msg):
