@@ -625,11 +625,12 @@ def diff_ok(expected, out):
 
 
 def report(rows, ctx, only, secs):
-    log("%-26s %-26s %-13s %s" % ("rule", "where", "result", "detail"))
+    w = max([len(r[1]) for r in rows] + [5])
+    log("%-26s %-*s %-13s %s" % ("rule", w, "where", "result", "detail"))
     counts = {}
     for rule, where, status, text, hint in rows:
         counts[status] = counts.get(status, 0) + 1
-        log("%-26s %-26s %-13s %s" % (rule, where, status, text))
+        log("%-26s %-*s %-13s %s" % (rule, w, where, status, text))
         if status not in ("ok", "words"):
             for line in hint.split("\n"):
                 log("%26s HINT| %s" % ("", line))
