@@ -431,3 +431,35 @@ ALTER TABLE schema_guard.jsonb_contracts
     ADD CONSTRAINT jsonb_contracts_not_temporary CHECK (schema_guard.not_temporary(tbl));
 ALTER TABLE schema_guard.jsonb_snapshots
     ADD CONSTRAINT jsonb_snapshots_not_temporary CHECK (schema_guard.not_temporary(tbl));
+
+-- The rule levels were called schema_guard.rule.<id> in 0.1.0; a name with
+-- two dots cannot be written in postgresql.conf, and ALTER SYSTEM wrote one
+-- that the next reload or restart refused.  0.2.0 calls them
+-- schema_guard.<id>: move the per-database and per-role settings over.
+DO $$
+DECLARE
+    s record;
+    item text;
+    setting text;
+    value text;
+    target text;
+BEGIN
+    FOR s IN SELECT d.setdatabase, d.setrole, d.setconfig
+               FROM pg_catalog.pg_db_role_setting d
+    LOOP
+        FOREACH item IN ARRAY s.setconfig LOOP
+            CONTINUE WHEN item NOT LIKE 'schema\_guard.rule.%=%';
+            setting := pg_catalog.split_part(item, '=', 1);
+            value := pg_catalog.substr(item, pg_catalog.length(setting) + 2);
+            target := pg_catalog.concat_ws(' ',
+                CASE WHEN s.setrole <> 0 THEN pg_catalog.format('ROLE %I', pg_catalog.pg_get_userbyid(s.setrole)) END,
+                CASE WHEN s.setrole <> 0 AND s.setdatabase <> 0 THEN 'IN' END,
+                CASE WHEN s.setdatabase <> 0 THEN pg_catalog.format('DATABASE %I',
+                    (SELECT datname FROM pg_catalog.pg_database WHERE oid OPERATOR(pg_catalog.=) s.setdatabase)) END);
+            EXECUTE pg_catalog.format('ALTER %s SET %I = %L', target,
+                                      'schema_guard.' || pg_catalog.substr(setting, 19), value);
+            EXECUTE pg_catalog.format('ALTER %s RESET %I', target, setting);
+        END LOOP;
+    END LOOP;
+END
+$$;

@@ -55,15 +55,15 @@ SELECT rule, object_type, object FROM schema_guard.exemptions ORDER BY rule, obj
 CREATE TABLE exm.legacy (a int);
 -- ...while the renamed table keeps its exemptions, under its new name.
 ALTER TABLE exm_archive.legacy_old ADD COLUMN added int;
-SET schema_guard.rule.table_rewrite = off;
+SET schema_guard.table_rewrite = off;
 ALTER TABLE exm_archive.legacy_old ALTER COLUMN body TYPE json USING to_json(body);
-RESET schema_guard.rule.table_rewrite;
+RESET schema_guard.table_rewrite;
 -- (a new column with the old name of an exempted column is not exempted)
 ALTER TABLE exm_archive.legacy_old ADD COLUMN doc json NULL;
 -- The foreign key, renamed, keeps its exemption when its index goes.
-SET schema_guard.rule.drop_index_not_concurrent = off;
+SET schema_guard.drop_index_not_concurrent = off;
 DROP INDEX exm.child_parent_id_idx;
-RESET schema_guard.rule.drop_index_not_concurrent;
+RESET schema_guard.drop_index_not_concurrent;
 -- An index exemption stays with the index, wherever it moved.
 DROP INDEX exm_archive.legacy_note_idx;
 

@@ -31,8 +31,21 @@ INSERT INTO schema_guard.jsonb_contracts (tbl, col, contract) VALUES ('upg_scrat
 INSERT INTO schema_guard.jsonb_snapshots (tbl, col, method, rows_scanned, null_documents, budget_exhausted)
 VALUES (1, 'doc', 'full', 0, 0, false);
 
+-- 0.1.0's rule levels had two dots in their names (schema_guard.rule.<id>),
+-- which postgresql.conf cannot hold; settings kept per role and per database
+-- move to schema_guard.<id>.  (The new library refuses the old names, so they
+-- are written into the catalog directly.)
+CREATE ROLE upg_role;
+INSERT INTO pg_db_role_setting VALUES
+    (0, 'upg_role'::regrole, '{work_mem=4MB,schema_guard.rule.fk_unindexed=off}'),
+    ((SELECT oid FROM pg_database WHERE datname = current_database()), 'upg_role'::regrole,
+     '{schema_guard.rule.table_rewrite=warning}');
+
 ALTER EXTENSION schema_guard UPDATE TO '0.2.0';
 RESET schema_guard.mode;
+SELECT setdatabase <> 0 AS in_database, setconfig FROM pg_db_role_setting
+ WHERE setrole = 'upg_role'::regrole ORDER BY 1;
+DROP ROLE upg_role;
 SELECT rule, object_type, object, reason FROM schema_guard.exemptions ORDER BY rule, object;
 SELECT count(*) AS temporary_contracts FROM schema_guard.jsonb_contracts;
 SELECT count(*) AS dangling_snapshots FROM schema_guard.jsonb_snapshots;

@@ -15,7 +15,7 @@ SELECT name, setting, context, enumvals
 -- The prefix is reserved and values are checked.
 SET schema_guard.no_such_setting = 1;
 SET schema_guard.mode = 'sometimes';
-SET schema_guard.rule.implicit_nullable = 'info';
+SET schema_guard.implicit_nullable = 'info';
 
 -- mode = warn turns every error into a warning, and rules() says so.
 SET schema_guard.mode = warn;
@@ -28,11 +28,11 @@ CREATE TABLE engine_silent (a int);
 RESET schema_guard.mode;
 
 -- A per-rule level: warning, then off.
-SET schema_guard.rule.implicit_nullable = warning;
+SET schema_guard.implicit_nullable = warning;
 CREATE TABLE engine_rule_warning (a int);
-SET schema_guard.rule.implicit_nullable = off;
+SET schema_guard.implicit_nullable = off;
 CREATE TABLE engine_rule_off (a int);
-RESET schema_guard.rule.implicit_nullable;
+RESET schema_guard.implicit_nullable;
 
 -- Rejections carry the extension's own SQLSTATE, warnings class 01.
 \set VERBOSITY sqlstate
@@ -43,7 +43,7 @@ RESET schema_guard.mode;
 \set VERBOSITY default
 -- A rejection raised by the statement itself can be caught (one raised at
 -- commit, such as implicit_nullable's, cannot).
-SET schema_guard.rule.json_not_jsonb = error;
+SET schema_guard.json_not_jsonb = error;
 DO $$
 BEGIN
     CREATE TABLE engine_caught (a json NOT NULL);
@@ -51,7 +51,7 @@ EXCEPTION WHEN SQLSTATE 'SG001' THEN
     RAISE NOTICE 'caught %: %', SQLSTATE, SQLERRM;
 END
 $$;
-RESET schema_guard.rule.json_not_jsonb;
+RESET schema_guard.json_not_jsonb;
 
 -- DDL inside a DO block and inside a function is guarded too.
 DO $$ BEGIN CREATE TABLE engine_in_do (a int); END $$;

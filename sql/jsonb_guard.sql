@@ -17,10 +17,10 @@ CREATE DOMAIN g_json_domain AS json;
 ALTER TABLE g_json ADD COLUMN wrapped g_json_domain NULL;
 -- Not for temporary tables, nor for partitions (their columns are the parent's).
 CREATE TEMP TABLE g_json_temp (id int PRIMARY KEY, payload json NOT NULL);
-SET schema_guard.rule.jsonb_uncontracted = off;
+SET schema_guard.jsonb_uncontracted = off;
 CREATE TABLE g_parted (id int NOT NULL, payload json NOT NULL) PARTITION BY RANGE (id);
 CREATE TABLE g_part PARTITION OF g_parted FOR VALUES FROM (0) TO (10);
-RESET schema_guard.rule.jsonb_uncontracted;
+RESET schema_guard.jsonb_uncontracted;
 
 -- jsonb_uncontracted: a new jsonb column left without a CHECK or a contract
 -- is reported when the transaction commits.
@@ -126,7 +126,7 @@ COMMIT;
 -- appended commits.
 CREATE TABLE g_existing (id int PRIMARY KEY);
 INSERT INTO g_existing VALUES (1), (2);
-SET schema_guard.rule.jsonb_uncontracted = error;
+SET schema_guard.jsonb_uncontracted = error;
 BEGIN;
 ALTER TABLE g_existing ADD COLUMN tags jsonb NOT NULL DEFAULT '[]';
 COMMIT;
@@ -134,7 +134,7 @@ BEGIN;
 ALTER TABLE g_existing ADD COLUMN tags jsonb NOT NULL DEFAULT '[]';
 ALTER TABLE jguard.g_existing ADD CONSTRAINT g_existing_tags_check CHECK (jsonb_typeof(tags) = 'array') NOT VALID; ALTER TABLE jguard.g_existing VALIDATE CONSTRAINT g_existing_tags_check;
 COMMIT;
-RESET schema_guard.rule.jsonb_uncontracted;
+RESET schema_guard.jsonb_uncontracted;
 
 -- A column is judged, not the name it had: an existing column renamed onto
 -- the name of a new one is not new (the column swap of a migration).  Fires
@@ -151,14 +151,14 @@ ALTER TABLE g_swap RENAME COLUMN doc_old TO doc_new;
 COMMIT;
 
 -- At level error the commit fails, and the table is not created.
-SET schema_guard.rule.jsonb_uncontracted = error;
+SET schema_guard.jsonb_uncontracted = error;
 CREATE TABLE g_refused (id int PRIMARY KEY, doc jsonb NOT NULL);
 SELECT to_regclass('g_refused') IS NULL AS not_created;
 -- Off: nothing.
-SET schema_guard.rule.jsonb_uncontracted = off;
-SET schema_guard.rule.json_not_jsonb = off;
+SET schema_guard.jsonb_uncontracted = off;
+SET schema_guard.json_not_jsonb = off;
 CREATE TABLE g_quiet (id int PRIMARY KEY, doc jsonb NOT NULL, legacy json NOT NULL);
-RESET schema_guard.rule.jsonb_uncontracted;
-RESET schema_guard.rule.json_not_jsonb;
+RESET schema_guard.jsonb_uncontracted;
+RESET schema_guard.json_not_jsonb;
 
 DROP SCHEMA jguard CASCADE;

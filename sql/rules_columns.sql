@@ -122,7 +122,7 @@ BEGIN;
 CREATE TABLE col_renamed (id int PRIMARY KEY, v text);
 ALTER TABLE col_renamed RENAME COLUMN v TO w;
 ALTER TABLE col_renamed RENAME COLUMN w TO v;
-SET LOCAL schema_guard.rule.implicit_nullable = warning;
+SET LOCAL schema_guard.implicit_nullable = warning;
 COMMIT;
 -- A column is judged, not the name it had: a name that another column
 -- takes later (renamed onto it, or added after a drop) is not a finding
@@ -203,7 +203,7 @@ BEGIN;
 CREATE TABLE col_parted (id int NOT NULL, v text) PARTITION BY RANGE (id);
 CREATE TABLE col_parted_1 PARTITION OF col_parted FOR VALUES FROM (0) TO (10);
 INSERT INTO col_parted VALUES (1, 'a');
-SET LOCAL schema_guard.rule.implicit_nullable = warning;
+SET LOCAL schema_guard.implicit_nullable = warning;
 COMMIT;
 -- A NULL in a partition: words.
 ALTER TABLE col_parted ADD COLUMN w text;

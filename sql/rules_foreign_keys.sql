@@ -239,21 +239,21 @@ ROLLBACK PREPARED 'fk_prepared';
 \endif
 
 -- A DROP INDEX that leaves a foreign key uncovered fires at commit...
-SET schema_guard.rule.drop_index_not_concurrent = off;
+SET schema_guard.drop_index_not_concurrent = off;
 BEGIN;
 DROP INDEX fk_order_customer_id_idx;
 COMMIT;
 -- ...unless a replacement arrives before the commit.
-SET schema_guard.rule.index_not_concurrent = off;
+SET schema_guard.index_not_concurrent = off;
 BEGIN;
 DROP INDEX fk_order_customer_id_idx;
 CREATE INDEX fk_order_customer_id_idx2 ON fk_order (customer_id, id);
 COMMIT;
-RESET schema_guard.rule.index_not_concurrent;
+RESET schema_guard.index_not_concurrent;
 -- DROP INDEX CONCURRENTLY cannot be repaired later, so it is judged before
 -- it starts.
 DROP INDEX CONCURRENTLY fk_order_customer_id_idx2;
-RESET schema_guard.rule.drop_index_not_concurrent;
+RESET schema_guard.drop_index_not_concurrent;
 -- Dropping a unique constraint (and its index) that covered a foreign key.
 BEGIN;
 ALTER TABLE fk_profile DROP CONSTRAINT fk_profile_customer_id_key;
@@ -305,11 +305,11 @@ CREATE TEMP TABLE fk_scratch_parent (id int PRIMARY KEY);
 CREATE TEMP TABLE fk_scratch (id int PRIMARY KEY, parent_id int REFERENCES fk_scratch_parent);
 
 -- The rule's level: warning lets the commit through, off is silent.
-SET schema_guard.rule.fk_unindexed = warning;
+SET schema_guard.fk_unindexed = warning;
 CREATE TABLE fk_warned (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES fk_customer);
-SET schema_guard.rule.fk_unindexed = off;
+SET schema_guard.fk_unindexed = off;
 CREATE TABLE fk_silent (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES fk_customer);
-RESET schema_guard.rule.fk_unindexed;
+RESET schema_guard.fk_unindexed;
 -- An exemption on the foreign key, by the name the finding gives it.
 SELECT schema_guard.exempt('fk_unindexed', 'fk_silent_customer_id_fkey on public.fk_silent', 'ten rows, never deleted');
 ALTER TABLE fk_silent DROP CONSTRAINT fk_silent_customer_id_fkey;

@@ -113,7 +113,7 @@ DROP INDEX IF EXISTS lk_no_such_index;
 -- Does not fire: CONCURRENTLY; an index created in this transaction.
 DROP INDEX CONCURRENTLY lk_account_plan_idx;
 BEGIN;
-SET LOCAL schema_guard.rule.index_not_concurrent = off;
+SET LOCAL schema_guard.index_not_concurrent = off;
 CREATE INDEX lk_account_plan_idx ON lk_account (plan);
 DROP INDEX lk_account_plan_idx;
 COMMIT;

@@ -231,7 +231,7 @@ SELECT * FROM imm.base_18;
 ------------------------------------------------------------------------
 \set VERBOSITY sqlstate
 SET schema_guard.mode = enforce;
-SET schema_guard.rule.jsonb_uncontracted = error;
+SET schema_guard.jsonb_uncontracted = error;
 SET ROLE regress_sg_immune;
 BEGIN;
 CREATE TABLE imm.child (id int PRIMARY KEY, docs_id int NOT NULL REFERENCES imm.docs);
@@ -268,7 +268,7 @@ ALTER TABLE imm.docs RENAME COLUMN body TO doc;
 
 \c :regress_db
 SET schema_guard.mode = enforce;
-SET schema_guard.rule.jsonb_uncontracted = error;
+SET schema_guard.jsonb_uncontracted = error;
 SET ROLE regress_sg_immune;
 SET search_path = evil, pg_catalog, imm, public;
 SET standard_conforming_strings = off;

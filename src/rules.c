@@ -83,7 +83,12 @@ static const struct
 	{SG_MOMENT_AUDIT, "audit"},
 };
 
-/* One enum GUC per rule: schema_guard.rule.<id>. */
+/*
+ * One enum GUC per rule: schema_guard.<id>.  One dot only: postgresql.conf
+ * (and the postgresql.auto.conf that ALTER SYSTEM writes) cannot hold a
+ * name with two.  Rule ids therefore share the namespace with the other
+ * settings (mode, jsonb_*), and must not take their names.
+ */
 void
 sg_define_rule_gucs(void)
 {
@@ -92,7 +97,7 @@ sg_define_rule_gucs(void)
 		const SgRule *rule = &sg_rules[i];
 
 		sg_rule_levels[i] = rule->default_level;
-		DefineCustomEnumVariable(psprintf("schema_guard.rule.%s", rule->name),
+		DefineCustomEnumVariable(psprintf("schema_guard.%s", rule->name),
 								 psprintf("Sets the level of rule %s: %s.",
 										  rule->name, rule->description),
 								 NULL,

@@ -38,7 +38,7 @@ typedef enum SgMode
 	SG_MODE_ENFORCE
 } SgMode;
 
-/* schema_guard.rule.<id>; also the level of a finding */
+/* schema_guard.<id>; also the level of a finding */
 typedef enum SgLevel
 {
 	SG_LEVEL_OFF,

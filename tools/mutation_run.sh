@@ -6,9 +6,8 @@
 # twice, each time with that one rule disabled, and report whether the
 # suites FAILED (good: some test notices) or passed (bad: nothing notices).
 #
-#   guc route     every session starts with schema_guard.rule.<id> = off
-#                 (PGOPTIONS: postgresql.conf cannot hold a name with two
-#                 dots, see the report of issue 7).  Honest about two things:
+#   guc route     every session starts with schema_guard.<id> = off
+#                 (PGOPTIONS).  Honest about two things:
 #                 - files whose diff is only the rule's own line in a listing
 #                   of settings or rules (guard_engine lists them all) do not
 #                   count as noticing;
@@ -159,7 +158,7 @@ for rule in "${RULES[@]}"; do
     if [ "$ROUTES" != source ]; then
         dir=$OUT/guc-$rule
         mkdir -p "$dir"
-        files=$(noticed "$dir" "$rule" "$SG_CONF_PRELOAD" "-c schema_guard.rule.$rule=off" | paste -sd, -)
+        files=$(noticed "$dir" "$rule" "$SG_CONF_PRELOAD" "-c schema_guard.$rule=off" | paste -sd, -)
         if [ -n "$files" ]; then guc="FAILED ($files)"; else guc="passed"; bad=1; fi
     fi
     if [ "$ROUTES" != guc ]; then

@@ -25,7 +25,7 @@ SELECT results_eq(
     'fk_unindexed is a foreign_keys rule checked at utility and commit moments');
 SELECT is((SELECT level FROM schema_guard.rules() WHERE rule = 'implicit_nullable'), 'error',
     'default level of implicit_nullable is error');
-SET LOCAL schema_guard.rule.implicit_nullable = warning;
+SET LOCAL schema_guard.implicit_nullable = warning;
 SELECT is((SELECT level FROM schema_guard.rules() WHERE rule = 'implicit_nullable'), 'warning',
     'rules() shows the level set by the rule GUC');
 SET LOCAL schema_guard.mode = warn;
@@ -35,7 +35,7 @@ SET LOCAL schema_guard.mode = off;
 SELECT is((SELECT array_agg(DISTINCT level) FROM schema_guard.rules()), ARRAY['off'],
     'mode = off: every rule is off');
 RESET schema_guard.mode;
-RESET schema_guard.rule.implicit_nullable;
+RESET schema_guard.implicit_nullable;
 
 ------------------------------------------------------------------------
 -- The event triggers: installed, firing in replica mode too
@@ -107,14 +107,14 @@ GRANT CREATE ON SCHEMA public TO sg_tap_developer, sg_tap_lead;
 SELECT schema_guard.exempt('fk_unindexed', 'public.tap_kept', 'kept for the privilege tests');
 SELECT schema_guard.exempt('drop_index_not_concurrent', 'public.tap_kept_idx', 'kept for the privilege tests');
 -- A rule judged when the statement runs (this file never commits).
-SET LOCAL schema_guard.rule.json_not_jsonb = error;
+SET LOCAL schema_guard.json_not_jsonb = error;
 
 SET LOCAL ROLE sg_tap_developer;
 SELECT throws_ok($$SET schema_guard.mode = off$$, '42501',
     'permission denied to set parameter "schema_guard.mode"',
     'an ordinary role cannot turn the guard off');
-SELECT throws_ok($$SET schema_guard.rule.fk_unindexed = off$$, '42501',
-    'permission denied to set parameter "schema_guard.rule.fk_unindexed"',
+SELECT throws_ok($$SET schema_guard.fk_unindexed = off$$, '42501',
+    'permission denied to set parameter "schema_guard.fk_unindexed"',
     'an ordinary role cannot turn a rule off');
 SELECT throws_ok($$SELECT schema_guard.exempt('fk_unindexed', 'public.t', 'because')$$, '42501',
     'permission denied to exempt findings of rule "fk_unindexed"',
