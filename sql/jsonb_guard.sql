@@ -140,7 +140,7 @@ RESET schema_guard.jsonb_uncontracted;
 -- the name of a new one is not new (the column swap of a migration).  Fires
 -- once, for the new column, now doc.
 BEGIN;
-SET LOCAL schema_guard.rule.jsonb_uncontracted = off;
+SET LOCAL schema_guard.jsonb_uncontracted = off;
 CREATE TABLE g_swap (id int PRIMARY KEY, doc jsonb NOT NULL);
 COMMIT;
 BEGIN;

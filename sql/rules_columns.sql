@@ -131,7 +131,7 @@ BEGIN;
 CREATE TABLE col_swapped (id int PRIMARY KEY, n int NULL, v text);
 ALTER TABLE col_swapped RENAME COLUMN v TO u;
 ALTER TABLE col_swapped RENAME COLUMN n TO v;
-SET LOCAL schema_guard.rule.implicit_nullable = warning;
+SET LOCAL schema_guard.implicit_nullable = warning;
 COMMIT;
 BEGIN;
 CREATE TABLE col_readded (id int PRIMARY KEY, v text);
