@@ -106,7 +106,7 @@ CREATE TABLE g_mixed (id int PRIMARY KEY, doc jsonb NULL);
 INSERT INTO g_mixed VALUES (1, '{"a": 1}'), (2, '"text"'), (3, 'null'), (4, NULL), (5, '1.5'), (6, 'true');
 COMMIT;
 -- (The HINT, as printed, holds for the data.)
-ALTER TABLE jguard.g_mixed ADD CONSTRAINT g_mixed_doc_check CHECK (jsonb_typeof(doc) IN ('boolean', 'null', 'number', 'object', 'string'));
+ALTER TABLE jguard.g_mixed ADD CONSTRAINT g_mixed_doc_check CHECK (pg_catalog.jsonb_typeof(doc) IN ('boolean', 'null', 'number', 'object', 'string'));
 -- ...read from the first bytes of each document, also when it is stored
 -- out of line (doc) or compressed (packed).
 BEGIN;
@@ -132,9 +132,23 @@ ALTER TABLE g_existing ADD COLUMN tags jsonb NOT NULL DEFAULT '[]';
 COMMIT;
 BEGIN;
 ALTER TABLE g_existing ADD COLUMN tags jsonb NOT NULL DEFAULT '[]';
-ALTER TABLE jguard.g_existing ADD CONSTRAINT g_existing_tags_check CHECK (jsonb_typeof(tags) = 'array') NOT VALID; ALTER TABLE jguard.g_existing VALIDATE CONSTRAINT g_existing_tags_check;
+ALTER TABLE jguard.g_existing ADD CONSTRAINT g_existing_tags_check CHECK (pg_catalog.jsonb_typeof(tags) = 'array') NOT VALID; ALTER TABLE jguard.g_existing VALIDATE CONSTRAINT g_existing_tags_check;
 COMMIT;
 RESET schema_guard.jsonb_uncontracted;
+
+-- The HINT calls pg_catalog.jsonb_typeof: pasted where another function of
+-- that name matches the column's type better (here a domain over jsonb, in
+-- the search_path), the CHECK still calls the built-in one, and refuses the
+-- array.
+CREATE DOMAIN g_doc AS jsonb;
+CREATE FUNCTION jguard.jsonb_typeof(g_doc) RETURNS text LANGUAGE plpgsql
+    AS $$BEGIN RAISE WARNING 'jguard.jsonb_typeof called'; RETURN 'object'; END$$;
+BEGIN;
+CREATE TABLE g_shadowed (id int PRIMARY KEY, doc g_doc NOT NULL);
+INSERT INTO g_shadowed VALUES (1, '{}');
+COMMIT;
+ALTER TABLE jguard.g_shadowed ADD CONSTRAINT g_shadowed_doc_check CHECK (pg_catalog.jsonb_typeof(doc) = 'object');
+INSERT INTO g_shadowed VALUES (2, '[]');
 
 -- A column is judged, not the name it had: an existing column renamed onto
 -- the name of a new one is not new (the column swap of a migration).  Fires

@@ -212,8 +212,13 @@ sg_jsonb_uncontracted_fix(Relation rel, const char *colname)
 						"add a CHECK constraint on it, or register a contract with "
 						"schema_guard.jsonb_expect().", colname);
 
+	/*
+	 * Qualified: pasted with a search_path where another jsonb_typeof
+	 * matches the column's type better (a domain over jsonb), the CHECK
+	 * would call that function on every write.
+	 */
 	initStringInfo(&check);
-	appendStringInfo(&check, "jsonb_typeof(%s)", col);
+	appendStringInfo(&check, "pg_catalog.jsonb_typeof(%s)", col);
 	for (int i = 0; i < SG_NUM_TYPEOF; i++)
 		ntypes += (mask >> i) & 1;
 	appendStringInfoString(&check, ntypes == 1 ? " = " : " IN (");
