@@ -11,6 +11,7 @@
 #include "access/genam.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/catalog.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
@@ -32,7 +33,9 @@
  * May the guard look at anything now?  Never while binary-upgrading, while
  * an extension script runs (objects the user did not write), with the
  * guard off, or outside a healthy transaction (catalog access in an
- * aborted transaction is not allowed).
+ * aborted transaction is not allowed).  Nor on a hot standby: PostgreSQL
+ * refuses there every statement we judge, but only after the
+ * ProcessUtility hook has run, and its own error is the one to give.
  */
 bool
 sg_guard_active(void)
@@ -41,7 +44,8 @@ sg_guard_active(void)
 		!IsBinaryUpgrade &&
 		!creating_extension &&
 		IsTransactionState() &&
-		!IsAbortedTransactionBlockState();
+		!IsAbortedTransactionBlockState() &&
+		!RecoveryInProgress();
 }
 
 /*
