@@ -125,7 +125,8 @@ DROP INDEX CONCURRENTLY lk_a;
 DROP INDEX CONCURRENTLY lk_b;
 
 ------------------------------------------------------------------------
--- reindex_not_concurrent (seen by the ProcessUtility hook)
+-- reindex_not_concurrent (seen by the ProcessUtility hook before
+-- PostgreSQL 17, by ddl_command_start from 17 on)
 ------------------------------------------------------------------------
 REINDEX TABLE lk_account;
 REINDEX INDEX lk_account_pkey;
@@ -138,6 +139,14 @@ BEGIN;
 CREATE TABLE lk_fresh2 (id int PRIMARY KEY);
 REINDEX TABLE lk_fresh2;
 ROLLBACK;
+-- Once per statement on every major: from 17 on REINDEX reaches both the
+-- ProcessUtility hook and ddl_command_start, and only one of them judges
+-- it.  Warn mode lets the statement through: one WARNING each, also when
+-- a function runs it.
+SET schema_guard.mode = warn;
+REINDEX TABLE lk_account;
+DO $$ BEGIN EXECUTE 'REINDEX INDEX lk_account_pkey'; END $$;
+RESET schema_guard.mode;
 -- Edge: REINDEX SYSTEM has no concurrent form, and is left alone.
 -- (Not run here: it would reindex every catalog.)
 -- Not findings: system catalogs and TOAST tables are not guarded.  (In a

@@ -80,4 +80,65 @@
 #define SG_OWNS_RELATION(relid) pg_class_ownercheck((relid), GetUserId())
 #endif
 
+/*
+ * ==== What the newer majors change (issue 8, section 2) ====
+ * Behaviour and catalog contents that differ by major, as opposed to the
+ * plain compile fixes above.  Each is read from the PostgreSQL sources of
+ * the majors it names.
+ */
+
+/*
+ * REINDEX fires ddl_command_start and ddl_command_end from 17 on
+ * (utility.c runs it in ProcessUtilitySlow, cmdtaglist.h marks it
+ * event_trigger_ok); before, it reaches no event trigger.  Each statement
+ * is judged once: by the ProcessUtility hook before 17, by the event
+ * trigger from 17 on.  VACUUM and CLUSTER fire no event trigger on any
+ * major (13 to 18).
+ */
+#define SG_REINDEX_FIRES_EVENT_TRIGGERS (PG_VERSION_NUM >= 170000)
+
+/*
+ * ON DELETE SET NULL (columns) and SET DEFAULT (columns), stored in
+ * pg_constraint.confdelsetcols, came in 15: before, the action covers
+ * every referencing column (the array reads as NULL).
+ */
+#if PG_VERSION_NUM >= 150000
+#define SG_FKEY_DELETE_SET_COLUMNS(contup, isnull) \
+	SysCacheGetAttr(CONSTROID, (contup), Anum_pg_constraint_confdelsetcols, (isnull))
+#else
+#define SG_FKEY_DELETE_SET_COLUMNS(contup, isnull) \
+	(*(isnull) = true, (Datum) 0)
+#endif
+
+/* ALTER TABLE ... SET ACCESS METHOD, a table_rewrite reason, came in 15. */
+#if PG_VERSION_NUM < 150000
+#define AT_REWRITE_ACCESS_METHOD 0
+#endif
+
+/*
+ * From 18 on pg_constraint holds the NOT NULL constraints of columns
+ * (contype 'n'; 17 catalogues only domains' NOT NULL there), NOT ENFORCED
+ * CHECK and FOREIGN KEY constraints (conenforced), and WITHOUT OVERLAPS
+ * keys and PERIOD foreign keys (conperiod).
+ */
+#if PG_VERSION_NUM >= 180000
+#define SG_CONSTRAINT_IS_COLUMN_NOT_NULL(conoid) \
+	(get_constraint_type(conoid) == CONSTRAINT_NOTNULL)
+#define SG_CONSTRAINT_ENFORCED(con) ((con)->conenforced)
+#define SG_CONSTRAINT_PERIOD(con) ((con)->conperiod)
+#define SG_SQL_CONSTRAINT_ENFORCED(alias) alias ".conenforced"
+#define SG_INDEX_STMT_WITHOUT_OVERLAPS(stmt) ((stmt)->iswithoutoverlaps)
+#else
+#define SG_CONSTRAINT_IS_COLUMN_NOT_NULL(conoid) false
+#define SG_CONSTRAINT_ENFORCED(con) true
+#define SG_CONSTRAINT_PERIOD(con) false
+#define SG_SQL_CONSTRAINT_ENFORCED(alias) "true"
+#define SG_INDEX_STMT_WITHOUT_OVERLAPS(stmt) false
+#endif
+
+/* InitMaterializedSRF was SetSingleFuncCall in 15.0 (renamed in 15.1). */
+#if PG_VERSION_NUM == 150000
+#define InitMaterializedSRF SetSingleFuncCall
+#endif
+
 #endif							/* SCHEMA_GUARD_COMPAT_H */

@@ -154,7 +154,8 @@ sg_index_is_unique(Oid indexoid)
 
 /*
  * "PRIMARY KEY" or "UNIQUE", for a constraint that owns an index; NULL
- * for an exclusion constraint, which cannot be added USING INDEX.
+ * for an exclusion constraint or a key WITHOUT OVERLAPS (its index is an
+ * exclusion one), which cannot be added USING INDEX.
  */
 static const char *
 sg_constraint_kind(Oid conoid)
@@ -164,11 +165,13 @@ sg_constraint_kind(Oid conoid)
 
 	if (HeapTupleIsValid(tup))
 	{
-		char		contype = ((Form_pg_constraint) GETSTRUCT(tup))->contype;
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
 
-		if (contype == CONSTRAINT_PRIMARY)
+		if (SG_CONSTRAINT_PERIOD(con))
+			kind = NULL;
+		else if (con->contype == CONSTRAINT_PRIMARY)
 			kind = "PRIMARY KEY";
-		else if (contype == CONSTRAINT_UNIQUE)
+		else if (con->contype == CONSTRAINT_UNIQUE)
 			kind = "UNIQUE";
 		ReleaseSysCache(tup);
 	}

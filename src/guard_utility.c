@@ -3,12 +3,14 @@
  * guard_utility.c
  *		Moment "utility": what the user wrote, before the statement runs.
  *
- * Most statements reach sg_check_utility() through the ddl_command_start
- * event trigger, which fires in every session of a database where the
- * extension exists, from the first DDL statement on, whether the library
- * was preloaded or not.  PostgreSQL does not fire event triggers for
- * REINDEX before version 17, so the ProcessUtility hook passes that one
- * statement on; the hook exists from the moment the library is loaded.
+ * Statements reach sg_check_utility() through the ddl_command_start event
+ * trigger, which fires in every session of a database where the extension
+ * exists, from the first DDL statement on, whether the library was
+ * preloaded or not.  PostgreSQL fires no event trigger for REINDEX before
+ * version 17, so there the ProcessUtility hook passes that one statement
+ * on; the hook exists from the moment the library is loaded.  From 17 on
+ * the event trigger sees REINDEX too and the hook is not installed: each
+ * statement is judged once (compat.h, SG_REINDEX_FIRES_EVENT_TRIGGERS).
  *
  *-------------------------------------------------------------------------
  */
@@ -74,9 +76,9 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_PARAMS)
 	Node	   *parsetree = pstmt->utilityStmt;
 
 	/*
-	 * Only REINDEX: every other statement we guard fires ddl_command_start.
-	 * The extension lookup comes last, so that other statements cost one tag
-	 * comparison.
+	 * Only REINDEX, which fires no event trigger on the majors that install
+	 * this hook.  The extension lookup comes last, so that other statements
+	 * cost one tag comparison.
 	 */
 	if (IsA(parsetree, ReindexStmt) &&
 		sg_guard_active() &&
@@ -97,6 +99,8 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_PARAMS)
 void
 sg_utility_init(void)
 {
+	if (SG_REINDEX_FIRES_EVENT_TRIGGERS)
+		return;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = sg_ProcessUtility;
 }

@@ -139,14 +139,11 @@ sg_fkey_nulling_column(Relation rel, AttrNumber attnum, bool hasdef)
 			continue;
 		con = (Form_pg_constraint) GETSTRUCT(tup);
 		nulls = sg_fkey_action_nulls(con->confdeltype, hasdef);
-#if PG_VERSION_NUM >= 150000
 		/* ON DELETE SET NULL (columns) sets only the columns it names. */
 		if (nulls)
 		{
 			bool		isnull;
-			Datum		cols = SysCacheGetAttr(CONSTROID, tup,
-											   Anum_pg_constraint_confdelsetcols,
-											   &isnull);
+			Datum		cols = SG_FKEY_DELETE_SET_COLUMNS(tup, &isnull);
 
 			if (!isnull)
 			{
@@ -162,7 +159,6 @@ sg_fkey_nulling_column(Relation rel, AttrNumber attnum, bool hasdef)
 				}
 			}
 		}
-#endif
 		nulls |= sg_fkey_action_nulls(con->confupdtype, hasdef);
 		if (nulls)
 			name = pstrdup(NameStr(con->conname));

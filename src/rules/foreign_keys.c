@@ -53,6 +53,7 @@ typedef struct SgFkey
 	/* How the lookup of referencing rows compares each key column: */
 	Oid			eqops[INDEX_MAX_KEYS];	/* "fkcol = value", index column left */
 	Oid			colls[INDEX_MAX_KEYS];	/* under this collation (or none) */
+	bool		period;			/* a PERIOD key after keys[nkeys - 1] */
 } SgFkey;
 
 static bool
@@ -140,7 +141,9 @@ sg_relation_fkeys(Relation rel)
 		ArrayType  *arr;
 		SgFkey	   *fk;
 
-		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid))
+		/* A NOT ENFORCED foreign key has no triggers: nothing looks it up. */
+		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid) ||
+			!SG_CONSTRAINT_ENFORCED(con))
 			continue;
 		conkey = heap_getattr(tup, Anum_pg_constraint_conkey,
 							  RelationGetDescr(conrel), &isnull);
@@ -158,6 +161,16 @@ sg_relation_fkeys(Relation rel)
 		fk->nkeys = ARR_DIMS(arr)[0];
 		memcpy(fk->keys, ARR_DATA_PTR(arr), fk->nkeys * sizeof(AttrNumber));
 		if (!sg_fkey_lookup_ops(tup, RelationGetDescr(conrel), fk))
+			continue;
+
+		/*
+		 * A PERIOD foreign key looks its rows up by equality on the other
+		 * columns and by overlap (&&) on the last one, which no btree
+		 * serves: an index must lead with the other columns, a btree or a
+		 * GiST (btree_gist) one.
+		 */
+		fk->period = SG_CONSTRAINT_PERIOD(con);
+		if (fk->period && --fk->nkeys < 1)
 			continue;
 		result = lappend(result, fk);
 	}
@@ -266,7 +279,7 @@ sg_index_serves_fkey(Oid indexoid, Oid relid, const SgFkey *fk, StringInfo why)
 		return false;
 	}
 
-	if (am != BTREE_AM_OID)
+	if (am != BTREE_AM_OID && !(fk->period && am == GIST_AM_OID))
 		reason = psprintf("it is a %s index", get_am_name(am));
 
 	/* The first ncols key columns: the referencing columns, each once. */

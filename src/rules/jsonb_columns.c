@@ -94,6 +94,7 @@ sg_jsonb_shape_decided(Oid relid, AttrNumber attnum, const char *colname, Oid ty
 	if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM pg_catalog.pg_constraint c "
 							  "              WHERE c.conrelid OPERATOR(pg_catalog.=) $1 "
 							  "                AND c.contype OPERATOR(pg_catalog.=) 'c' "
+							  "                AND " SG_SQL_CONSTRAINT_ENFORCED("c") " "
 							  "                AND $2 OPERATOR(pg_catalog.=) ANY (c.conkey)) "
 							  "    OR EXISTS (WITH RECURSIVE d(typid) AS ("
 							  "                 SELECT $4 "

@@ -43,9 +43,11 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
-#if PG_VERSION_NUM >= 140000
-/* Is a boolean option such as "concurrently" set in a DefElem list? */
-static bool
+/*
+ * Is a boolean option such as "concurrently" set in a DefElem list?  (13
+ * keeps REINDEX's options elsewhere: see SG_REINDEX_IS_CONCURRENT.)
+ */
+static pg_attribute_unused() bool
 sg_defelem_list_has(List *options, const char *name)
 {
 	ListCell   *lc;
@@ -59,7 +61,6 @@ sg_defelem_list_has(List *options, const char *name)
 	}
 	return false;
 }
-#endif
 
 /*
  * Open the table a lock rule is about; NULL when the rule has nothing to
@@ -313,6 +314,8 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 								  evidence);
 		if (stmt->excludeOpNames != NIL)
 			finding.fix = pstrdup("An exclusion constraint can be neither built concurrently nor added on an index built beforehand: add it when the table may be locked for the build, in a maintenance window.");
+		else if (SG_INDEX_STMT_WITHOUT_OVERLAPS(stmt))
+			finding.fix = pstrdup("A key WITHOUT OVERLAPS has an exclusion index, which can be neither built concurrently nor added on an index built beforehand: add it when the table may be locked for the build, in a maintenance window.");
 		else if (sg_index_uses_added_column(indexoid, RelationGetRelid(rel), alter))
 			finding.fix = pstrdup("The constraint is on a column this statement adds: add the column alone first, "
 								  "then build the unique index with CREATE INDEX CONCURRENTLY and add the constraint USING INDEX.");
@@ -511,7 +514,10 @@ sg_exclusion_indexes(List *indexoids, bool *all)
 	return buf.len > 0 ? buf.data : NULL;
 }
 
-/* reindex_not_concurrent, from the ProcessUtility hook. */
+/*
+ * reindex_not_concurrent, from the ProcessUtility hook before 17 and from
+ * ddl_command_start from 17 on (guard_utility.c): never from both.
+ */
 void
 sg_check_reindex(ReindexStmt *stmt)
 {
@@ -637,11 +643,9 @@ sg_column_has_dependents(Oid relid, AttrNumber attnum)
 		else if (dep->classid == RelationRelationId && dep->deptype == DEPENDENCY_AUTO &&
 				 get_rel_relkind(dep->objid) == RELKIND_SEQUENCE)
 			;					/* the sequence of a serial column */
-#ifdef CONSTRAINT_NOTNULL
 		else if (dep->classid == ConstraintRelationId &&
-				 get_constraint_type(dep->objid) == CONSTRAINT_NOTNULL)
+				 SG_CONSTRAINT_IS_COLUMN_NOT_NULL(dep->objid))
 			;					/* its NOT NULL, catalogued from 18 on */
-#endif
 		else
 			found = true;
 	}
@@ -934,10 +938,8 @@ sg_check_rewrite(Oid relid, int reason, Node *parsetree)
 		appendStringInfoString(&why, ", a new column's value is computed or checked for every row");
 	if (reason & AT_REWRITE_ALTER_PERSISTENCE)
 		appendStringInfoString(&why, ", the table changes between LOGGED and UNLOGGED");
-#ifdef AT_REWRITE_ACCESS_METHOD
 	if (reason & AT_REWRITE_ACCESS_METHOD)
 		appendStringInfoString(&why, ", the table changes access method");
-#endif
 	if (why.len == 0)
 		appendStringInfo(&why, ", rewrite reason %d", reason);
 
