@@ -128,12 +128,18 @@
 #define SG_CONSTRAINT_PERIOD(con) ((con)->conperiod)
 #define SG_SQL_CONSTRAINT_ENFORCED(alias) alias ".conenforced"
 #define SG_INDEX_STMT_WITHOUT_OVERLAPS(stmt) ((stmt)->iswithoutoverlaps)
+#define SG_AT_MAKES_ENFORCED(atc) \
+	((atc)->subtype == AT_AlterConstraint && (atc)->def != NULL && \
+	 IsA((atc)->def, ATAlterConstraint) && \
+	 ((ATAlterConstraint *) (atc)->def)->alterEnforceability && \
+	 ((ATAlterConstraint *) (atc)->def)->is_enforced)
 #else
 #define SG_CONSTRAINT_IS_COLUMN_NOT_NULL(conoid) false
 #define SG_CONSTRAINT_ENFORCED(con) true
 #define SG_CONSTRAINT_PERIOD(con) false
 #define SG_SQL_CONSTRAINT_ENFORCED(alias) "true"
 #define SG_INDEX_STMT_WITHOUT_OVERLAPS(stmt) false
+#define SG_AT_MAKES_ENFORCED(atc) false
 #endif
 
 /* InitMaterializedSRF was SetSingleFuncCall in 15.0 (renamed in 15.1). */

@@ -163,7 +163,8 @@ sg_ddl_end_alter_table(CollectedCommand *cmd)
 			sg_check_attach_partition(relid,
 									  RangeVarGetRelid(((PartitionCmd *) atc->def)->name,
 													   NoLock, true));
-		else if (SG_AT_IS_ADD_CONSTRAINT(atc->subtype) &&
+		/* A foreign key added, or made ENFORCED (18): judged at commit. */
+		else if ((SG_AT_IS_ADD_CONSTRAINT(atc->subtype) || SG_AT_MAKES_ENFORCED(atc)) &&
 				 sub->address.classId == ConstraintRelationId)
 			sg_note_added_constraint(sub->address.objectId);
 	}

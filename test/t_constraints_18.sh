@@ -3,7 +3,8 @@
 # guard reads it (src/compat.h: SG_CONSTRAINT_ENFORCED, SG_CONSTRAINT_PERIOD,
 # SG_CONSTRAINT_IS_COLUMN_NOT_NULL).  Skipped before 18, where none of this
 # syntax exists.
-#   - a NOT ENFORCED foreign key has no triggers: fk_unindexed leaves it alone;
+#   - a NOT ENFORCED foreign key has no triggers: fk_unindexed leaves it
+#     alone until ALTER CONSTRAINT ... ENFORCED, which it judges;
 #   - a PERIOD foreign key is looked up by equality on its other columns and
 #     overlap on the period: a btree or GiST index on the other columns
 #     serves it, and the HINT builds a btree on them;
@@ -69,6 +70,10 @@ expect yes fk_unindexed "an enforced foreign key without an index is a finding" 
     "CREATE TABLE c_enforced (id int PRIMARY KEY, pid int NOT NULL REFERENCES parent)"
 expect no fk_unindexed "a NOT ENFORCED foreign key is not looked up: no finding" \
     "CREATE TABLE c_unenforced (id int PRIMARY KEY, pid int NOT NULL REFERENCES parent NOT ENFORCED)"
+expect yes fk_unindexed "the foreign key made ENFORCED later is judged then" \
+    "ALTER TABLE c_unenforced ALTER CONSTRAINT c_unenforced_pid_fkey ENFORCED"
+expect no fk_unindexed "other changes of a foreign key do not blame it" \
+    "ALTER TABLE c_enforced ALTER CONSTRAINT c_enforced_pid_fkey DEFERRABLE"
 
 period_fk="id int PRIMARY KEY, room int4range NOT NULL, valid daterange NOT NULL,
     FOREIGN KEY (room, PERIOD valid) REFERENCES room (room, PERIOD valid)"
