@@ -139,10 +139,10 @@ BEGIN;
 CREATE TABLE lk_fresh2 (id int PRIMARY KEY);
 REINDEX TABLE lk_fresh2;
 ROLLBACK;
--- Once per statement on every major: from 17 on REINDEX reaches both the
--- ProcessUtility hook and ddl_command_start, and only one of them judges
--- it.  Warn mode lets the statement through: one WARNING each, also when
--- a function runs it.
+-- Once per statement on every major: before 17 the ProcessUtility hook
+-- judges REINDEX, from 17 on ddl_command_start does (and the hook is not
+-- installed).  Warn mode lets the statement through: exactly one WARNING
+-- each, also when a function runs it.
 SET schema_guard.mode = warn;
 REINDEX TABLE lk_account;
 DO $$ BEGIN EXECUTE 'REINDEX INDEX lk_account_pkey'; END $$;
