@@ -303,12 +303,14 @@ SET bytea_output = hex
 AS $$
 DECLARE
     k record;
+    nspname name;
+    kind "char";
 BEGIN
     IF rule IS NULL OR object IS NULL THEN
         RAISE EXCEPTION 'rule and object must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF reason IS NULL OR btrim(reason) = '' THEN
+    IF reason IS NULL OR reason !~ '[^[:space:]]' THEN
         RAISE EXCEPTION 'an exemption needs a reason'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Say why the finding is acceptable, e.g. ''legacy table, dropped in Q3''.';
@@ -324,8 +326,25 @@ BEGIN
                   HINT = 'Exemptions are for superusers, the extension owner and members of schema_guard_admin.';
     END IF;
     k := schema_guard.exemption_key(object);
+    -- Objects the guard never judges have no findings to exempt.
+    IF k.object_type = 'schema' THEN
+        nspname := (SELECT n.nspname FROM pg_namespace n WHERE n.oid = k.nsp);
+    ELSIF k.object_type <> 'database' THEN
+        SELECT n.nspname, c.relkind INTO nspname, kind
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = k.rel;
+    END IF;
+    IF nspname IN ('pg_catalog', 'pg_toast', 'schema_guard') THEN
+        RAISE EXCEPTION 'schema_guard does not judge system catalogs, TOAST relations or its own tables: there is nothing to exempt'
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF kind NOT IN ('r', 'p', 'f', 'm', 'i', 'I') THEN
+        RAISE EXCEPTION '"%" is not a table, index, foreign table or materialized view', object
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'schema_guard judges tables and indexes (and their columns and constraints) only: there is nothing to exempt.';
+    END IF;
     INSERT INTO schema_guard.exemption_rows AS e (rule, object_type, rel, nsp, sub, reason)
-    VALUES (exempt.rule, k.object_type, k.rel, k.nsp, k.sub, btrim(exempt.reason))
+    VALUES (exempt.rule, k.object_type, k.rel, k.nsp, k.sub, btrim(exempt.reason, E' \t\n\r\f\v'))
     ON CONFLICT ON CONSTRAINT exemption_rows_pkey DO UPDATE
         SET reason = excluded.reason,
             exempted_by = excluded.exempted_by,
@@ -463,3 +482,144 @@ BEGIN
     END LOOP;
 END
 $$;
+
+------------------------------------------------------------------------
+-- Only the extension's functions write contracts and snapshots: a role
+-- with UPDATE or DELETE on them could LOCK them IN ACCESS EXCLUSIVE MODE and
+-- stall every DROP and column rename of the database, and a table owner
+-- could forge a contract's registered_by, registered_at and
+-- unchecked_keywords (issue 7).
+------------------------------------------------------------------------
+
+REVOKE INSERT, UPDATE, DELETE ON schema_guard.jsonb_contracts FROM PUBLIC;
+REVOKE DELETE ON schema_guard.jsonb_snapshots FROM PUBLIC;
+DROP POLICY owner_writes ON schema_guard.jsonb_contracts;
+DROP POLICY taker_or_owner_removes ON schema_guard.jsonb_snapshots;
+
+CREATE FUNCTION schema_guard.jsonb_unexpect(tbl regclass, col name)
+RETURNS boolean
+LANGUAGE C VOLATILE STRICT SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_jsonb_unexpect';
+COMMENT ON FUNCTION schema_guard.jsonb_unexpect(regclass, name) IS
+    'remove the contract of a column (members of the table owner''s role); returns whether there was one';
+
+CREATE FUNCTION schema_guard.jsonb_snapshot_drop(id bigint)
+RETURNS boolean
+LANGUAGE C VOLATILE STRICT SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot_drop';
+COMMENT ON FUNCTION schema_guard.jsonb_snapshot_drop(bigint) IS
+    'remove a snapshot and its paths (its taker or members of the table owner''s role); returns whether there was one';
+
+-- A relation that does not exist is an error, not a relation named "-".
+CREATE OR REPLACE FUNCTION schema_guard.jsonb_workload_paths(
+    tbl regclass, col name, workload regclass,
+    OUT path text, OUT operator text, OUT calls numeric, OUT queries bigint)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+DECLARE
+    -- the column, bare or qualified, not inside another identifier
+    colre text := '(?:^|[^A-Za-z0-9_$."])(?:[A-Za-z0-9_"]+\.)?"?'
+                  || regexp_replace(col, '([^A-Za-z0-9_])', '\\\1', 'g') || '"?';
+    -- the table, bare or quoted: a query that does not name it is another
+    -- table's, whatever its columns are called
+    tblre text := '(?:^|[^A-Za-z0-9_$])"?'
+                  || regexp_replace((SELECT c.relname FROM pg_class c WHERE c.oid = tbl),
+                                    '([^A-Za-z0-9_])', '\\\1', 'g')
+                  || '"?(?:[^A-Za-z0-9_$]|$)';
+BEGIN
+    IF tbl IS NULL OR col IS NULL OR workload IS NULL THEN
+        RAISE EXCEPTION 'table, column and workload must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = tbl) THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col
+                      AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', col, tbl
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH w AS (
+            SELECT w.query::text AS query, w.calls::numeric AS calls
+              FROM %s w
+             WHERE w.query::text ~* %L AND w.query::text ~* %L),
+        chains AS (
+            -- doc -> 'a' ->> 'b'  and  doc #>> '{a,b}'
+            SELECT w.query, w.calls, m[1] AS chain
+              FROM w, regexp_matches(w.query, %L || '((?:\s*(?:->>?|#>>?)\s*(?:''(?:[^'']|'''')*''|\$[0-9]+)(?:::\w+(?:\[\])?)?)+)', 'g') AS m),
+        steps AS (
+            SELECT c.query, c.calls, c.chain,
+                   array_agg(s[1] ORDER BY ord) AS ops,
+                   array_agg(s[2] ORDER BY ord) AS args
+              FROM chains c,
+                   regexp_matches(c.chain, '(->>?|#>>?)\s*(''(?:[^'']|'''')*''|\$[0-9]+)', 'g') WITH ORDINALITY AS x(s, ord)
+             GROUP BY c.query, c.calls, c.chain),
+        paths AS (
+            SELECT st.query, st.calls, st.ops[array_upper(st.ops, 1)] AS op,
+                   CASE WHEN bool_or(a ~ '^\$') THEN NULL
+                        ELSE '$' || string_agg(
+                            (SELECT string_agg(CASE WHEN k ~ '^[A-Za-z_][A-Za-z0-9_]*$' THEN '.' || k
+                                                    ELSE '.' || to_json(k)::text END, '' ORDER BY ko)
+                               FROM unnest(CASE WHEN o LIKE '#%%'
+                                                THEN replace(substr(a, 2, length(a) - 2), '''''', '''')::text[]
+                                                ELSE ARRAY[replace(substr(a, 2, length(a) - 2), '''''', '''')] END)
+                                    WITH ORDINALITY AS kk(k, ko)), '' ORDER BY i) END AS path
+              FROM steps st, unnest(st.ops, st.args) WITH ORDINALITY AS u(o, a, i)
+             GROUP BY st.query, st.calls, st.chain, st.ops),
+        contains AS (
+            SELECT w.query, w.calls, m[1] AS op
+              FROM w, regexp_matches(w.query, %L || '\s*(@>|\?\||\?&|\?)', 'g') AS m)
+        SELECT p.path, p.op, sum(p.calls), count(DISTINCT p.query)
+          FROM paths p GROUP BY p.path, p.op
+        UNION ALL
+        SELECT NULL, c.op, sum(c.calls), count(DISTINCT c.query)
+          FROM contains c GROUP BY c.op
+        $q$, workload, colre, tblre, colre, colre);
+END
+$$;
+
+-- A reason is more than white space (0.1.0 stripped spaces only).
+DO $$
+DECLARE
+    n bigint;
+BEGIN
+    UPDATE schema_guard.exemption_rows SET reason = 'no reason given (before 0.2.0)'
+     WHERE reason !~ '[^[:space:]]';
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        RAISE WARNING '% exemption(s) without a reason now say "no reason given (before 0.2.0)"', n;
+    END IF;
+END
+$$;
+ALTER TABLE schema_guard.exemption_rows DROP CONSTRAINT exemption_rows_reason_check,
+    ADD CONSTRAINT exemption_rows_reason_check CHECK (reason ~ '[^[:space:]]');

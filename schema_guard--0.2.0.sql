@@ -57,7 +57,7 @@ COMMENT ON FUNCTION schema_guard.rules() IS
 -- a dropped object.
 CREATE TABLE schema_guard.exemption_rows (
     rule        text         NOT NULL,
-    reason      text         NOT NULL CONSTRAINT exemption_rows_reason_check CHECK (btrim(reason) <> ''),
+    reason      text         NOT NULL CONSTRAINT exemption_rows_reason_check CHECK (reason ~ '[^[:space:]]'),
     exempted_by name         NOT NULL DEFAULT current_user,
     exempted_at timestamptz  NOT NULL DEFAULT now(),
     object_type text         NOT NULL,
@@ -220,12 +220,14 @@ SET bytea_output = hex
 AS $$
 DECLARE
     k record;
+    nspname name;
+    kind "char";
 BEGIN
     IF rule IS NULL OR object IS NULL THEN
         RAISE EXCEPTION 'rule and object must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF reason IS NULL OR btrim(reason) = '' THEN
+    IF reason IS NULL OR reason !~ '[^[:space:]]' THEN
         RAISE EXCEPTION 'an exemption needs a reason'
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Say why the finding is acceptable, e.g. ''legacy table, dropped in Q3''.';
@@ -241,8 +243,25 @@ BEGIN
                   HINT = 'Exemptions are for superusers, the extension owner and members of schema_guard_admin.';
     END IF;
     k := schema_guard.exemption_key(object);
+    -- Objects the guard never judges have no findings to exempt.
+    IF k.object_type = 'schema' THEN
+        nspname := (SELECT n.nspname FROM pg_namespace n WHERE n.oid = k.nsp);
+    ELSIF k.object_type <> 'database' THEN
+        SELECT n.nspname, c.relkind INTO nspname, kind
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = k.rel;
+    END IF;
+    IF nspname IN ('pg_catalog', 'pg_toast', 'schema_guard') THEN
+        RAISE EXCEPTION 'schema_guard does not judge system catalogs, TOAST relations or its own tables: there is nothing to exempt'
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF kind NOT IN ('r', 'p', 'f', 'm', 'i', 'I') THEN
+        RAISE EXCEPTION '"%" is not a table, index, foreign table or materialized view', object
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'schema_guard judges tables and indexes (and their columns and constraints) only: there is nothing to exempt.';
+    END IF;
     INSERT INTO schema_guard.exemption_rows AS e (rule, object_type, rel, nsp, sub, reason)
-    VALUES (exempt.rule, k.object_type, k.rel, k.nsp, k.sub, btrim(exempt.reason))
+    VALUES (exempt.rule, k.object_type, k.rel, k.nsp, k.sub, btrim(exempt.reason, E' \t\n\r\f\v'))
     ON CONFLICT ON CONSTRAINT exemption_rows_pkey DO UPDATE
         SET reason = excluded.reason,
             exempted_by = excluded.exempted_by,
@@ -490,6 +509,22 @@ SET extra_float_digits = 1
 SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_expect';
 
+CREATE FUNCTION schema_guard.jsonb_unexpect(tbl regclass, col name)
+RETURNS boolean
+LANGUAGE C VOLATILE STRICT SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_jsonb_unexpect';
+COMMENT ON FUNCTION schema_guard.jsonb_unexpect(regclass, name) IS
+    'remove the contract of a column (members of the table owner''s role); returns whether there was one';
+
 CREATE FUNCTION schema_guard.jsonb_drift(
     tbl regclass DEFAULT NULL, col name DEFAULT NULL,
     sample_percent float8 DEFAULT NULL, seed int DEFAULT 0,
@@ -557,15 +592,34 @@ SET extra_float_digits = 1
 SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot';
 
+CREATE FUNCTION schema_guard.jsonb_snapshot_drop(id bigint)
+RETURNS boolean
+LANGUAGE C VOLATILE STRICT SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_jsonb_snapshot_drop';
+COMMENT ON FUNCTION schema_guard.jsonb_snapshot_drop(bigint) IS
+    'remove a snapshot and its paths (its taker or members of the table owner''s role); returns whether there was one';
+
 -- Contracts and snapshots describe a column's data: only roles that may read
--- the column see them.  A contract is written by members of the table
--- owner's role (through jsonb_expect(), or directly: the CHECK validates).
--- A snapshot is written only by jsonb_snapshot(), which scans as the caller
--- and stores the result as the extension owner, in the caller's name and at
--- the server's time; it is removed by its taker or the table owner.  Its
--- counts are of the rows its taker could see, so besides the column it is
--- shown only to its taker, the table owner and roles that row-level
--- security does not filter on that table.
+-- the column see them.  Only the extension's functions write them, as the
+-- extension owner and in the caller's name: a contract through
+-- jsonb_expect() and jsonb_unexpect(), for members of the table owner's
+-- role; a snapshot through jsonb_snapshot(), which scans as the caller, and
+-- jsonb_snapshot_drop(), for its taker or the table owner.  Other roles get
+-- SELECT alone, so none can lock these tables beyond ACCESS SHARE (UPDATE
+-- or DELETE would let them LOCK ... IN ACCESS EXCLUSIVE MODE and stall
+-- every DROP and column rename of the database).  A snapshot's counts are
+-- of the rows its taker could see, so besides the column it is shown only
+-- to its taker, the table owner and roles that row-level security does not
+-- filter on that table.
 CREATE FUNCTION schema_guard.can_read_column(tbl regclass, col name)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -607,8 +661,8 @@ $$;
 COMMENT ON FUNCTION schema_guard.owns_table(regclass) IS
     'is the current role a member of the owner of this table';
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON schema_guard.jsonb_contracts TO PUBLIC;
-GRANT SELECT, DELETE ON schema_guard.jsonb_snapshots TO PUBLIC;
+GRANT SELECT ON schema_guard.jsonb_contracts TO PUBLIC;
+GRANT SELECT ON schema_guard.jsonb_snapshots TO PUBLIC;
 GRANT SELECT ON schema_guard.jsonb_snapshot_paths TO PUBLIC;
 REVOKE ALL ON SEQUENCE schema_guard.jsonb_snapshots_id_seq FROM PUBLIC;
 ALTER TABLE schema_guard.jsonb_contracts ENABLE ROW LEVEL SECURITY;
@@ -616,15 +670,10 @@ ALTER TABLE schema_guard.jsonb_snapshots ENABLE ROW LEVEL SECURITY;
 ALTER TABLE schema_guard.jsonb_snapshot_paths ENABLE ROW LEVEL SECURITY;
 CREATE POLICY readers_read ON schema_guard.jsonb_contracts FOR SELECT
     USING (schema_guard.can_read_column(tbl, col));
-CREATE POLICY owner_writes ON schema_guard.jsonb_contracts
-    USING (schema_guard.owns_table(tbl))
-    WITH CHECK (schema_guard.owns_table(tbl));
 CREATE POLICY readers_read ON schema_guard.jsonb_snapshots FOR SELECT
     USING (schema_guard.can_read_column(tbl, col)
            AND (taken_by = CURRENT_USER OR schema_guard.owns_table(tbl)
                 OR NOT pg_catalog.row_security_active(tbl)));
-CREATE POLICY taker_or_owner_removes ON schema_guard.jsonb_snapshots FOR DELETE
-    USING (taken_by = CURRENT_USER OR schema_guard.owns_table(tbl));
 -- The paths of a snapshot: visible with their snapshot.
 CREATE POLICY with_snapshot ON schema_guard.jsonb_snapshot_paths FOR SELECT
     USING (EXISTS (SELECT FROM schema_guard.jsonb_snapshots s WHERE s.id = snapshot_id));
@@ -761,6 +810,10 @@ BEGIN
     IF tbl IS NULL OR col IS NULL OR workload IS NULL THEN
         RAISE EXCEPTION 'table, column and workload must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = tbl) THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid
+            USING ERRCODE = 'undefined_table';
     END IF;
     IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col
                       AND a.attnum > 0 AND NOT a.attisdropped) THEN

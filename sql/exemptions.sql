@@ -104,6 +104,36 @@ SELECT rule, object_type, object FROM schema_guard.exemptions ORDER BY rule, obj
 DROP SCHEMA exm_renamed CASCADE;
 SELECT count(*) AS exemptions_left FROM schema_guard.exemption_rows;
 
+-- Objects the guard never judges have nothing to exempt: system catalogs,
+-- TOAST relations, the extension's own tables (and their columns, and the
+-- schemas), views, sequences and composite types.  A reason is more than
+-- white space.
+CREATE TABLE exm_archive.seen (id int PRIMARY KEY, note text);
+CREATE VIEW exm_archive.seen_view AS SELECT id FROM exm_archive.seen;
+CREATE SEQUENCE exm_archive.seen_seq;
+CREATE TYPE exm_archive.pair AS (a int, b int);
+CREATE MATERIALIZED VIEW exm_archive.seen_mv AS SELECT id FROM exm_archive.seen;
+SELECT schema_guard.exempt('implicit_nullable', 'pg_catalog.pg_class', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'pg_catalog.pg_class.relname', 'x');
+SELECT schema_guard.exempt('reindex_not_concurrent', 'pg_toast.pg_toast_1255', 'x');
+SELECT schema_guard.exempt('reindex_not_concurrent', 'pg_catalog', 'x');
+SELECT schema_guard.exempt('reindex_not_concurrent', 'pg_toast', 'x');
+SELECT schema_guard.exempt('reindex_not_concurrent', 'schema_guard', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'schema_guard.exemption_rows', 'x');
+SELECT schema_guard.exempt('fk_unindexed', 'jsonb_snapshot_paths_snapshot_id_fkey on schema_guard.jsonb_snapshot_paths', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'exm_archive.seen_view', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'exm_archive.seen_view.id', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'exm_archive.seen_seq', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'exm_archive.pair', 'x');
+SELECT schema_guard.exempt('implicit_nullable', 'exm_archive.seen', E'\n\t \r');
+SELECT schema_guard.exempt('implicit_nullable', 'exm_archive.seen', E' \tbig table\n');
+SELECT schema_guard.exempt('index_not_concurrent', 'exm_archive.seen_mv', 'small view');
+SELECT schema_guard.exempt('index_not_concurrent', 'exm_archive.seen_pkey', 'small index');
+SELECT rule, object_type, object, reason FROM schema_guard.exemptions ORDER BY rule, object;
+-- (a privileged role that writes the table directly is held to it too)
+INSERT INTO schema_guard.exemption_rows (rule, object_type, rel, reason)
+VALUES ('implicit_nullable', 'table', 'exm_archive.seen_mv', E'\n');
+
 DROP SCHEMA exm_archive CASCADE;
 DROP OWNED BY exm_mallory;
 DROP ROLE exm_mallory;

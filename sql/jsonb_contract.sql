@@ -164,10 +164,24 @@ GRANT USAGE ON SCHEMA jcontract TO jcontract_other;
 GRANT SELECT ON flags TO jcontract_other;
 SET ROLE jcontract_other;
 SELECT schema_guard.jsonb_expect('flags', 'doc', '{}');
+SELECT schema_guard.jsonb_unexpect('flags', 'doc');
 DELETE FROM schema_guard.jsonb_contracts WHERE tbl = 'flags'::regclass;
 SELECT count(*) FROM schema_guard.jsonb_drift('flags', 'doc');
 RESET ROLE;
 SELECT contract FROM schema_guard.jsonb_contracts WHERE tbl = 'flags'::regclass;
+-- jsonb_unexpect() removes a contract (the table owner's role may), and
+-- says whether there was one.
+SELECT schema_guard.jsonb_unexpect('flags', 'doc') AS removed;
+SELECT schema_guard.jsonb_unexpect('flags', 'doc') AS removed_again;
+SELECT count(*) FROM schema_guard.jsonb_contracts WHERE tbl = 'flags'::regclass;
+SELECT schema_guard.jsonb_unexpect(0, 'doc');
+SELECT schema_guard.jsonb_unexpect('flags', NULL);
+
+-- A relation that does not exist is an error, not one named "-".
+SELECT * FROM schema_guard.jsonb_drift(0);
+SELECT * FROM schema_guard.jsonb_drift(0, 'doc');
+CREATE TEMP TABLE jcontract_workload (query text, calls bigint);
+SELECT * FROM schema_guard.jsonb_workload_paths(0, 'doc', 'jcontract_workload');
 
 DROP SCHEMA jcontract CASCADE;
 DROP ROLE jcontract_other;

@@ -100,8 +100,11 @@ SELECT change, path, type FROM schema_guard.jsonb_changes('jsec.feed', 'doc');
 SELECT taken_by, count(p.*) AS paths
   FROM schema_guard.jsonb_snapshots s LEFT JOIN schema_guard.jsonb_snapshot_paths p ON p.snapshot_id = s.id
  WHERE s.tbl = 'jsec.feed'::regclass GROUP BY s.id, taken_by ORDER BY s.id;
--- Its taker removes a whole snapshot, paths included.
+-- Its taker removes a whole snapshot, paths included, with
+-- jsonb_snapshot_drop() (not by hand).
 DELETE FROM schema_guard.jsonb_snapshots WHERE id = :forged_second;
+SELECT schema_guard.jsonb_snapshot_drop(:forged_second) AS dropped;
+SELECT schema_guard.jsonb_snapshot_drop(:forged_second) AS dropped_again;
 RESET ROLE;
 SELECT count(*) AS paths_of_removed FROM schema_guard.jsonb_snapshot_paths WHERE snapshot_id = :forged_second;
 
@@ -144,6 +147,13 @@ RESET ROLE;
 SELECT schema_guard.jsonb_snapshot('jsec.feed', 'doc') > 0 AS taken_without_rls;
 SET ROLE jsec_forger;
 SELECT taken_by FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.feed'::regclass ORDER BY id;
+-- Another taker's snapshot is not the forger's to drop; the table owner's
+-- role may drop any of its table.
+SELECT max(id) AS superuser_snap FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.feed'::regclass \gset
+SELECT schema_guard.jsonb_snapshot_drop(:superuser_snap);
+SET ROLE jsec_owner;
+SELECT schema_guard.jsonb_snapshot_drop(:everything) AS owner_dropped;
+SELECT schema_guard.jsonb_snapshot_drop(:a_rows) AS owner_dropped_a;
 RESET ROLE;
 
 -- The owner of a table renames its column (with row_security off, as in a
@@ -157,7 +167,24 @@ ALTER TABLE jsec.feed RENAME COLUMN doc TO body;
 RESET row_security;
 RESET ROLE;
 SELECT tbl, col, count(*) FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.feed'::regclass GROUP BY tbl, col;
-SELECT tbl, col FROM schema_guard.jsonb_contracts WHERE tbl = 'jsec.feed'::regclass;
+SELECT tbl, col, registered_by FROM schema_guard.jsonb_contracts WHERE tbl = 'jsec.feed'::regclass;
+
+-- Contracts are written by jsonb_expect() and jsonb_unexpect() alone: the
+-- table owner cannot forge who registered one, when, or which keywords go
+-- unchecked, nor remove one by hand, nor lock the table to stall the DROPs
+-- and renames of others.
+SET ROLE jsec_owner;
+INSERT INTO schema_guard.jsonb_contracts (tbl, col, contract, registered_by, registered_at)
+VALUES ('jsec.tenant', 'doc', '{"type": "object"}', 'postgres', '2000-01-01');
+UPDATE schema_guard.jsonb_contracts SET unchecked_keywords = '{}', registered_by = 'postgres'
+ WHERE tbl = 'jsec.feed'::regclass;
+DELETE FROM schema_guard.jsonb_contracts WHERE tbl = 'jsec.feed'::regclass;
+BEGIN;
+LOCK TABLE schema_guard.jsonb_contracts IN ACCESS EXCLUSIVE MODE;
+ROLLBACK;
+SELECT schema_guard.jsonb_unexpect('jsec.feed', 'body') AS removed_by_owner;
+RESET ROLE;
+SELECT count(*) AS feed_contracts FROM schema_guard.jsonb_contracts WHERE tbl = 'jsec.feed'::regclass;
 
 -- Temporary tables get no contract and no snapshot: they end with their
 -- session without a sql_drop event, and a dump would keep their OID.

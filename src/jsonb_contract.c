@@ -35,6 +35,7 @@
 #include "utils/syscache.h"
 
 PG_FUNCTION_INFO_V1(sg_jsonb_expect);
+PG_FUNCTION_INFO_V1(sg_jsonb_unexpect);
 PG_FUNCTION_INFO_V1(sg_jsonb_drift);
 PG_FUNCTION_INFO_V1(sg_jsonb_contract_valid);
 
@@ -503,15 +504,16 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 	ArrayBuildState *astate = NULL;
 	ListCell   *lc;
 	StringInfoData list;
-	Oid			argtypes[4] = {OIDOID, NAMEOID, JSONBOID, TEXTARRAYOID};
-	Datum		args[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Oid			argtypes[5] = {OIDOID, NAMEOID, JSONBOID, TEXTARRAYOID, NAMEOID};
+	Datum		args[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	NameData	caller;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("table, column and contract must not be NULL"),
-				 errhint("To remove a contract, DELETE its row from schema_guard.jsonb_contracts.")));
+				 errhint("To remove a contract, call schema_guard.jsonb_unexpect().")));
 	relid = PG_GETARG_OID(0);
 	col = PG_GETARG_NAME(1);
 	contract = PG_GETARG_JSONB_P(2);
@@ -541,16 +543,23 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 	else
 		args[3] = PointerGetDatum(construct_empty_array(TEXTOID));
 
-	sg_spi_connect(&spi, false);
+	namestrcpy(&caller, GetUserNameFromId(GetUserId(), false));
+	args[4] = NameGetDatum(&caller);
+
+	/*
+	 * Only this function writes contracts, as the extension owner, in the
+	 * caller's name: no other role may write (or so lock) the table.
+	 */
+	sg_spi_connect(&spi, true);
 	if (SPI_execute_with_args("INSERT INTO schema_guard.jsonb_contracts AS c "
-							  "(tbl, col, contract, unchecked_keywords) "
-							  "VALUES ($1::pg_catalog.regclass, $2, $3, $4) "
+							  "(tbl, col, contract, unchecked_keywords, registered_by) "
+							  "VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5) "
 							  "ON CONFLICT (tbl, col) DO UPDATE SET "
 							  "contract = EXCLUDED.contract, "
 							  "unchecked_keywords = EXCLUDED.unchecked_keywords, "
 							  "registered_at = pg_catalog.now(), "
-							  "registered_by = CURRENT_USER",
-							  4, argtypes, args, nulls, false, 0) != SPI_OK_INSERT)
+							  "registered_by = EXCLUDED.registered_by",
+							  5, argtypes, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not register the contract");
 	sg_spi_finish(&spi);
 
@@ -560,6 +569,43 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 				 errdetail("Only \"type\", \"properties\", \"required\", \"items\", "
 						   "\"additionalProperties\" and \"enum\" are compared with the data.")));
 	PG_RETURN_VOID();
+}
+
+/*
+ * jsonb_unexpect(tbl regclass, col name): remove the contract of a column,
+ * for members of the table owner's role (as jsonb_expect() registers it).
+ * Returns whether there was one.  The column need not exist any more.
+ */
+Datum
+sg_jsonb_unexpect(PG_FUNCTION_ARGS)
+{
+	SgSpi		spi;
+	Oid			relid = PG_GETARG_OID(0);
+	Oid			argtypes[2] = {OIDOID, NAMEOID};
+	Datum		args[2];
+	bool		found;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (!has_privs_of_role(GetUserId(), sg_relation_owner(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the owner of \"%s\" to remove its jsonb contract",
+						get_rel_name(relid)),
+				 errhint("Ask the table owner to call schema_guard.jsonb_unexpect().")));
+	args[0] = ObjectIdGetDatum(relid);
+	args[1] = PG_GETARG_DATUM(1);
+	sg_spi_connect(&spi, true);
+	if (SPI_execute_with_args("DELETE FROM schema_guard.jsonb_contracts "
+							  "WHERE tbl OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+							  "AND col OPERATOR(pg_catalog.=) $2",
+							  2, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not remove the contract");
+	found = SPI_processed > 0;
+	sg_spi_finish(&spi);
+	PG_RETURN_BOOL(found);
 }
 
 /*
@@ -1020,6 +1066,11 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("a column needs its table"),
 				 errhint("Pass the table too, or neither for every contracted column.")));
+	if (!PG_ARGISNULL(0) &&
+		!SearchSysCacheExists1(RELOID, PG_GETARG_DATUM(0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", PG_GETARG_OID(0))));
 	if (!PG_ARGISNULL(1))
 		(void) sg_jsonb_column(PG_GETARG_OID(0), PG_GETARG_NAME(1), true);
 	InitMaterializedSRF(fcinfo, 0);
@@ -1093,7 +1144,9 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 							quote_identifier(cols[i]),
 							found == InvalidAttrNumber ? "the column no longer exists"
 							: "the column is no longer json or jsonb"),
-					 errhint("DELETE the row from schema_guard.jsonb_contracts.")));
+					 errhint("SELECT schema_guard.jsonb_unexpect(%s, %s);",
+							 quote_literal_cstr(relname ? relname : psprintf("%u", relids[i])),
+							 quote_literal_cstr(cols[i]))));
 			continue;
 		}
 		namestrcpy(&colname, cols[i]);

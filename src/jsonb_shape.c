@@ -53,6 +53,7 @@ PG_FUNCTION_INFO_V1(sg_jsonb_shape);
 PG_FUNCTION_INFO_V1(sg_jsonb_shape_summary);
 PG_FUNCTION_INFO_V1(sg_jsonb_infer_contract);
 PG_FUNCTION_INFO_V1(sg_jsonb_snapshot);
+PG_FUNCTION_INFO_V1(sg_jsonb_snapshot_drop);
 
 const char *const sg_json_type_names[SG_JT_COUNT] = {
 	"object", "array", "string", "integer", "number", "boolean", "null"
@@ -2181,4 +2182,61 @@ sg_jsonb_snapshot(PG_FUNCTION_ARGS)
 	sg_spi_finish(&spi);
 	MemoryContextDelete(s.cxt);
 	PG_RETURN_INT64(id);
+}
+
+/*
+ * jsonb_snapshot_drop(id bigint): remove a snapshot and its paths, for its
+ * taker or a member of the table owner's role.  Like jsonb_snapshot(), it
+ * writes as the extension owner: no other role may write the tables (or so
+ * lock them).  Returns whether there was such a snapshot.
+ */
+Datum
+sg_jsonb_snapshot_drop(PG_FUNCTION_ARGS)
+{
+	SgSpi		spi;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	bool		isnull;
+	Oid			relid;
+	char	   *taker;
+	HeapTuple	tup;
+	bool		allowed;
+
+	args[0] = PG_GETARG_DATUM(0);
+	sg_spi_connect(&spi, true);
+	if (SPI_execute_with_args("SELECT tbl::pg_catalog.oid, taken_by::pg_catalog.text "
+							  "FROM schema_guard.jsonb_snapshots "
+							  "WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read schema_guard.jsonb_snapshots");
+	if (SPI_processed == 0)
+	{
+		sg_spi_finish(&spi);
+		PG_RETURN_BOOL(false);
+	}
+	relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 1, &isnull));
+	taker = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+	/* the caller's rights, not the owner's we run as */
+	allowed = strcmp(taker, GetUserNameFromId(spi.saved_userid, false)) == 0;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!allowed && HeapTupleIsValid(tup))
+		allowed = has_privs_of_role(spi.saved_userid,
+									((Form_pg_class) GETSTRUCT(tup))->relowner);
+	if (HeapTupleIsValid(tup))
+		ReleaseSysCache(tup);
+	if (!allowed)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to drop jsonb snapshot " INT64_FORMAT,
+						PG_GETARG_INT64(0)),
+				 errhint("A snapshot is dropped by its taker or a member of the table owner's role.")));
+
+	if (SPI_execute_with_args("DELETE FROM schema_guard.jsonb_snapshots "
+							  "WHERE id OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not drop the snapshot");
+	sg_spi_finish(&spi);
+	PG_RETURN_BOOL(true);
 }

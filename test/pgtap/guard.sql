@@ -2,7 +2,7 @@
 -- (Runs inside a transaction that is rolled back: commit-time behaviour is
 -- tested by pg_regress and the isolation tester instead.)
 BEGIN;
-SELECT plan(42);
+SELECT plan(46);
 
 ------------------------------------------------------------------------
 -- The registry
@@ -109,6 +109,19 @@ SELECT schema_guard.exempt('drop_index_not_concurrent', 'public.tap_kept_idx', '
 -- A rule judged when the statement runs (this file never commits).
 SET LOCAL schema_guard.json_not_jsonb = error;
 
+-- Can the current role take this lock?  (Released at once: the
+-- subtransaction is rolled back either way.)
+CREATE FUNCTION pg_temp.sg_tap_lockable(rel regclass, mode text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('LOCK TABLE %s IN %s MODE NOWAIT', rel, mode);
+    RAISE EXCEPTION 'locked';
+EXCEPTION
+    WHEN insufficient_privilege OR wrong_object_type THEN RETURN false;
+    WHEN raise_exception THEN RETURN true;
+END
+$$;
+
 SET LOCAL ROLE sg_tap_developer;
 SELECT throws_ok($$SET schema_guard.mode = off$$, '42501',
     'permission denied to set parameter "schema_guard.mode"',
@@ -156,6 +169,31 @@ SELECT throws_ok($$CREATE TABLE tap_dev_table (a json NOT NULL)$$, 'SG001', NULL
     'the guard applies to an ordinary role');
 SELECT lives_ok($$CREATE TABLE tap_dev_table (a int NOT NULL)$$,
     'a clean migration passes for an ordinary role');
+-- Every DROP and column rename writes the extension's tables (as its
+-- owner): a role that could lock them beyond reading would stall those
+-- of everyone, superusers included, even in off mode.
+SELECT ok(pg_temp.sg_tap_lockable('schema_guard.jsonb_contracts', 'ACCESS SHARE'),
+    'an ordinary role may lock an extension table for reading');
+SELECT is_empty(
+    $$SELECT format('%s in %s mode', c.oid::regclass, m.mode)
+        FROM pg_class c,
+             unnest(ARRAY['ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE',
+                          'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE']) AS m(mode)
+       WHERE c.relnamespace = 'schema_guard'::regnamespace
+         AND pg_temp.sg_tap_lockable(c.oid, m.mode)$$,
+    'an ordinary role cannot lock any relation of the extension beyond ACCESS SHARE');
+SELECT is_empty(
+    $$SELECT format('%s %s', c.oid::regclass, p.priv)
+        FROM pg_class c,
+             unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) AS p(priv)
+       WHERE c.relnamespace = 'schema_guard'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+         AND has_table_privilege(c.oid, p.priv)$$,
+    'an ordinary role has no privilege but SELECT on the extension''s tables and views');
+SELECT is_empty(
+    $$SELECT c.oid::regclass FROM pg_class c
+       WHERE c.relnamespace = 'schema_guard'::regnamespace AND c.relkind = 'S'
+         AND has_sequence_privilege(c.oid, 'USAGE, UPDATE')$$,
+    'an ordinary role cannot use the extension''s sequences');
 RESET ROLE;
 
 -- A member of schema_guard_admin may exempt, and is recorded.
