@@ -150,7 +150,10 @@ SELECT taken_by FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.feed'::regcl
 -- Another taker's snapshot is not the forger's to drop; the table owner's
 -- role may drop any of its table.
 SELECT max(id) AS superuser_snap FROM schema_guard.jsonb_snapshots WHERE tbl = 'jsec.feed'::regclass \gset
+\set VERBOSITY sqlstate
 SELECT schema_guard.jsonb_snapshot_drop(:superuser_snap);
+\set VERBOSITY default
+SELECT count(*) AS superuser_snap_kept FROM schema_guard.jsonb_snapshots WHERE id = :superuser_snap;
 SET ROLE jsec_owner;
 SELECT schema_guard.jsonb_snapshot_drop(:everything) AS owner_dropped;
 SELECT schema_guard.jsonb_snapshot_drop(:a_rows) AS owner_dropped_a;
