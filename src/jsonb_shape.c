@@ -2206,7 +2206,7 @@ sg_jsonb_snapshot_drop(PG_FUNCTION_ARGS)
 	sg_spi_connect(&spi, true);
 	if (SPI_execute_with_args("SELECT tbl::pg_catalog.oid, taken_by::pg_catalog.text "
 							  "FROM schema_guard.jsonb_snapshots "
-							  "WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+							  "WHERE id OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read schema_guard.jsonb_snapshots");
 	if (SPI_processed == 0)

@@ -286,7 +286,7 @@ done
 
 # Every function of the extension is covered: read in reports.sql, written
 # below, or an event-trigger function.
-WRITERS=" exempt unexempt jsonb_expect jsonb_snapshot "
+WRITERS=" exempt unexempt jsonb_expect jsonb_unexpect jsonb_snapshot jsonb_snapshot_drop "
 uncovered=""
 for f in $(q "$P" -Atc "SELECT DISTINCT proname FROM pg_proc WHERE pronamespace = 'schema_guard'::regnamespace
                         AND prorettype <> 'event_trigger'::regtype ORDER BY 1"); do
@@ -303,7 +303,9 @@ READONLY='^ERROR:  25006: cannot execute [a-zA-Z()]+ in a read-only transaction$
 for call in "schema_guard.exempt('fk_unindexed', 'orders_customer_id_fkey on public.orders', 'standby')" \
     "schema_guard.unexempt('implicit_nullable', 'public.orders.note')" \
     "schema_guard.jsonb_expect('orders', 'doc', '{\"type\": \"object\"}')" \
-    "schema_guard.jsonb_snapshot('orders', 'doc')"; do
+    "schema_guard.jsonb_snapshot('orders', 'doc')" \
+    "schema_guard.jsonb_unexpect('orders', 'doc')" \
+    "schema_guard.jsonb_snapshot_drop((SELECT max(id) FROM schema_guard.jsonb_snapshots))"; do
     out=$("$SG_BINDIR/psql" -X -q -h "$S" -p 5432 -U postgres -d app -v VERBOSITY=verbose \
         -c "SELECT $call" 2>&1 || true)
     first=$(head -n 1 <<<"$out")
