@@ -256,7 +256,7 @@ BEGIN
             USING ERRCODE = 'feature_not_supported';
     END IF;
     IF kind NOT IN ('r', 'p', 'f', 'm', 'i', 'I') THEN
-        RAISE EXCEPTION '"%" is not a table, index, foreign table or materialized view', object
+        RAISE EXCEPTION '"%" is not a table, index, foreign table or materialized view', k.rel
             USING ERRCODE = 'wrong_object_type',
                   DETAIL = 'schema_guard judges tables and indexes (and their columns and constraints) only: there is nothing to exempt.';
     END IF;
