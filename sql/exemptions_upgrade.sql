@@ -1,6 +1,8 @@
 -- ALTER EXTENSION schema_guard UPDATE from 0.1.0: exemptions, keyed by name
 -- in 0.1.0, are resolved to their objects (those whose object is gone are
--- dropped, with a WARNING); contracts and snapshots of temporary tables go;
+-- dropped, with a WARNING; a reason that is only white space, which 0.1.0
+-- let through, is replaced, with a WARNING); contracts and snapshots of
+-- temporary tables go;
 -- and the updated extension equals a fresh 0.2.0 one.
 SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS schema_guard;
@@ -23,7 +25,8 @@ INSERT INTO schema_guard.exemptions (rule, object, reason, exempted_at) VALUES
     ('reindex_not_concurrent', 'public', 'schema', '2024-01-01'),
     ('implicit_nullable', 'public.upg_gone', 'a table dropped since', '2024-01-01'),
     ('implicit_nullable', 'public.upg_t.gone', 'a column dropped since', '2024-01-01'),
-    ('implicit_nullable', 'not a name', 'never a name', '2024-01-01');
+    ('implicit_nullable', 'not a name', 'never a name', '2024-01-01'),
+    ('json_not_jsonb', 'public.upg_t', E'\n\t', '2024-01-01');
 CREATE TEMP TABLE upg_scratch (doc jsonb);
 INSERT INTO schema_guard.jsonb_contracts (tbl, col, contract) VALUES ('upg_scratch', 'doc', '{"type": "object"}');
 -- a snapshot of a temporary table that ended with its session: its OID
