@@ -23,26 +23,9 @@ ALTER FUNCTION schema_guard.unexempt(text, text)
     SET standard_conforming_strings = on SET quote_all_identifiers = off
     SET array_nulls = on SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres
     SET extra_float_digits = 1 SET bytea_output = hex;
-ALTER FUNCTION schema_guard.ddl_command_start()
-    SET row_security = on
-    SET standard_conforming_strings = on SET quote_all_identifiers = off
-    SET array_nulls = on SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres
-    SET extra_float_digits = 1 SET bytea_output = hex;
-ALTER FUNCTION schema_guard.ddl_command_end()
-    SET row_security = on
-    SET standard_conforming_strings = on SET quote_all_identifiers = off
-    SET array_nulls = on SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres
-    SET extra_float_digits = 1 SET bytea_output = hex;
-ALTER FUNCTION schema_guard.table_rewrite()
-    SET row_security = on
-    SET standard_conforming_strings = on SET quote_all_identifiers = off
-    SET array_nulls = on SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres
-    SET extra_float_digits = 1 SET bytea_output = hex;
-ALTER FUNCTION schema_guard.sql_drop() SECURITY INVOKER
-    RESET search_path SET row_security = on
-    SET standard_conforming_strings = on SET quote_all_identifiers = off
-    SET array_nulls = on SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres
-    SET extra_float_digits = 1 SET bytea_output = hex;
+-- The event-trigger functions pin the settings in the library, and only
+-- when the caller's differ: a SET clause would cost every DDL statement.
+ALTER FUNCTION schema_guard.sql_drop() SECURITY INVOKER RESET ALL;
 ALTER FUNCTION schema_guard.jsonb_shape(regclass, name, float8, int)
     SET search_path = pg_catalog, pg_temp SET row_security = on
     SET standard_conforming_strings = on SET quote_all_identifiers = off

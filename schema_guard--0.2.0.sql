@@ -309,55 +309,25 @@ COMMENT ON FUNCTION schema_guard.unexempt(text, text) IS
 ------------------------------------------------------------------------
 
 -- They resolve the names of the user's statement in the user's search_path,
--- as the statement did: every other setting is pinned.
+-- as the statement did; the library pins every other setting, and only when
+-- the caller's value differs (a SET clause here would cost every DDL
+-- statement the loop over all settings that ends it).
 CREATE FUNCTION schema_guard.ddl_command_start() RETURNS event_trigger
 LANGUAGE C
-SET row_security = on
-SET standard_conforming_strings = on
-SET quote_all_identifiers = off
-SET array_nulls = on
-SET DateStyle = 'ISO, MDY'
-SET IntervalStyle = postgres
-SET extra_float_digits = 1
-SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'schema_guard_ddl_command_start';
 
 CREATE FUNCTION schema_guard.ddl_command_end() RETURNS event_trigger
 LANGUAGE C
-SET row_security = on
-SET standard_conforming_strings = on
-SET quote_all_identifiers = off
-SET array_nulls = on
-SET DateStyle = 'ISO, MDY'
-SET IntervalStyle = postgres
-SET extra_float_digits = 1
-SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'schema_guard_ddl_command_end';
 
 CREATE FUNCTION schema_guard.table_rewrite() RETURNS event_trigger
 LANGUAGE C
-SET row_security = on
-SET standard_conforming_strings = on
-SET quote_all_identifiers = off
-SET array_nulls = on
-SET DateStyle = 'ISO, MDY'
-SET IntervalStyle = postgres
-SET extra_float_digits = 1
-SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'schema_guard_table_rewrite';
 
 -- Deletes the exemptions, contracts and snapshots of dropped objects; the
 -- deletes themselves run as the extension owner (inside the library).
 CREATE FUNCTION schema_guard.sql_drop() RETURNS event_trigger
 LANGUAGE C
-SET row_security = on
-SET standard_conforming_strings = on
-SET quote_all_identifiers = off
-SET array_nulls = on
-SET DateStyle = 'ISO, MDY'
-SET IntervalStyle = postgres
-SET extra_float_digits = 1
-SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'schema_guard_sql_drop';
 
 REVOKE ALL ON FUNCTION schema_guard.ddl_command_start() FROM PUBLIC;

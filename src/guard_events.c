@@ -20,16 +20,17 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "commands/event_trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "tcop/deparse_utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
-
-static SPIPlanPtr ddl_commands_plan = NULL;
+#include "utils/tuplestore.h"
 
 static EventTriggerData *
 sg_event_trigger_data(FunctionCallInfo fcinfo)
@@ -48,7 +49,12 @@ schema_guard_ddl_command_start(PG_FUNCTION_ARGS)
 	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
 
 	if (sg_guard_active())
+	{
+		int			nest = sg_pin_settings(false);
+
 		sg_check_utility(trig->parsetree);
+		sg_unpin_settings(nest);
+	}
 	PG_RETURN_NULL();
 }
 
@@ -291,68 +297,119 @@ sg_ddl_end_rename(Node *parsetree)
 									stmt->subname, stmt->newname);
 }
 
+/*
+ * Can the statement have created anything the ddl_end checks judge
+ * (columns, indexes, constraints of a table)?  Reading the collected
+ * commands costs more than most statements' own work, and most DDL of a
+ * schema (functions, types, views, grants, comments) creates none.  The
+ * tables of IMPORT FOREIGN SCHEMA are defined by the foreign-data wrapper,
+ * not written by the user.
+ */
+static bool
+sg_ddl_end_may_judge(Node *parsetree)
+{
+	if (parsetree == NULL)
+		return true;
+	switch (nodeTag(parsetree))
+	{
+		case T_CreateStmt:
+		case T_CreateForeignTableStmt:
+		case T_IndexStmt:
+		case T_AlterTableStmt:
+		case T_CreateSchemaStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * The commands PostgreSQL collected for this statement, outside extension
+ * scripts.  Their list is private to event_trigger.c and reachable only
+ * through pg_event_trigger_ddl_commands(), which is called here directly
+ * rather than through SPI: this runs after every DDL statement.  The
+ * commands stay valid until the event trigger returns.
+ */
+static List *
+sg_collected_commands(void)
+{
+	LOCAL_FCINFO(fcinfo, 0);
+	FmgrInfo	flinfo;
+	ReturnSetInfo rsinfo = {0};
+	TupleTableSlot *slot;
+	AttrNumber	in_extension = InvalidAttrNumber;
+	AttrNumber	command = InvalidAttrNumber;
+	List	   *commands = NIL;
+
+	fmgr_info(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &flinfo);
+	rsinfo.type = T_ReturnSetInfo;
+	rsinfo.econtext = CreateStandaloneExprContext();
+	rsinfo.allowedModes = SFRM_Materialize;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL, (Node *) &rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	if (rsinfo.returnMode != SFRM_Materialize || rsinfo.setResult == NULL ||
+		rsinfo.setDesc == NULL)
+		elog(ERROR, "pg_event_trigger_ddl_commands() returned no result set");
+
+	for (int i = 0; i < rsinfo.setDesc->natts; i++)
+	{
+		const char *name = NameStr(TupleDescAttr(rsinfo.setDesc, i)->attname);
+
+		if (strcmp(name, "in_extension") == 0)
+			in_extension = i + 1;
+		else if (strcmp(name, "command") == 0)
+			command = i + 1;
+	}
+	if (in_extension == InvalidAttrNumber || command == InvalidAttrNumber)
+		elog(ERROR, "unexpected result columns of pg_event_trigger_ddl_commands()");
+
+	slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
+	while (tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
+	{
+		bool		isnull;
+		bool		from_extension;
+		Datum		cmd;
+
+		from_extension = DatumGetBool(slot_getattr(slot, in_extension, &isnull)) && !isnull;
+		cmd = slot_getattr(slot, command, &isnull);
+		if (!isnull && DatumGetPointer(cmd) != NULL && !from_extension)
+			commands = lappend(commands, DatumGetPointer(cmd));
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_end(rsinfo.setResult);
+	FreeExprContext(rsinfo.econtext, true);
+	return commands;
+}
+
 PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);
 Datum
 schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 {
-	SgSpi		spi;
 	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
-	uint64		ncommands = 0;
-	CollectedCommand **commands;
-	MemoryContext cmds_cxt;
+	ListCell   *lc;
+	int			nest;
 
 	sg_ddl_end_rename(trig->parsetree);
 
-	/*
-	 * The tables of IMPORT FOREIGN SCHEMA are defined by the foreign-data
-	 * wrapper, not written by the user.
-	 */
-	if (!sg_guard_active() ||
-		(trig->parsetree != NULL && IsA(trig->parsetree, ImportForeignSchemaStmt)))
+	if (!sg_guard_active() || !sg_ddl_end_may_judge(trig->parsetree))
 		PG_RETURN_NULL();
 
 	/*
-	 * The collected commands are only reachable through this SRF.  Its plan
-	 * is kept for the life of the backend: this runs after every DDL
-	 * statement.  The checks run after SPI_finish, in the caller's settings:
-	 * they may resolve names of the statement, as it did.  The commands stay
-	 * valid until the event trigger returns.
+	 * The checks run in the caller's search_path: they may resolve names of
+	 * the statement, as it did.
 	 */
-	cmds_cxt = CurrentMemoryContext;
-	sg_spi_connect(&spi, false);
-	if (ddl_commands_plan == NULL)
+	nest = sg_pin_settings(false);
+	foreach(lc, sg_collected_commands())
 	{
-		SPIPlanPtr	plan = SPI_prepare("SELECT command FROM pg_catalog.pg_event_trigger_ddl_commands() "
-									   "WHERE NOT in_extension", 0, NULL);
+		CollectedCommand *cmd = (CollectedCommand *) lfirst(lc);
 
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the query of collected DDL commands");
-		ddl_commands_plan = plan;
-	}
-	if (SPI_execute_plan(ddl_commands_plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the collected DDL commands");
-	commands = MemoryContextAlloc(cmds_cxt, sizeof(CollectedCommand *) * Max(SPI_processed, 1));
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		CollectedCommand *cmd;
-
-		cmd = (CollectedCommand *)
-			DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-										  1, &isnull));
-		if (!isnull && cmd != NULL)
-			commands[ncommands++] = cmd;
-	}
-	sg_spi_finish(&spi);
-
-	for (uint64 i = 0; i < ncommands; i++)
-	{
 		CHECK_FOR_INTERRUPTS();
-		if (commands[i]->type == SCT_Simple)
-			sg_ddl_end_simple(commands[i]);
-		else if (commands[i]->type == SCT_AlterTable)
-			sg_ddl_end_alter_table(commands[i]);
+		if (cmd->type == SCT_Simple)
+			sg_ddl_end_simple(cmd);
+		else if (cmd->type == SCT_AlterTable)
+			sg_ddl_end_alter_table(cmd);
 	}
+	sg_unpin_settings(nest);
 	PG_RETURN_NULL();
 }
 
@@ -360,27 +417,19 @@ PG_FUNCTION_INFO_V1(schema_guard_table_rewrite);
 Datum
 schema_guard_table_rewrite(PG_FUNCTION_ARGS)
 {
-	SgSpi		spi;
 	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
-	bool		isnull;
 	Oid			relid;
 	int			reason;
+	int			nest;
 
 	if (!sg_guard_active())
 		PG_RETURN_NULL();
 
-	sg_spi_connect(&spi, false);
-	if (SPI_execute("SELECT pg_catalog.pg_event_trigger_table_rewrite_oid(), "
-					"pg_catalog.pg_event_trigger_table_rewrite_reason()",
-					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not read the table_rewrite event");
-	relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
-	reason = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 2, &isnull));
-	sg_spi_finish(&spi);
-
+	relid = DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID));
+	reason = DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON));
+	nest = sg_pin_settings(false);
 	sg_check_rewrite(relid, reason, trig->parsetree);
+	sg_unpin_settings(nest);
 	PG_RETURN_NULL();
 }
 

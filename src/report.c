@@ -108,23 +108,36 @@ static const char *const sg_pinned_settings[][2] = {
  * Pin the settings above (search_path too, or not) at a new GUC nest
  * level; sg_unpin_settings() restores the caller's.  An error in between
  * unwinds them with the (sub)transaction, as for a function's SET clause.
+ * The guard runs at every DDL statement, and callers rarely change these
+ * settings: only the ones that differ are set, and when none does there is
+ * no nest level (0) and nothing to restore, which spares the loop over
+ * every setting that ends a nest level.
  */
 int
 sg_pin_settings(bool search_path)
 {
-	int			nest = NewGUCNestLevel();
+	int			nest = 0;
 
 	for (int i = search_path ? 0 : 1; i < lengthof(sg_pinned_settings); i++)
+	{
+		const char *now = GetConfigOption(sg_pinned_settings[i][0], false, false);
+
+		if (now != NULL && strcmp(now, sg_pinned_settings[i][1]) == 0)
+			continue;
+		if (nest == 0)
+			nest = NewGUCNestLevel();
 		(void) set_config_option(sg_pinned_settings[i][0], sg_pinned_settings[i][1],
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);
+	}
 	return nest;
 }
 
 void
 sg_unpin_settings(int nest)
 {
-	AtEOXact_GUC(true, nest);
+	if (nest != 0)
+		AtEOXact_GUC(true, nest);
 }
 
 /*
