@@ -53,6 +53,29 @@ static const SgPendingCheck sg_pending_checks[SG_NUM_PENDING_KINDS] = {
 /* Cells and items live in TopTransactionContext. */
 static List *sg_pending = NIL;
 
+/*
+ * Names of the indexes this transaction dropped.  A commit-time HINT may
+ * tell to build an index before the transaction (CONCURRENTLY cannot run
+ * inside it), when those names were still taken.
+ */
+static List *sg_dropped_index_names = NIL;
+
+void
+sg_note_dropped_index(const char *name)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+	sg_dropped_index_names = lappend(sg_dropped_index_names, pstrdup(name));
+	MemoryContextSwitchTo(old);
+}
+
+/* A copy, for the avoid list of sg_free_name(). */
+List *
+sg_index_names_dropped_in_xact(void)
+{
+	return list_copy(sg_dropped_index_names);
+}
+
 static void
 sg_pending_append(SgPendingKind kind, Oid relid, const char *name,
 				  AttrNumber attnum)
@@ -240,6 +263,7 @@ sg_xact_callback(XactEvent event, void *arg)
 				sg_unpin_settings(nest);
 			}
 			sg_pending = NIL;
+			sg_dropped_index_names = NIL;
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
@@ -248,6 +272,7 @@ sg_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 			/* The memory went with TopTransactionContext; never raise here. */
 			sg_pending = NIL;
+			sg_dropped_index_names = NIL;
 			break;
 		default:
 			break;

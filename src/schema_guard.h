@@ -152,6 +152,8 @@ typedef enum SgPendingKind
 
 extern void sg_commit_init(void);
 extern void sg_pending_add(SgPendingKind kind, Oid relid, const char *name);
+extern void sg_note_dropped_index(const char *name);
+extern List *sg_index_names_dropped_in_xact(void);
 extern void sg_pending_add_column(SgPendingKind kind, Oid relid, AttrNumber attnum);
 extern void sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldname,
 							   const char *newname);

@@ -428,12 +428,17 @@ sg_fkey_column_list(Relation rel, const SgFkey *fk, bool fix)
 	return buf.data;
 }
 
-/* Like CREATE INDEX without a name: table_columns_idx, free in the schema. */
+/*
+ * Like CREATE INDEX without a name: table_columns_idx, free in the schema
+ * and not the name of an index this transaction dropped (the HINT may have
+ * to run before the transaction, where that name is taken).
+ */
 static char *
 sg_fkey_index_name(Relation rel, const SgFkey *fk)
 {
 	char		buf[NAMEDATALEN * 2];
 	int			len = 0;
+	List	   *avoid;
 
 	buf[0] = '\0';
 	for (int i = 0; i < fk->nkeys && len < NAMEDATALEN; i++)
@@ -445,8 +450,9 @@ sg_fkey_index_name(Relation rel, const SgFkey *fk)
 		strlcpy(buf + len, attname, NAMEDATALEN);
 		len += strlen(buf + len);
 	}
-	return ChooseRelationName(RelationGetRelationName(rel), buf, "idx",
-							  RelationGetNamespace(rel), false);
+	avoid = sg_index_names_dropped_in_xact();
+	return sg_free_name(RelationGetRelationName(rel), buf, "idx",
+						RelationGetNamespace(rel), InvalidOid, false, &avoid);
 }
 
 static SgFinding *

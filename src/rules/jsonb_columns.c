@@ -62,9 +62,9 @@ sg_check_new_json_column(Relation rel, ColumnDef *def, Form_pg_attribute att)
 							 "access; it has no equality, no GIN or btree index support "
 							 "and no containment operators.  jsonb is stored parsed.");
 	finding.fix = att->atttypid == JSONOID ?
-		psprintf("Declare it jsonb: %s jsonb", quote_identifier(def->colname)) :
-		psprintf("Declare it over jsonb: %s is of type %s, a domain over json",
-				 quote_identifier(def->colname), format_type_be(att->atttypid));
+		psprintf("Declare column \"%s\" as jsonb instead of json.", def->colname) :
+		psprintf("Declare column \"%s\" with a type over jsonb: its type %s is a domain over json.",
+				 def->colname, format_type_be(att->atttypid));
 	sg_raise(&finding);
 }
 

@@ -448,6 +448,7 @@ sg_check_drop_index(DropStmt *stmt)
 			(get_rel_relkind(indexoid) != RELKIND_INDEX &&
 			 get_rel_relkind(indexoid) != RELKIND_PARTITIONED_INDEX))
 			continue;
+		sg_note_dropped_index(rv->relname);
 		sg_remember_covered_fkeys(IndexGetRelation(indexoid, false),
 								  stmt->concurrent ? indexoid : InvalidOid);
 
