@@ -42,6 +42,21 @@
 #define SG_NEED_MATERIALIZED_SRF_SHIM 1
 #endif
 
+/* SPI_execute_plan_extended (rows into a DestReceiver) appeared in 14. */
+#if PG_VERSION_NUM < 140000
+#define SG_NEED_SPI_DEST_SHIM 1
+#endif
+
+/*
+ * RelationGetPrimaryKeyIndex gained "deferrable_ok" in 18; before, a
+ * deferrable primary key was never returned.
+ */
+#if PG_VERSION_NUM >= 180000
+#define SG_PRIMARY_KEY_INDEX(rel) RelationGetPrimaryKeyIndex((rel), false)
+#else
+#define SG_PRIMARY_KEY_INDEX(rel) RelationGetPrimaryKeyIndex(rel)
+#endif
+
 /* REINDEX options became a DefElem list in 14. */
 #if PG_VERSION_NUM >= 140000
 #define SG_REINDEX_IS_CONCURRENT(stmt) sg_defelem_list_has((stmt)->params, "concurrently")

@@ -32,6 +32,7 @@
 #include "utils/numeric.h"
 #include "executor/tuptable.h"
 #include "tcop/dest.h"
+#include "tcop/pquery.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -1477,7 +1478,7 @@ static char *
 sg_row_key_expression(Oid relid, char **label)
 {
 	Relation	rel = relation_open(relid, AccessShareLock);
-	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+	Oid			pk = SG_PRIMARY_KEY_INDEX(rel);
 	bool		tree = rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE ||
 	rel->rd_rel->relhassubclass;
 	bool		table_readable = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
@@ -1615,6 +1616,30 @@ sg_receiver_destroy(DestReceiver *self)
 {
 }
 
+/*
+ * Run the read-only plan with every row going to dest.  Without
+ * SPI_execute_plan_extended, the plan's cursor is run into dest, as SPI's own
+ * cursor fetch does with its tuple table.
+ */
+static int
+sg_execute_plan_into(SPIPlanPtr plan, DestReceiver *dest)
+{
+#ifndef SG_NEED_SPI_DEST_SHIM
+	SPIExecuteOptions options;
+
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = dest;
+	return SPI_execute_plan_extended(plan, &options);
+#else
+	Portal		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+
+	PortalRunFetch(portal, FETCH_FORWARD, FETCH_ALL, dest);
+	SPI_cursor_close(portal);
+	return SPI_OK_SELECT;
+#endif
+}
+
 void
 sg_shape_scan(SgShapeScan *s)
 {
@@ -1624,7 +1649,6 @@ sg_shape_scan(SgShapeScan *s)
 	char	   *query;
 	SPIPlanPtr	plan;
 	SgReceiver	r;
-	SPIExecuteOptions options;
 
 	s->cxt = AllocSetContextCreate(CurrentMemoryContext,
 								   "schema_guard jsonb shape",
@@ -1663,18 +1687,14 @@ sg_shape_scan(SgShapeScan *s)
 	if (plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", query,
 			 SPI_result_code_string(SPI_result));
-	memset(&options, 0, sizeof(options));
-	/* read-only: every restart reads the same snapshot */
-	options.read_only = true;
-	options.dest = (DestReceiver *) &r;
-
 	for (;;)
 	{
 		int			rc;
 
 		sg_scan_reset(s);
 		s->restart = false;
-		rc = SPI_execute_plan_extended(plan, &options);
+		/* read-only: every restart reads the same snapshot */
+		rc = sg_execute_plan_into(plan, (DestReceiver *) &r);
 		/* a SELECT into a DestReceiver of our own reports SPI_OK_UTILITY */
 		if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
 			elog(ERROR, "could not read %s: %s",

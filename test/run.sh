@@ -1,6 +1,8 @@
 #!/bin/bash
 # test/run.sh: every test suite of schema_guard against throwaway clusters.
 # Called by `make test` (after `make all`); safe to rerun; root or not.
+# The server under test is PG_CONFIG's (default: pg_config on PATH); see
+# test/lib.sh for how the extension reaches it, tools/matrix.sh for every major.
 #
 # Suites, in order (each counts once in the final "N passed, M failed"):
 #   regress-preload  pg_regress over sql/*.sql, library in shared_preload_libraries
@@ -8,12 +10,13 @@
 #   isolation        test/isolation/specs/*.spec vs test/isolation/expected/*.out
 #                    (preload config; the database already has the extension,
 #                    as with contrib's --load-extension)
-#   pgtap            test/pgtap/*.sql with pg_prove in a pg_virtualenv cluster
-#                    where pgtap and schema_guard are created (preload config)
+#   pgtap            test/pgtap/*.sql with pg_prove (test/pgtap.sh), preload
+#                    config, where pgtap and schema_guard are created
 #   t_<name>         every executable test/t_*.sh
 #   fuzz             test/fuzz.sh with SG_FUZZ_QUERIES (default 300 here)
 #
-# Everything is written under build/: the staged install (build/stage),
+# Everything is written under build/: the staged install (build/stage,
+# with build/stage/server for a server that is not Debian's),
 # the configs (build/conf), results (build/regress-*, build/isolation, ...)
 # and logs (build/logs).  As root, build/ is handed to the postgres user and
 # the suites run as postgres, because initdb refuses to run as root.
@@ -130,25 +133,16 @@ else
         --load-extension=schema_guard "${SPECS[@]}"
 fi
 
-# 4. pgTAP in a pg_virtualenv cluster with the same settings, passed as -o.
+# 4. pgTAP (test/pgtap.sh: a throwaway cluster with the preload config).
 mapfile -t PGTAP < <(ls test/pgtap/*.sql 2>/dev/null | LC_ALL=C sort)
 if [ "${#PGTAP[@]}" = 0 ]; then
     echo "no test/pgtap/*.sql yet: pgTAP suite skipped"
     SKIPPED+=(pgtap)
+elif [ ! -f "$($PG_CONFIG --sharedir)/extension/pgtap.control" ]; then
+    echo "pgTAP is not installed for $($PG_CONFIG --version): pgTAP suite skipped"
+    SKIPPED+=(pgtap)
 else
-    VENV_OPTS=()
-    # "name = value" lines of the config -> -o name=value (outer quotes dropped)
-    while IFS= read -r line; do
-        name=${line%%=*}
-        value=${line#*=}
-        name=${name// /}
-        value=$(sed "s/^ *//; s/ *$//; s/^'\(.*\)'$/\1/" <<<"$value")
-        VENV_OPTS+=(-o "$name=$value")
-    done < <(grep -E '^[a-z_]+ *=' "$SG_CONF_PRELOAD")
-    run_suite pgtap "" \
-        pg_virtualenv "${VENV_OPTS[@]}" \
-        sh -c 'psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION schema_guard" && pg_prove "$@"' \
-        pg_prove "${PGTAP[@]}"
+    run_suite pgtap "" test/pgtap.sh "${PGTAP[@]}"
 fi
 
 # 5. Shell-level tests written by anyone: test/t_*.sh.

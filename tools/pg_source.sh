@@ -1,7 +1,8 @@
 #!/bin/bash
-# tools/pg_source.sh MAJOR: fetch and unpack Debian's source package of
-# PostgreSQL MAJOR (postgresql-MAJOR, Debian's patches applied) and print the
-# unpacked source directory on stdout.
+# tools/pg_source.sh MAJOR [PACKAGE]: fetch and unpack Debian's source package
+# of PostgreSQL MAJOR (postgresql-MAJOR, Debian's patches applied) and print
+# the unpacked source directory on stdout.  With PACKAGE, that source package
+# of the same Debian suite instead (e.g. pgtap), kept in pgMAJOR/PACKAGE/.
 #
 # The version installed on this machine is taken when the mirror serves its
 # source, the newest of the suite that it serves otherwise (with a warning);
@@ -16,21 +17,24 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 MAJOR   (one of: ${!SUITE[*]})" >&2
+    echo "usage: $0 MAJOR [PACKAGE]   (MAJOR one of: ${!SUITE[*]})" >&2
     exit 2
 }
 
 # The Debian suite whose source package is the server of each major.
 declare -A SUITE=([13]=bullseye [15]=bookworm [17]=trixie [18]=sid [19]=experimental)
 
-[ $# = 1 ] || usage
+[ $# = 1 ] || [ $# = 2 ] || usage
 MAJOR=$1
 suite=${SUITE[$MAJOR]:-}
 [ -n "$suite" ] || usage
-pkg=postgresql-$MAJOR
+pkg=${2:-postgresql-$MAJOR}
 
 CACHE=${SG_CACHE:-/var/cache/schema_guard}
-top=$CACHE/pg$MAJOR
+# The suite's apt state and lock are shared by the packages fetched from it.
+base=$CACHE/pg$MAJOR
+top=$base
+[ "$pkg" = "postgresql-$MAJOR" ] || top=$base/$pkg
 mkdir -p "$top"
 
 installed=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "$pkg" 2>/dev/null |
@@ -58,7 +62,7 @@ if [ -z "$installed" ]; then
 fi
 
 # From here on we fetch: one fetcher at a time per major.
-exec 9>"$top/.lock"
+exec 9>"$base/.lock"
 flock 9
 if for_installed; then
     exit 0
@@ -73,7 +77,7 @@ if [ -z "$mirror" ]; then
 fi
 mirror=${mirror%/}
 
-apt=$top/apt
+apt=$base/apt
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 signed=
