@@ -13,6 +13,7 @@
  */
 #include "schema_guard.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_inherits.h"

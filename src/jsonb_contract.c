@@ -1073,7 +1073,7 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 				 errmsg("relation with OID %u does not exist", PG_GETARG_OID(0))));
 	if (!PG_ARGISNULL(1))
 		(void) sg_jsonb_column(PG_GETARG_OID(0), PG_GETARG_NAME(1), true);
-	InitMaterializedSRF(fcinfo, 0);
+	sg_init_materialized_srf(fcinfo);
 
 	args[0] = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
 	args[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);

@@ -1851,7 +1851,7 @@ sg_jsonb_shape(PG_FUNCTION_ARGS)
 	char	   *path = NULL;
 
 	sg_shape_args(fcinfo, &s);
-	InitMaterializedSRF(fcinfo, 0);
+	sg_init_materialized_srf(fcinfo);
 	sg_shape_scan(&s);
 	rows = sg_shape_rows(&s, &nrows);
 	/* one path at a time: the tuplestore goes to disk past work_mem */

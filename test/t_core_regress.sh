@@ -64,7 +64,11 @@ if [ ! -f "$lib/regress.so" ]; then
     rm -rf "$lib"
     mv "$lib.tmp" "$lib"
 fi
-pkglibdir=$($PG_CONFIG --pkglibdir)
+# The links live in the shared cache: they name the server's own modules,
+# not those of this run's private copy of its tree (see test/lib.sh).
+server_pg_config=$PG_CONFIG
+[ -z "$SG_SERVER" ] || server_pg_config=$SG_SERVER/bin/pg_config
+pkglibdir=$($server_pg_config --pkglibdir)
 for m in autoinc refint; do
     ln -sf "$pkglibdir/$m.so" "$lib/$m.so"
 done

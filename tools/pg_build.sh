@@ -75,6 +75,14 @@ build_server() {
         make -C "$b/$m" -j2 >>"$log" 2>&1
         make -C "$b/$m" install >>"$log" 2>&1
     done
+    # Before 14 the isolation tester is not installed: put it where later
+    # majors (and Debian) install it, next to pg_regress.
+    local iso
+    iso=$(dirname "$("$install/bin/pg_config" --pgxs)")/../test/isolation
+    if [ ! -x "$iso/pg_isolation_regress" ]; then
+        mkdir -p "$iso"
+        cp "$b/src/test/isolation/pg_isolation_regress" "$b/src/test/isolation/isolationtester" "$iso/"
+    fi
     rm -rf "$b"
 }
 
