@@ -12,8 +12,7 @@ SELECT rule, family, moments, level FROM schema_guard.rules() ORDER BY rule;
 SELECT name, setting, context, enumvals
   FROM pg_settings WHERE name LIKE 'schema_guard.%' ORDER BY name;
 
--- The prefix is reserved and values are checked.
-SET schema_guard.no_such_setting = 1;
+-- Values are checked (the reserved prefix: guard_reserved_prefix.sql).
 SET schema_guard.mode = 'sometimes';
 SET schema_guard.implicit_nullable = 'info';
 

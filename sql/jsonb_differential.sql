@@ -84,7 +84,9 @@ CREATE TABLE from_c AS
 SELECT path, type, rows, min_length::int AS min_length, max_length::int AS max_length
   FROM schema_guard.jsonb_shape('docs', 'doc');
 
-SELECT (SELECT count(*) FROM from_sql) AS rows_sql,
+-- (How many paths there are depends on random(), whose generator changed in
+-- PostgreSQL 15; only a lower bound is checked.)
+SELECT (SELECT count(*) FROM from_sql) > 3000 AS many_paths,
        (SELECT count(*) FROM (TABLE from_sql EXCEPT TABLE from_c) x) AS only_in_sql,
        (SELECT count(*) FROM (TABLE from_c EXCEPT TABLE from_sql) x) AS only_in_c,
        (SELECT count(*) FROM from_sql WHERE path LIKE '%ключ%' OR path LIKE '%très%') > 0

@@ -126,15 +126,14 @@ DROP INDEX CONCURRENTLY lk_b;
 
 ------------------------------------------------------------------------
 -- reindex_not_concurrent (seen by the ProcessUtility hook before
--- PostgreSQL 17, by ddl_command_start from 17 on)
+-- PostgreSQL 17, by ddl_command_start from 17 on; option lists in
+-- parentheses: rules_reindex_options.sql)
 ------------------------------------------------------------------------
 REINDEX TABLE lk_account;
 REINDEX INDEX lk_account_pkey;
-REINDEX (VERBOSE false) TABLE lk_account;
 REINDEX SCHEMA public;
 -- Does not fire: CONCURRENTLY; a table of this transaction.
 REINDEX TABLE CONCURRENTLY lk_account;
-REINDEX (CONCURRENTLY) INDEX lk_account_pkey;
 BEGIN;
 CREATE TABLE lk_fresh2 (id int PRIMARY KEY);
 REINDEX TABLE lk_fresh2;

@@ -127,7 +127,8 @@ sg_prepare() {
     if sg_is_root; then
         chown -R postgres: "$SG_BUILD"
         mkdir -p "$SG_CACHE"
-        chown -R postgres: "$SG_CACHE"
+        # Files may vanish meanwhile (a server build of tools/pg_build.sh).
+        chown -R postgres: "$SG_CACHE" 2>/dev/null || true
     fi
 }
 

@@ -47,13 +47,22 @@ start=$(date +%s)
 major=$($PG_CONFIG --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 server=$($PG_CONFIG --version | sed -E 's/^PostgreSQL ([^ ]+).*/\1/')
 
-src=$(tools/pg_source.sh "$major")
-regress=$src/src/test/regress
-echo "# core suite of $(basename "$(dirname "$src")") against the installed server $server"
+if [ -n "$SG_SERVER" ] && [ -d "$SG_SERVER/../regress" ]; then
+    # A server of tools/pg_build.sh: the suite of the very source it was
+    # built from (Debian's patches taken off), kept next to its install.
+    top=$(cd "$SG_SERVER/.." && pwd)
+    regress=$top/regress
+    echo "# core suite of $(basename "$top") against the server built from it"
+else
+    src=$(tools/pg_source.sh "$major")
+    regress=$src/src/test/regress
+    top=$(dirname "$src")
+    echo "# core suite of $(basename "$top") against the installed server $server"
+fi
 
-# regress.so for the installed server, next to the contrib/spi modules the
-# triggers test loads (autoinc, refint: shipped with the server package).
-lib=$(dirname "$src")/lib-$server
+# regress.so for the server, next to the contrib/spi modules the triggers
+# test loads (autoinc, refint: shipped with the server).
+lib=$top/lib-$server
 if [ ! -f "$lib/regress.so" ]; then
     rm -rf "$lib.tmp"
     mkdir -p "$lib.tmp"
@@ -87,7 +96,8 @@ run() {
     shift 2
     t0=$(date +%s)
     rm -rf "${SCRATCH:?}/$name"
-    mkdir -p "$SCRATCH/$name"
+    # (pg_regress of 13 writes the tests of input/ and output/ there.)
+    mkdir -p "$SCRATCH/$name/sql" "$SCRATCH/$name/expected"
     "$PG_REGRESS" --temp-instance="$SCRATCH/$name/tmp_instance" --temp-config="$conf" \
         --inputdir="$regress" --outputdir="$SCRATCH/$name" --bindir="$SG_BINDIR" \
         --dlpath="$lib" --max-concurrent-tests=20 --no-locale --encoding=UTF8 \

@@ -35,7 +35,7 @@ PACKAGES=(
     pg-bsd-indent                             # tools/indent.sh
     dpkg-dev                                  # apt-get source for tools/pg_source.sh (core regression suite)
     python3                                   # test/hints.py (test/t_hints.sh)
-    bison flex                                # tools/pg_build.sh: servers of other majors
+    bison flex pkg-config libicu-dev libxml2-dev  # tools/pg_build.sh: servers of other majors
 )
 
 installed() {

@@ -8,11 +8,14 @@
 # copy of the source first, so the result behaves like any server built from
 # postgresql.org's tarball.  It installs into
 #   ${SG_CACHE:-/var/cache/schema_guard}/pgMAJOR/VERSION[-cassert]/install
-# with the pieces the test suites use: the server, pg_regress, the isolation
-# tester, the contrib modules the tests create (postgres_fdw,
-# pg_stat_statements) or load (spi: autoinc, refint) and pgTAP.  A finished
+# with the pieces the test suites use: the server (with ICU and libxml, which
+# tests use), pg_regress, the isolation tester, the contrib modules the tests
+# create (postgres_fdw, pg_stat_statements) or load (spi: autoinc, refint) and
+# pgTAP; the core regression suite of the same source is kept in
+# pgMAJOR/VERSION[-cassert]/regress for test/t_core_regress.sh.  A finished
 # build is reused (stamp files .built and .pgtap).  make runs with -j2.
-# Needs gcc, make, bison, flex and perl (tools/bootstrap.sh installs them).
+# Needs gcc, make, bison, flex, pkg-config and the ICU and libxml2 headers
+# (tools/bootstrap.sh installs them).
 set -euo pipefail
 
 usage() {
@@ -66,7 +69,7 @@ build_server() {
     undebian "$src" "$b"
     say "configure ${cassert:+--enable-cassert }(log: $log)"
     (cd "$b" && ./configure --prefix="$install" ${cassert:+--enable-cassert} \
-        --without-readline --without-zlib --without-icu) >"$log" 2>&1
+        --without-readline --without-zlib --with-icu --with-libxml) >"$log" 2>&1
     say "make -j2 (PostgreSQL $version: a few minutes)"
     make -C "$b" -j2 >>"$log" 2>&1
     make -C "$b" install >>"$log" 2>&1
@@ -83,6 +86,9 @@ build_server() {
         mkdir -p "$iso"
         cp "$b/src/test/isolation/pg_isolation_regress" "$b/src/test/isolation/isolationtester" "$iso/"
     fi
+    # The core regression suite of this very source, for test/t_core_regress.sh.
+    rm -rf "$dir/regress"
+    cp -a "$b/src/test/regress" "$dir/regress"
     rm -rf "$b"
 }
 
