@@ -56,7 +56,8 @@ test_major() {
         pg_config=/usr/lib/postgresql/$m/bin/pg_config
         server="Debian's package"
     else
-        if ! tools/pg_source.sh "$m" >/dev/null; then
+        if ! tools/pg_source.sh "$m" >/dev/null 2>"$OUT/pg$m.fetch.log"; then
+            tail -n 1 "$OUT/pg$m.fetch.log"
             echo "PostgreSQL $m: source not served by the archive, not tested"
             return 2
         fi
