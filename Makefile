@@ -9,17 +9,27 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/rules/*.c)))
 DATA       = $(wildcard $(EXTENSION)--*.sql)
 DOCS       = doc/schema_guard.md
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -DSG_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS   = -Wall -Wmissing-prototypes -Wpointer-arith -Werror=vla
+
+# `make installcheck` (after `make install`): the pg_regress files and the
+# isolation specs against the running server that PG_CONFIG belongs to, as
+# contrib does.  What that server needs is in README.md; test/run.sh runs
+# the same files, and more, against throwaway clusters.
+REGRESS        = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS   = --no-locale --encoding=UTF8
+ISOLATION      = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION) --no-locale --encoding=UTF8
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): src/schema_guard.h src/compat.h
+src/version.o: $(EXTENSION).control
 src/jsonb_shape.o src/jsonb_contract.o: src/jsonb_shape.h
 
-.PHONY: test demo bench fuzz indent
+.PHONY: test demo bench fuzz indent dist deb
 
 # Every suite, against throwaway clusters (see test/run.sh).
 test: all
@@ -40,3 +50,14 @@ fuzz: all
 # pgindent layout with Debian's pg_bsd_indent; typedefs come from our objects.
 indent: all
 	tools/indent.sh
+
+# The PGXN archive of the committed tree: $(EXTENSION)-$(EXTVERSION).zip,
+# everything under a top directory of the same name.
+DIST ?= $(EXTENSION)-$(EXTVERSION).zip
+dist:
+	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(DIST) HEAD
+
+# Debian packages postgresql-NN-schema-guard for every major installed
+# here, written to ..; their installcheck runs at build time (see debian/).
+deb:
+	dpkg-buildpackage -us -uc -b

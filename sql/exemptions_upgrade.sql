@@ -63,54 +63,19 @@ SELECT rule, object_type, object FROM schema_guard.exemptions ORDER BY rule, obj
 SELECT schema_guard.unexempt('reindex_not_concurrent', 'public');
 
 -- Updated equals fresh: every object of the extension, its definition,
--- privileges, policies and dumped tables.
-CREATE FUNCTION upg_fingerprint() RETURNS TABLE (kind text, name text, def text)
-LANGUAGE sql AS $$
-    SELECT 'relation', c.relname::text,
-           concat_ws(' | ', c.relkind, c.relacl::text, c.relrowsecurity, c.relforcerowsecurity,
-                     CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid) END,
-                     obj_description(c.oid, 'pg_class'))
-      FROM pg_class c WHERE c.relnamespace = 'schema_guard'::regnamespace
-    UNION ALL
-    SELECT 'column', c.relname || '.' || a.attname,
-           concat_ws(' | ', row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum),
-                     format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                     pg_get_expr(d.adbin, d.adrelid), a.attacl::text)
-      FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-      LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-     WHERE c.relnamespace = 'schema_guard'::regnamespace
-    UNION ALL
-    SELECT 'constraint', c.conrelid::regclass || ' ' || c.conname, pg_get_constraintdef(c.oid)
-      FROM pg_constraint c WHERE c.connamespace = 'schema_guard'::regnamespace
-    UNION ALL
-    SELECT 'index', i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-      FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
-     WHERE c.relnamespace = 'schema_guard'::regnamespace
-    UNION ALL
-    SELECT 'policy', p.tablename || ' ' || p.policyname,
-           concat_ws(' | ', p.permissive, p.roles::text, p.cmd, p.qual, p.with_check)
-      FROM pg_policies p WHERE p.schemaname = 'schema_guard'
-    UNION ALL
-    SELECT 'function', p.oid::regprocedure::text,
-           concat_ws(' | ', pg_get_functiondef(p.oid), p.proacl::text,
-                     obj_description(p.oid, 'pg_proc'))
-      FROM pg_proc p WHERE p.pronamespace = 'schema_guard'::regnamespace
-    UNION ALL
-    SELECT 'dumped', c::regclass::text, ''
-      FROM pg_extension e, unnest(e.extconfig) c WHERE e.extname = 'schema_guard'
-    UNION ALL
-    SELECT 'event trigger', t.evtname, concat_ws(' | ', t.evtevent, t.evtenabled, t.evtfoid::regproc)
-      FROM pg_event_trigger t
-$$;
-CREATE TEMP TABLE upg_updated AS SELECT * FROM upg_fingerprint();
+-- privileges, policies and dumped tables (the fingerprint that
+-- test/t_upgrade.sh uses with the released 0.1.0 library).
+\set ECHO none
+\i test/extension_fingerprint.sql
+\set ECHO all
+CREATE TEMP TABLE upg_updated AS SELECT * FROM pg_temp.sg_fingerprint();
 SET client_min_messages = warning;
 DROP EXTENSION schema_guard;
 CREATE EXTENSION schema_guard;
 RESET client_min_messages;
-CREATE TEMP TABLE upg_fresh AS SELECT * FROM upg_fingerprint();
+CREATE TEMP TABLE upg_fresh AS SELECT * FROM pg_temp.sg_fingerprint();
 SELECT count(*) > 100 AS fingerprinted FROM upg_fresh;
 (SELECT 'only updated' AS side, * FROM upg_updated EXCEPT SELECT 'only updated', * FROM upg_fresh)
 UNION ALL
 (SELECT 'only fresh', * FROM upg_fresh EXCEPT SELECT 'only fresh', * FROM upg_updated)
 ORDER BY kind, name, side;
-DROP FUNCTION upg_fingerprint();

@@ -22,7 +22,6 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/xact.h"
-#include "commands/extension.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
@@ -254,8 +253,7 @@ sg_xact_callback(XactEvent event, void *arg)
 			 * so whether the extension still exists is asked only now: once
 			 * it is gone, so are its rules and its tables.
 			 */
-			if (sg_pending != NIL && sg_guard_active() &&
-				OidIsValid(get_extension_oid(SG_EXTENSION_NAME, true)))
+			if (sg_pending != NIL && sg_guard_active())
 			{
 				int			nest = sg_pin_settings(false);
 

@@ -49,7 +49,7 @@ schema_guard_ddl_command_start(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
 
-	if (sg_guard_active())
+	if (!sg_is_own_extension_stmt(trig->parsetree) && sg_guard_active())
 	{
 		int			nest = sg_pin_settings(false);
 
@@ -272,6 +272,8 @@ sg_ddl_end_rename(Node *parsetree)
 	if (parsetree == NULL || !IsA(parsetree, RenameStmt) ||
 		stmt->relation == NULL || IsBinaryUpgrade)
 		return;
+	if (!creating_extension && !sg_extension_current())
+		return;
 	if (stmt->renameType == OBJECT_INDEX || stmt->renameType == OBJECT_TABLE)
 	{
 		/*
@@ -392,7 +394,8 @@ schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 
 	sg_ddl_end_rename(trig->parsetree);
 
-	if (!sg_guard_active() || !sg_ddl_end_may_judge(trig->parsetree))
+	/* Never CREATE or ALTER EXTENSION (sg_ddl_end_may_judge()). */
+	if (!sg_ddl_end_may_judge(trig->parsetree) || !sg_guard_active())
 		PG_RETURN_NULL();
 
 	/*
@@ -451,8 +454,7 @@ schema_guard_sql_drop(PG_FUNCTION_ARGS)
 
 	(void) sg_event_trigger_data(fcinfo);
 
-	if (IsBinaryUpgrade || !IsTransactionState() ||
-		!OidIsValid(get_extension_oid(SG_EXTENSION_NAME, true)))
+	if (IsBinaryUpgrade || !IsTransactionState() || !sg_extension_current())
 		PG_RETURN_NULL();
 
 	sg_spi_connect(&spi, true);

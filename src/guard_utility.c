@@ -17,7 +17,6 @@
 #include "schema_guard.h"
 
 #include "catalog/namespace.h"
-#include "commands/extension.h"
 #include "tcop/utility.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
@@ -77,12 +76,10 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_PARAMS)
 
 	/*
 	 * Only REINDEX, which fires no event trigger on the majors that install
-	 * this hook.  The extension lookup comes last, so that other statements
-	 * cost one tag comparison.
+	 * this hook.  The guard's questions come last (sg_guard_active() reads
+	 * pg_extension), so that other statements cost one tag comparison.
 	 */
-	if (IsA(parsetree, ReindexStmt) &&
-		sg_guard_active() &&
-		OidIsValid(get_extension_oid(SG_EXTENSION_NAME, true)))
+	if (IsA(parsetree, ReindexStmt) && sg_guard_active())
 	{
 		int			nest = sg_pin_settings(false);
 

@@ -509,6 +509,7 @@ sg_jsonb_expect(PG_FUNCTION_ARGS)
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	NameData	caller;
 
+	sg_require_extension_current();
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -612,7 +613,10 @@ sg_jsonb_unexpect(PG_FUNCTION_ARGS)
  * jsonb_contract_valid(contract jsonb): true, or the error that
  * jsonb_expect() would raise, with the JSON pointer of the problem.  The
  * CHECK constraint of schema_guard.jsonb_contracts, so that rows written
- * without jsonb_expect() are valid too.
+ * without jsonb_expect() are valid too.  The one function that does not
+ * check the extension's version: it is immutable, reads nothing but its
+ * argument (the same in every version), and rows of that table must stay
+ * writable and restorable while an update is pending.
  */
 Datum
 sg_jsonb_contract_valid(PG_FUNCTION_ARGS)
@@ -1055,6 +1059,7 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 	char	  **cols;
 	Jsonb	  **contracts;
 
+	sg_require_extension_current();
 	sg_check_sample_percent(!sampled, pct);
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,

@@ -1749,6 +1749,7 @@ sg_shape_scan(SgShapeScan *s)
 static void
 sg_shape_args(FunctionCallInfo fcinfo, SgShapeScan *s)
 {
+	sg_require_extension_current();
 	memset(s, 0, sizeof(SgShapeScan));
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,

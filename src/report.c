@@ -32,10 +32,12 @@
 /*
  * May the guard look at anything now?  Never while binary-upgrading, while
  * an extension script runs (objects the user did not write), with the
- * guard off, or outside a healthy transaction (catalog access in an
- * aborted transaction is not allowed).  Nor on a hot standby: PostgreSQL
- * refuses there every statement we judge, but only after the
- * ProcessUtility hook has run, and its own error is the one to give.
+ * guard off, outside a healthy transaction (catalog access in an aborted
+ * transaction is not allowed), or unless the extension exists in this
+ * database at the library's version (checked last: it reads the catalog).
+ * Nor on a hot standby: PostgreSQL refuses there every statement we judge,
+ * but only after the ProcessUtility hook has run, and its own error is the
+ * one to give.
  */
 bool
 sg_guard_active(void)
@@ -45,7 +47,8 @@ sg_guard_active(void)
 		!creating_extension &&
 		IsTransactionState() &&
 		!IsAbortedTransactionBlockState() &&
-		!RecoveryInProgress();
+		!RecoveryInProgress() &&
+		sg_extension_current();
 }
 
 /*

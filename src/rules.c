@@ -141,6 +141,7 @@ schema_guard_rules(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
+	sg_require_extension_current();
 	sg_init_materialized_srf(fcinfo);
 
 	for (int i = 0; i < SG_NUM_RULES; i++)

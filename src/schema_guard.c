@@ -49,4 +49,5 @@ _PG_init(void)
 
 	sg_utility_init();
 	sg_commit_init();
+	sg_version_init();
 }

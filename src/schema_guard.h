@@ -188,6 +188,12 @@ extern void sg_jsonb_column_renamed(Oid relid, const char *oldname,
 									const char *newname);
 extern void sg_jsonb_forget_dropped(void);
 
+/* version.c: the library runs against the SQL objects of its version */
+extern void sg_version_init(void);
+extern bool sg_extension_current(void);
+extern void sg_require_extension_current(void);
+extern bool sg_is_own_extension_stmt(Node *parsetree);
+
 /* guard_utility.c */
 extern void sg_utility_init(void);
 extern void sg_check_utility(Node *parsetree);

@@ -3,8 +3,8 @@
 # pg_dump with psql (the dump sets row_security = off, as every pg_dump
 # script does), with schema_guard.mode off, warn and enforce; the tables,
 # rows and constraints arrive, and the guard's own bookkeeping does not
-# fail under the dump's settings.  Also: an update from 0.1.0 gives the
-# functions of a fresh install (settings, volatility, parallel safety).
+# fail under the dump's settings.  (That an update from 0.1.0 gives a fresh
+# install's functions and everything else: test/t_upgrade.sh.)
 #
 # Run by test/run.sh (environment described there), or alone as root or as
 # any non-root user: test/t_restore_nonsuper.sh
@@ -91,17 +91,6 @@ check "a non-superuser renames a contracted column under row_security = off" "$r
 check "the contract follows the rename" \
     "$(sg_psql -d dst_warn -Atc "SELECT tbl || '.' || col FROM schema_guard.jsonb_contracts")" \
     "shop.orders.body"
-
-# An update from 0.1.0 gives the functions of a fresh 0.2.0 install.
-functions="SELECT string_agg(format('%s %s %s %s %s', p.oid::regprocedure, p.provolatile, p.proparallel,
-                                    p.prosecdef, p.proconfig), E'\n' ORDER BY p.oid::regprocedure::text)
-             FROM pg_proc p WHERE p.pronamespace = 'schema_guard'::regnamespace"
-sg_psql -d postgres -c "CREATE DATABASE fresh" -c "CREATE DATABASE updated"
-sg_psql -d fresh -c "CREATE EXTENSION schema_guard VERSION '0.2.0'"
-sg_psql -d updated -c "CREATE EXTENSION schema_guard VERSION '0.1.0'" \
-    -c "ALTER EXTENSION schema_guard UPDATE TO '0.2.0'"
-check "an update from 0.1.0 gives the functions of a fresh install" \
-    "$(sg_psql -d updated -Atc "$functions")" "$(sg_psql -d fresh -Atc "$functions")"
 
 if [ "$failures" -gt 0 ]; then
     echo "t_restore_nonsuper: $failures check(s) failed"
