@@ -52,7 +52,7 @@ PREPARE TRANSACTION 'gdrop';
 COMMIT PREPARED 'gdrop';
 CREATE EXTENSION schema_guard;
 \endif
-SELECT NOT :can_prepare OR to_regclass('child_prepared') IS NOT NULL AS child_prepared_kept;
+SELECT NOT :'can_prepare'::boolean OR to_regclass('child_prepared') IS NOT NULL AS child_prepared_kept;
 
 -- Dropped inside a savepoint that is rolled back: the extension is still
 -- there, and so are the checks of the statements before the savepoint.

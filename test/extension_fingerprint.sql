@@ -6,7 +6,7 @@
 -- \i test/extension_fingerprint.sql from the top of the source tree.
 CREATE FUNCTION pg_temp.sg_fingerprint() RETURNS TABLE (kind text, name text, def text)
 LANGUAGE sql AS $fp$
-    WITH ext AS (SELECT oid, * FROM pg_extension WHERE extname = 'schema_guard')
+    WITH ext AS (SELECT * FROM pg_extension WHERE extname = 'schema_guard')
     SELECT 'extension', e.extname::text,
            concat_ws(' | ', e.extversion, e.extrelocatable, e.extnamespace::regnamespace,
                      pg_get_userbyid(e.extowner), n.nspacl::text,

@@ -4,6 +4,8 @@
 #   tools/bootstrap.sh demo    install dependencies, build, run the demo
 #   tools/bootstrap.sh test    install dependencies, build, run every test suite
 #   tools/bootstrap.sh bench   install dependencies, build, run the benchmarks
+#   tools/bootstrap.sh deb     install dependencies and the packaging tools, build
+#                              the Debian packages (make deb, written to ..)
 #   tools/bootstrap.sh deps    only install dependencies
 #
 # Dependencies come from Debian's own apt repositories.  apt is skipped when
@@ -15,12 +17,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-    sed -n '2,8s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
     exit 2
 }
 [ $# = 1 ] || usage
 case $1 in
-demo | test | bench | deps) target=$1 ;;
+demo | test | bench | deb | deps) target=$1 ;;
 *) usage ;;
 esac
 
@@ -37,6 +39,10 @@ PACKAGES=(
     python3                                   # test/hints.py (test/t_hints.sh)
     bison flex pkg-config libicu-dev libxml2-dev  # tools/pg_build.sh: servers of other majors
 )
+
+# Only for `deb`: building and testing the Debian packages (debian/).
+DEB_PACKAGES=(debhelper postgresql-server-dev-all autopkgtest)
+[ "$target" = deb ] && PACKAGES+=("${DEB_PACKAGES[@]}")
 
 installed() {
     [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
