@@ -41,10 +41,13 @@ check_match() {
 major=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 CURRENT=$(sed -n "s/^default_version = '\(.*\)'/\1/p" schema_guard.control)
 
-# The released library, built once per server build (pg_config's output).
+# The released library, compiled once per server build (cached), installed
+# where the server under test finds it: a stage of its own for Debian's
+# server (extension_destdir), or a private copy of any other server's tree
+# (test/lib.sh, SG_SERVER).  Sets RELEASE_STAGE and RELEASE_BINDIR.
 build_release() {
     local version=$1 commit=$2 dir key
-    key=$("$PG_CONFIG" | md5sum | cut -c1-12)
+    key=$({ "$PG_CONFIG" --version; "$PG_CONFIG" --configure; "$PG_CONFIG" --cflags; } | md5sum | cut -c1-12)
     dir=$SG_CACHE/releases/schema_guard-$version-$commit-$key
     if ! mkdir -p "$SG_CACHE/releases" 2>/dev/null || [ ! -w "$SG_CACHE/releases" ]; then
         dir=$SCRATCH/release-$version
@@ -57,16 +60,23 @@ build_release() {
         rm -rf "$dir"
         mkdir -p "$dir/src"
         git -c safe.directory='*' -C "$SG_ROOT" archive "$commit" | tar -x -C "$dir/src"
-        if ! { make -C "$dir/src" -s -j2 PG_CONFIG="$PG_CONFIG" &&
-            make -C "$dir/src" -s install DESTDIR="$dir/stage" PG_CONFIG="$PG_CONFIG"; } \
-            >"$dir/build.log" 2>&1; then
+        if ! make -C "$dir/src" -s -j2 PG_CONFIG="$PG_CONFIG" >"$dir/build.log" 2>&1; then
             echo "t_upgrade: release $version (commit $commit) does not build against PostgreSQL $major:" >&2
             tail -n 20 "$dir/build.log" >&2
             return 2
         fi
         touch "$dir/built"
     fi
-    RELEASE_STAGE=$dir/stage
+    RELEASE_STAGE=$SCRATCH/stage-$version
+    RELEASE_BINDIR=$SG_BINDIR
+    rm -rf "$RELEASE_STAGE"
+    if [ -n "${SG_SERVER:-}" ]; then
+        cp -al "$SG_SERVER" "$RELEASE_STAGE" 2>/dev/null || cp -a "$SG_SERVER" "$RELEASE_STAGE"
+        RELEASE_BINDIR=$RELEASE_STAGE/bin
+        make -C "$dir/src" -s install PG_CONFIG="$RELEASE_BINDIR/pg_config" >/dev/null
+    else
+        make -C "$dir/src" -s install PG_CONFIG="$PG_CONFIG" DESTDIR="$RELEASE_STAGE" >/dev/null
+    fi
 }
 
 DATA=$SCRATCH/data
@@ -93,7 +103,7 @@ upgrade_from() {
     fi
     [ "$rc" = 0 ] || { failures=$((failures + 1)); return 0; }
     confs_for "$RELEASE_STAGE" "$SCRATCH/conf-$version"
-    sg_cluster_start "$DATA" "$SCRATCH/conf-$version/preload.conf" "$LOG"
+    SG_BINDIR=$RELEASE_BINDIR sg_cluster_start "$DATA" "$SCRATCH/conf-$version/preload.conf" "$LOG"
 
     sg_psql -d postgres -c "CREATE ROLE app LOGIN" -c "CREATE DATABASE upgraded" \
         -c "CREATE DATABASE fresh"
@@ -160,7 +170,7 @@ SQL
     state_before=$(sg_psql -d upgraded -At <<<"$state")
 
     # Swap in the current library, as a package upgrade and a restart do.
-    "$SG_BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+    "$RELEASE_BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
     sed -i "s|^include '.*'$|include '$SG_CONF_PRELOAD'|" "$DATA/postgresql.conf"
     "$SG_BINDIR/pg_ctl" -D "$DATA" -l "$LOG" -w start >/dev/null
 
