@@ -54,8 +54,8 @@ build_release() {
     fi
     if [ ! -f "$dir/built" ]; then
         if ! git -c safe.directory='*' -C "$SG_ROOT" cat-file -e "$commit^{commit}" 2>/dev/null; then
-            echo "t_upgrade: commit $commit (release $version) is not in this clone: run from a full git clone" >&2
-            return 1
+            echo "t_upgrade: commit $commit (release $version) is not in this clone (shallow?): run from a full git clone" >&2
+            return 3
         fi
         rm -rf "$dir"
         mkdir -p "$dir/src"
@@ -99,6 +99,11 @@ upgrade_from() {
     if [ "$rc" = 2 ] && [ "$major" != 15 ]; then
         # 0.1.0 was built and released for PostgreSQL 15 only.
         echo "ok - # SKIP release $version does not build on PostgreSQL $major: nothing to update from there"
+        return 0
+    fi
+    if [ "$rc" = 3 ]; then
+        # A shallow clone has no released code to build: say so, loudly.
+        echo "ok - # SKIP release $version: its commit $commit is not in this clone"
         return 0
     fi
     [ "$rc" = 0 ] || { failures=$((failures + 1)); return 0; }
