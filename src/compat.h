@@ -94,6 +94,23 @@
 #else
 #define SG_OWNS_RELATION(relid) pg_class_ownercheck((relid), GetUserId())
 #endif
+#if PG_VERSION_NUM >= 160000
+#define SG_OWNS_NAMESPACE(nspid) \
+	object_ownercheck(NamespaceRelationId, (nspid), GetUserId())
+#define SG_OWNS_DATABASE(dbid) \
+	object_ownercheck(DatabaseRelationId, (dbid), GetUserId())
+#else
+#define SG_OWNS_NAMESPACE(nspid) pg_namespace_ownercheck((nspid), GetUserId())
+#define SG_OWNS_DATABASE(dbid) pg_database_ownercheck((dbid), GetUserId())
+#endif
+
+/* REINDEX of a table or its index needs the MAINTAIN privilege from 17 on. */
+#if PG_VERSION_NUM >= 170000
+#define SG_MAY_REINDEX(relid) \
+	(pg_class_aclcheck((relid), GetUserId(), ACL_MAINTAIN) == ACLCHECK_OK)
+#else
+#define SG_MAY_REINDEX(relid) SG_OWNS_RELATION(relid)
+#endif
 
 /*
  * ==== What the newer majors change (issue 8, section 2) ====

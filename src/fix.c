@@ -187,14 +187,18 @@ sg_constraint_kind(Oid conoid)
 static bool
 sg_fix_prebuild(StringInfo buf, Oid indexoid, const char *comment)
 {
-	Oid			relid = IndexGetRelation(indexoid, false);
+	Oid			relid = IndexGetRelation(indexoid, true);
 	Oid			conoid = get_index_constraint(indexoid);
-	char	   *relident = sg_relation_identity(relid);
-	const char *idxname = quote_identifier(get_rel_name(indexoid));
+	char	   *rawname = get_rel_name(indexoid);
 	char	   *tail = sg_index_tail(indexoid);
+	char	   *relident;
+	const char *idxname;
 
-	if (tail == NULL || (OidIsValid(conoid) && sg_constraint_kind(conoid) == NULL))
+	if (!OidIsValid(relid) || rawname == NULL || tail == NULL ||
+		(OidIsValid(conoid) && sg_constraint_kind(conoid) == NULL))
 		return false;
+	relident = sg_relation_identity(relid);
+	idxname = quote_identifier(rawname);
 	appendStringInfo(buf, "CREATE %sINDEX CONCURRENTLY %s ON %s %s;%s\n",
 					 sg_index_is_unique(indexoid) ? "UNIQUE " : "",
 					 idxname, relident, tail, comment);
@@ -305,6 +309,13 @@ sg_fix_partitioned_index(StringInfo buf, Relation rel, Oid indexoid,
 			childtail = sg_index_tail(childidx);
 			if (childtail == NULL)
 				*failed = true;
+			if (childname == NULL)
+			{
+				/* gone meanwhile */
+				*failed = true;
+				relation_close(child, AccessShareLock);
+				continue;
+			}
 		}
 		else
 			childname = sg_free_name(RelationGetRelationName(child), idxname, NULL,
@@ -387,19 +398,19 @@ char *
 sg_fix_index_build(Relation rel, Oid indexoid, List *built)
 {
 	char	   *tail = sg_index_tail(indexoid);
+	char	   *idxname = get_rel_name(indexoid);
 	bool		unique = sg_index_is_unique(indexoid);
 	StringInfoData buf;
 
-	if (tail == NULL)
+	if (tail == NULL || idxname == NULL)
 		return NULL;
 	if (!sg_relation_is_new(rel))
-		return sg_fix_index_internal(rel, indexoid, get_rel_name(indexoid),
-									 unique, tail);
+		return sg_fix_index_internal(rel, indexoid, idxname, unique, tail);
 	initStringInfo(&buf);
 	if (!sg_fix_prebuilds(&buf, built, "  -- before this transaction, outside a transaction block"))
 		return NULL;
 	appendStringInfo(&buf, "CREATE %sINDEX %s ON %s %s;",
-					 unique ? "UNIQUE " : "", quote_identifier(get_rel_name(indexoid)),
+					 unique ? "UNIQUE " : "", quote_identifier(idxname),
 					 sg_relation_identity(RelationGetRelid(rel)), tail);
 	return buf.data;
 }

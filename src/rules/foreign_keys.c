@@ -326,8 +326,14 @@ sg_index_serves_fkey(Oid indexoid, Oid relid, const SgFkey *fk, StringInfo why)
 	ReleaseSysCache(indtup);
 
 	if (reason != NULL && why != NULL)
-		appendStringInfo(why, " Index %s does not count: %s.",
-						 quote_identifier(get_rel_name(indexoid)), reason);
+	{
+		char	   *idxname = get_rel_name(indexoid);
+
+		/* NULL: the index went meanwhile, and there is nothing to say */
+		if (idxname != NULL)
+			appendStringInfo(why, " Index %s does not count: %s.",
+							 quote_identifier(idxname), reason);
+	}
 	return reason == NULL;
 }
 
@@ -533,8 +539,9 @@ sg_fk_unindexed_findings(Relation rel, List *only_names)
  * "Now" is once the statement's own lock on the table is granted: a
  * transaction adding a foreign key to the table holds a conflicting lock
  * until it commits, and its foreign key must count.  So the lock the
- * statement takes first is taken here (for its owner only: others are
- * refused by the statement before it locks anything).
+ * statement takes first is taken here, for its owner only: others are
+ * refused by the statement before it locks anything, and the guard
+ * neither judges nor locks what they may not touch.
  */
 void
 sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
@@ -547,9 +554,10 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 
 	if (sg_effective_level(SG_RULE_FK_UNINDEXED) == SG_LEVEL_OFF)
 		return;
-	if (SG_OWNS_RELATION(relid))
-		LockRelationOid(relid, OidIsValid(dropping_now) ?
-						ShareUpdateExclusiveLock : AccessExclusiveLock);
+	if (!SG_OWNS_RELATION(relid))
+		return;
+	LockRelationOid(relid, OidIsValid(dropping_now) ?
+					ShareUpdateExclusiveLock : AccessExclusiveLock);
 	rel = try_relation_open(relid, AccessShareLock);
 	if (rel == NULL)
 		return;

@@ -35,6 +35,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "storage/bufmgr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -261,6 +262,7 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 	List	   *built;
 	SgFinding	finding = {0};
 	char	   *idxident;
+	char	   *idxname;
 	char	   *table;
 	bool		partitioned;
 	char	   *evidence;
@@ -272,6 +274,12 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 	rel = try_relation_open(IndexGetRelation(indexoid, true), AccessShareLock);
 	if (rel == NULL)
 		return;
+	idxname = get_rel_name(indexoid);
+	if (idxname == NULL)
+	{
+		relation_close(rel, AccessShareLock);
+		return;
+	}
 	built = sg_relation_guarded(rel) ? sg_built_indexes(indexoid) : NIL;
 	if (built == NIL)
 	{
@@ -293,13 +301,14 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 		Oid			conoid = get_index_constraint(indexoid);
 		const char *contype = stmt->excludeOpNames != NIL ? "EXCLUDE"
 		: stmt->primary ? "PRIMARY KEY" : "UNIQUE";
-		const char *conname = quote_identifier(get_rel_name(indexoid));
+		char	   *rawname = OidIsValid(conoid) ? get_constraint_name(conoid) : NULL;
+		const char *conname;
 
-		if (OidIsValid(conoid))
-			conname = quote_identifier(get_constraint_name(conoid));
+		if (rawname == NULL)
+			rawname = idxname;
+		conname = quote_identifier(rawname);
 		finding.object_type = "constraint";
-		finding.subname = OidIsValid(conoid) ? get_constraint_name(conoid)
-			: get_rel_name(indexoid);
+		finding.subname = rawname;
 		finding.object_identity = psprintf("%s on %s", conname,
 										   sg_relation_identity(RelationGetRelid(rel)));
 		finding.message = partitioned
@@ -332,7 +341,7 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 	else
 	{
 		finding.object_type = "index";
-		finding.subname = get_rel_name(indexoid);
+		finding.subname = idxname;
 		finding.object_identity = idxident;
 		finding.message = partitioned
 			? psprintf("index %s is built without CONCURRENTLY on existing partitions of %s",
@@ -437,43 +446,57 @@ sg_check_drop_index(DropStmt *stmt)
 	{
 		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
 		Oid			indexoid = RangeVarGetRelid(rv, NoLock, true);
+		char		relkind = get_rel_relkind(indexoid);
+		Oid			relid;
 		Relation	index;
 		Relation	rel;
-		bool		index_is_new;
 		SgFinding	finding = {0};
 		char	   *indexident;
 
 		CHECK_FOR_INTERRUPTS();
-		if (!OidIsValid(indexoid) ||
-			(get_rel_relkind(indexoid) != RELKIND_INDEX &&
-			 get_rel_relkind(indexoid) != RELKIND_PARTITIONED_INDEX))
+		if (relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX)
+			continue;
+
+		/*
+		 * Neither judge nor lock what the caller may not drop: PostgreSQL's
+		 * own permission error comes first.
+		 */
+		if (!SG_OWNS_RELATION(indexoid))
+			continue;
+		relid = IndexGetRelation(indexoid, true);
+		if (!OidIsValid(relid))
 			continue;
 		sg_note_dropped_index(rv->relname);
-		sg_remember_covered_fkeys(IndexGetRelation(indexoid, false),
-								  stmt->concurrent ? indexoid : InvalidOid);
+		sg_remember_covered_fkeys(relid, stmt->concurrent ? indexoid : InvalidOid);
 
 		/* A partitioned index has no concurrent drop to offer instead. */
-		if (stmt->concurrent ||
-			get_rel_relkind(indexoid) == RELKIND_PARTITIONED_INDEX ||
+		if (stmt->concurrent || relkind == RELKIND_PARTITIONED_INDEX ||
 			sg_effective_level(SG_RULE_DROP_INDEX_NOT_CONCURRENT) == SG_LEVEL_OFF)
 			continue;
-		index = try_relation_open(indexoid, AccessShareLock);
-		if (index == NULL)
-			continue;
-		index_is_new = sg_relation_is_new(index);
-		relation_close(index, AccessShareLock);
-		if (index_is_new)
-			continue;
-		rel = sg_open_existing_table(IndexGetRelation(indexoid, false));
+
+		/*
+		 * The table first, then the index, as DROP INDEX locks them; both
+		 * stay locked while their names are read, so a concurrent drop
+		 * cannot take them away meanwhile.
+		 */
+		rel = sg_open_existing_table(relid);
 		if (rel == NULL)
 			continue;
+		index = try_relation_open(indexoid, AccessShareLock);
+		if (index == NULL || index->rd_index == NULL ||
+			index->rd_index->indrelid != relid || sg_relation_is_new(index))
+		{
+			if (index != NULL)
+				relation_close(index, AccessShareLock);
+			relation_close(rel, AccessShareLock);
+			continue;
+		}
 
-		indexident = quote_qualified_identifier(get_namespace_name(get_rel_namespace(indexoid)),
-												get_rel_name(indexoid));
+		indexident = sg_relation_identity(indexoid);
 		finding.rule = SG_RULE_DROP_INDEX_NOT_CONCURRENT;
-		finding.relid = RelationGetRelid(rel);
+		finding.relid = relid;
 		finding.object_type = "index";
-		finding.subname = get_rel_name(indexoid);
+		finding.subname = pstrdup(RelationGetRelationName(index));
 		finding.object_identity = indexident;
 		finding.message = psprintf("index %s is dropped without CONCURRENTLY from existing %s",
 								   indexident, sg_table_kind_name(rel));
@@ -482,6 +505,7 @@ sg_check_drop_index(DropStmt *stmt)
 								  sg_size_sentence(rel));
 		finding.fix = psprintf("DROP INDEX CONCURRENTLY %s;  -- outside a transaction block, one index per statement",
 							   indexident);
+		relation_close(index, AccessShareLock);
 		relation_close(rel, AccessShareLock);
 		sg_raise(&finding);
 	}
@@ -540,6 +564,7 @@ sg_check_reindex(ReindexStmt *stmt)
 				Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 				Oid			indexoid = relid;
 				Relation	rel;
+				Relation	index = NULL;
 
 				if (!OidIsValid(relid))
 					return;
@@ -550,9 +575,29 @@ sg_check_reindex(ReindexStmt *stmt)
 						return;
 					relid = IndexGetRelation(indexoid, true);
 				}
+
+				/*
+				 * Neither judge nor lock what the caller may not reindex:
+				 * PostgreSQL's own permission error comes first.
+				 */
+				if (!OidIsValid(relid) || !SG_MAY_REINDEX(relid))
+					return;
 				rel = sg_open_existing_table(relid);
 				if (rel == NULL)
 					return;
+				/* Locked after its table, as REINDEX does; gone: nothing to say. */
+				if (stmt->kind == REINDEX_OBJECT_INDEX)
+				{
+					index = try_relation_open(indexoid, AccessShareLock);
+					if (index == NULL || index->rd_index == NULL ||
+						index->rd_index->indrelid != relid)
+					{
+						if (index != NULL)
+							relation_close(index, AccessShareLock);
+						relation_close(rel, AccessShareLock);
+						return;
+					}
+				}
 				kind = stmt->kind == REINDEX_OBJECT_INDEX ? "INDEX" : "TABLE";
 				target = sg_relation_identity(stmt->kind == REINDEX_OBJECT_INDEX
 											  ? indexoid : relid);
@@ -562,13 +607,15 @@ sg_check_reindex(ReindexStmt *stmt)
 												 &only_exclusion);
 				finding.relid = relid;
 				finding.object_type = stmt->kind == REINDEX_OBJECT_INDEX ? "index" : "table";
-				finding.subname = stmt->kind == REINDEX_OBJECT_INDEX ? get_rel_name(indexoid) : NULL;
+				finding.subname = index != NULL ? pstrdup(RelationGetRelationName(index)) : NULL;
 				finding.object_identity = target;
 				finding.message = psprintf("REINDEX %s %s runs without CONCURRENTLY on existing %s",
 										   kind, target, sg_table_kind_name(rel));
 				finding.detail = psprintf("REINDEX locks out writes to the table, and reads that would use the index, "
 										  "for as long as its indexes take to rebuild.%s",
 										  sg_size_sentence(rel));
+				if (index != NULL)
+					relation_close(index, AccessShareLock);
 				relation_close(rel, AccessShareLock);
 				break;
 			}
@@ -579,12 +626,18 @@ sg_check_reindex(ReindexStmt *stmt)
 			{
 				Oid			nspid = get_namespace_oid(stmt->name, true);
 
-				/* System catalogs, TOAST and our own tables are not guarded. */
+				/*
+				 * System catalogs, TOAST and our own tables are not guarded;
+				 * another role's schema is refused by REINDEX itself.
+				 */
 				if (!OidIsValid(nspid) || IsCatalogNamespace(nspid) ||
 					IsToastNamespace(nspid) || isAnyTempNamespace(nspid) ||
-					nspid == get_namespace_oid(SG_SCHEMA_NAME, true))
+					nspid == get_namespace_oid(SG_SCHEMA_NAME, true) ||
+					!SG_OWNS_NAMESPACE(nspid))
 					return;
 			}
+			else if (!SG_OWNS_DATABASE(MyDatabaseId))
+				return;
 			/* Later versions let REINDEX DATABASE omit the name. */
 			target = pstrdup(quote_identifier(stmt->name ? stmt->name
 											  : get_database_name(MyDatabaseId)));
