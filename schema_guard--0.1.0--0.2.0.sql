@@ -177,8 +177,14 @@ BEGIN
         RAISE EXCEPTION 'temporary relations are not guarded: there is nothing to exempt'
             USING ERRCODE = 'feature_not_supported';
     END IF;
-    IF cardinality(parts) = 2 THEN
-        object_type := CASE WHEN kind IN ('i', 'I') THEN 'index' ELSE 'table' END;
+    IF cardinality(parts) = 2 AND kind IN ('i', 'I') THEN
+        -- An index by its table and its name, like a constraint: a rebuild
+        -- (ALTER COLUMN TYPE, REINDEX CONCURRENTLY) gives it a new OID.
+        object_type := 'index';
+        rel := (SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = rel);
+        sub := parts[2];
+    ELSIF cardinality(parts) = 2 THEN
+        object_type := 'table';
     ELSIF m IS NOT NULL THEN
         IF NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = rel AND c.conname = parts[3]) THEN
             RAISE EXCEPTION 'constraint "%" of relation "%.%" does not exist', parts[3], parts[1], parts[2]
@@ -237,7 +243,7 @@ ALTER TABLE schema_guard.exemption_rows
     ADD CONSTRAINT exemption_rows_key_check CHECK (
         CASE object_type
             WHEN 'table' THEN rel <> 0 AND nsp = 0 AND sub = ''
-            WHEN 'index' THEN rel <> 0 AND nsp = 0 AND sub = ''
+            WHEN 'index' THEN rel <> 0 AND nsp = 0 AND sub <> ''
             WHEN 'column' THEN rel <> 0 AND nsp = 0 AND sub <> ''
             WHEN 'constraint' THEN rel <> 0 AND nsp = 0 AND sub <> ''
             WHEN 'schema' THEN rel = 0 AND nsp <> 0 AND sub = ''
@@ -256,13 +262,15 @@ SELECT e.rule, e.object_type,
             WHEN 'database' THEN pg_catalog.quote_ident(pg_catalog.current_database())
             WHEN 'column' THEN r.ident || '.' || pg_catalog.quote_ident(e.sub)
             WHEN 'constraint' THEN pg_catalog.quote_ident(e.sub) || ' on ' || r.ident
+            WHEN 'index' THEN r.nsp || '.' || pg_catalog.quote_ident(e.sub)
             ELSE r.ident END COLLATE "default" AS object,
        e.reason, e.exempted_by, e.exempted_at
   FROM schema_guard.exemption_rows e
-  LEFT JOIN LATERAL (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+  LEFT JOIN LATERAL (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+                            pg_catalog.quote_ident(cn.nspname)
                        FROM pg_catalog.pg_class c
                        JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
-                      WHERE c.oid = e.rel) AS r(ident) ON true
+                      WHERE c.oid = e.rel) AS r(ident, nsp) ON true
   LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.nsp;
 
 COMMENT ON VIEW schema_guard.exemptions IS

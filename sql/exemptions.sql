@@ -139,3 +139,34 @@ VALUES ('implicit_nullable', 'table', 'exm_archive.seen_mv', E'\n');
 DROP SCHEMA exm_archive CASCADE;
 DROP OWNED BY exm_mallory;
 DROP ROLE exm_mallory;
+
+-- An index exemption is keyed by its table and its name: rebuilds give the
+-- index a new OID under the same name (a column's new type, REINDEX
+-- CONCURRENTLY, the guard's own HINT) and fire no sql_drop; the exemption
+-- stays.  ALTER INDEX ... RENAME is followed; a new index that takes the
+-- name of a dropped one inherits nothing.
+SET schema_guard.mode = off;
+CREATE TABLE exm_ix (id int PRIMARY KEY, v int NOT NULL);
+CREATE INDEX exm_ix_v_idx ON exm_ix (v);
+RESET schema_guard.mode;
+SELECT schema_guard.exempt('reindex_not_concurrent', 'public.exm_ix_v_idx', 'legacy');
+SET schema_guard.table_rewrite = off;
+ALTER TABLE exm_ix ALTER COLUMN v TYPE bigint;
+RESET schema_guard.table_rewrite;
+SELECT rule, object_type, object FROM schema_guard.exemptions WHERE rule = 'reindex_not_concurrent';
+REINDEX INDEX exm_ix_v_idx;
+REINDEX INDEX CONCURRENTLY exm_ix_v_idx;
+REINDEX INDEX exm_ix_v_idx;
+-- Fires: the exemption is the index's, not its table's.
+REINDEX INDEX exm_ix_pkey;
+ALTER INDEX exm_ix_v_idx RENAME TO exm_ix_value_idx;
+SELECT rule, object_type, object FROM schema_guard.exemptions WHERE rule = 'reindex_not_concurrent';
+REINDEX INDEX exm_ix_value_idx;
+-- Renaming it through ALTER TABLE is followed too.
+ALTER TABLE exm_ix_value_idx RENAME TO exm_ix_v_idx;
+SELECT rule, object_type, object FROM schema_guard.exemptions WHERE rule = 'reindex_not_concurrent';
+DROP INDEX CONCURRENTLY exm_ix_v_idx;
+SELECT count(*) AS exemptions_left FROM schema_guard.exemption_rows;
+CREATE INDEX CONCURRENTLY exm_ix_v_idx ON exm_ix (v);
+REINDEX INDEX exm_ix_v_idx;
+DROP TABLE exm_ix;

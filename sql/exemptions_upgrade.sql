@@ -50,6 +50,8 @@ SELECT setdatabase <> 0 AS in_database, setconfig FROM pg_db_role_setting
  WHERE setrole = 'upg_role'::regrole ORDER BY 1;
 DROP ROLE upg_role;
 SELECT rule, object_type, object, reason FROM schema_guard.exemptions ORDER BY rule, object;
+-- an index is keyed by its table and its name, as in a fresh 0.2.0
+SELECT rule, rel, sub FROM schema_guard.exemption_rows WHERE object_type = 'index';
 SELECT count(*) AS temporary_contracts FROM schema_guard.jsonb_contracts;
 SELECT count(*) AS dangling_snapshots FROM schema_guard.jsonb_snapshots;
 

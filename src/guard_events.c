@@ -194,19 +194,28 @@ sg_ddl_end_simple(CollectedCommand *cmd)
 		sg_check_index_build(address->objectId, (IndexStmt *) parsetree, NULL);
 }
 
+/* The kinds of exemption keyed by their table and a name. */
+typedef enum SgExemptionSub
+{
+	SG_EXEMPT_CONSTRAINT,
+	SG_EXEMPT_COLUMN,
+	SG_EXEMPT_INDEX
+} SgExemptionSub;
+
 /*
- * Exemptions of columns and constraints name them within their relation:
- * follow a rename.  Each exemption's object exists (sql_drop removes the
- * others), so a row whose old name is gone from its relation while the new
- * one is there was renamed by this statement.  relid and its inheritance
- * children when given (a column rename reaches them all), every relation
- * otherwise (renaming an index renames its constraint).  The renamer may
- * not write exemptions: this runs as the extension owner.
+ * Exemptions of columns, constraints and indexes name them within their
+ * table: follow a rename.  Each exemption's object exists (sql_drop removes
+ * the others), so a row whose old name is gone from its table while the
+ * new one is there was renamed by this statement.  relid and its
+ * inheritance children when given (a column rename reaches them all), every
+ * relation otherwise (renaming an index renames its constraint).  The
+ * renamer may not write exemptions: this runs as the extension owner.
  */
 static void
-sg_exemptions_follow_rename(Oid relid, bool column, const char *oldname,
+sg_exemptions_follow_rename(Oid relid, SgExemptionSub kind, const char *oldname,
 							const char *newname)
 {
+	static const char *const types[] = {"constraint", "column", "index"};
 	static const char *const exists[] = {
 		"EXISTS (SELECT FROM pg_catalog.pg_constraint c "
 		"WHERE c.conrelid OPERATOR(pg_catalog.=) e.rel "
@@ -214,7 +223,11 @@ sg_exemptions_follow_rename(Oid relid, bool column, const char *oldname,
 		"EXISTS (SELECT FROM pg_catalog.pg_attribute a "
 		"WHERE a.attrelid OPERATOR(pg_catalog.=) e.rel "
 		"AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped "
-		"AND a.attname OPERATOR(pg_catalog.=) "
+		"AND a.attname OPERATOR(pg_catalog.=) ",
+		"EXISTS (SELECT FROM pg_catalog.pg_index i "
+		"JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid "
+		"WHERE i.indrelid OPERATOR(pg_catalog.=) e.rel "
+		"AND c.relname OPERATOR(pg_catalog.=) "
 	};
 	Oid			argtypes[4] = {TEXTOID, NAMEOID, NAMEOID, OIDARRAYOID};
 	Datum		args[4];
@@ -225,7 +238,7 @@ sg_exemptions_follow_rename(Oid relid, bool column, const char *oldname,
 
 	namestrcpy(&oldn, oldname);
 	namestrcpy(&newn, newname);
-	args[0] = CStringGetTextDatum(column ? "column" : "constraint");
+	args[0] = CStringGetTextDatum(types[kind]);
 	args[1] = NameGetDatum(&oldn);
 	args[2] = NameGetDatum(&newn);
 	args[3] = (Datum) 0;
@@ -250,7 +263,7 @@ sg_exemptions_follow_rename(Oid relid, bool column, const char *oldname,
 									   "AND ($4 IS NULL OR e.rel::pg_catalog.oid "
 									   "OPERATOR(pg_catalog.=) ANY ($4)) "
 									   "AND NOT %s$2) AND %s$3)",
-									   exists[column], exists[column]),
+									   exists[kind], exists[kind]),
 							  4, argtypes, args, nulls, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not follow the rename of \"%s\" in exemptions", oldname);
 	sg_spi_finish(&spi);
@@ -277,12 +290,16 @@ sg_ddl_end_rename(Node *parsetree)
 	if (stmt->renameType == OBJECT_INDEX || stmt->renameType == OBJECT_TABLE)
 	{
 		/*
-		 * The constraint of a renamed index takes its new name.  (Not in an
-		 * extension script: ours may be reshaping the exemptions table.)
+		 * A renamed index, and its constraint, take the new name.  (Not in
+		 * an extension script: ours may be reshaping the exemptions table.)
 		 */
 		if (!creating_extension)
-			sg_exemptions_follow_rename(InvalidOid, false, stmt->relation->relname,
-										stmt->newname);
+		{
+			sg_exemptions_follow_rename(InvalidOid, SG_EXEMPT_CONSTRAINT,
+										stmt->relation->relname, stmt->newname);
+			sg_exemptions_follow_rename(InvalidOid, SG_EXEMPT_INDEX,
+										stmt->relation->relname, stmt->newname);
+		}
 		return;
 	}
 	if (stmt->renameType != OBJECT_COLUMN &&
@@ -296,7 +313,8 @@ sg_ddl_end_rename(Node *parsetree)
 	else
 		sg_pending_renamed(SG_PENDING_FKEY, relid, stmt->subname, stmt->newname);
 	if (!creating_extension)
-		sg_exemptions_follow_rename(relid, stmt->renameType == OBJECT_COLUMN,
+		sg_exemptions_follow_rename(relid, stmt->renameType == OBJECT_COLUMN
+									? SG_EXEMPT_COLUMN : SG_EXEMPT_CONSTRAINT,
 									stmt->subname, stmt->newname);
 }
 
@@ -439,7 +457,7 @@ schema_guard_table_rewrite(PG_FUNCTION_ARGS)
 
 /*
  * sql_drop: exemptions die with their objects, matched by class and OID
- * (a column or a constraint by its table and its name), so that a new
+ * (a column, constraint or index by its table and its name), so that a new
  * object that reuses a name inherits nothing, and dropping an object of
  * another kind with the same name removes nothing.  The dropping role may
  * not change the extension's tables, so the deletes run as the extension
@@ -462,8 +480,16 @@ schema_guard_sql_drop(PG_FUNCTION_ARGS)
 					"USING pg_catalog.pg_event_trigger_dropped_objects() d "
 					"WHERE CASE d.classid "
 					"WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN "
-					"  e.rel = d.objid AND (d.objsubid = 0 OR "
-					"    (e.object_type = 'column' AND e.sub = d.address_names[3])) "
+					"  (e.rel = d.objid AND (d.objsubid = 0 OR "
+					"    (e.object_type = 'column' AND e.sub = d.address_names[3]))) "
+					"  OR (d.object_type = 'index' AND e.object_type = 'index' "
+					"    AND e.sub = d.address_names[2] "
+					"    AND EXISTS (SELECT FROM pg_catalog.pg_class t "
+					"      JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
+					"      WHERE t.oid = e.rel AND tn.nspname = d.address_names[1]) "
+					"    AND NOT EXISTS (SELECT FROM pg_catalog.pg_index i "
+					"      JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+					"      WHERE i.indrelid = e.rel AND c.relname = e.sub)) "
 					"WHEN 'pg_catalog.pg_namespace'::pg_catalog.regclass THEN "
 					"  e.object_type = 'schema' AND e.nsp = d.objid "
 					"WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN "

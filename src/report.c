@@ -233,16 +233,13 @@ sg_finding_key(const SgFinding *finding, const char **type, Oid *rel,
 	else if (finding->subname == NULL)
 		return false;
 	else if (strcmp(ft, "column") == 0 || strcmp(ft, "constraint") == 0 ||
-			 strcmp(ft, "foreign key") == 0)
+			 strcmp(ft, "foreign key") == 0 || strcmp(ft, "index") == 0)
 	{
-		*type = strcmp(ft, "column") == 0 ? "column" : "constraint";
+		/* an index too, by its table and name: rebuilds change its OID */
+		*type = strcmp(ft, "foreign key") == 0 ? "constraint" : ft;
 		*rel = finding->relid;
 		*sub = finding->subname;
 	}
-	else if (strcmp(ft, "index") == 0)
-		/* an index lives in its table's schema */
-		*rel = get_relname_relid(finding->subname,
-								 get_rel_namespace(finding->relid));
 	else if (strcmp(ft, "schema") == 0)
 		*nsp = get_namespace_oid(finding->subname, true);
 	else if (strcmp(ft, "database") == 0)
@@ -259,7 +256,7 @@ sg_finding_key(const SgFinding *finding, const char **type, Oid *rel,
 /*
  * Is there an exemption for this rule on the finding's object or on its
  * relation?  Exemptions are keyed by object, never by name: a relation by
- * its OID, a column or constraint by its relation's OID and its name, a
+ * its OID, a column, constraint or index by its table's OID and its name, a
  * schema by its OID.  Read through SPI.
  */
 bool
