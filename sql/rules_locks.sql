@@ -255,15 +255,39 @@ ALTER TABLE lk_meter ADD COLUMN double_id int GENERATED ALWAYS AS (id * 2) STORE
 -- A domain with a CHECK is checked on every row, default or not: words.
 CREATE DOMAIN lk_positive AS int CHECK (VALUE > 0);
 ALTER TABLE lk_meter ADD COLUMN level lk_positive NULL;
--- A partition is rewritten by its parent's statement: the recipe is for
--- the parent (a partition takes no columns of its own).
-CREATE TABLE lk_part (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+-- ...so is a column whose type becomes such a domain: a copy of the column
+-- would be rewritten too, so words, not an ADD COLUMN recipe.
+ALTER TABLE lk_meter ALTER COLUMN reading TYPE lk_positive;
+-- (a domain without constraints gets the recipe)
+CREATE DOMAIN lk_free AS numeric;
+ALTER TABLE lk_meter ALTER COLUMN reading TYPE lk_free;
+-- Partitions are rewritten by their parent's statement: one finding for
+-- the statement, on the partitioned table the user named, with the
+-- partitions in DETAIL; the recipe is for the parent (a partition takes no
+-- columns of its own).
+CREATE TABLE lk_part (id int NOT NULL, at date NOT NULL, v int NULL) PARTITION BY RANGE (at);
 CREATE TABLE lk_part_2025 PARTITION OF lk_part FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE lk_part_2026 PARTITION OF lk_part FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 INSERT INTO lk_part SELECT g, '2025-06-01' FROM generate_series(1, 10) g;
+INSERT INTO lk_part SELECT g, '2026-06-01' FROM generate_series(11, 20) g;
 ALTER TABLE lk_part ADD COLUMN r float8 NULL DEFAULT random();
 ALTER TABLE public.lk_part ADD COLUMN r double precision NULL;
 ALTER TABLE public.lk_part ALTER COLUMN r SET DEFAULT random();
 UPDATE public.lk_part SET r = DEFAULT WHERE r IS NULL;  -- in batches on a large table
+-- In warn mode, once per statement, not once per partition; each
+-- statement of a transaction is judged, and a partition new in it is not
+-- listed.
+SET schema_guard.mode = warn;
+BEGIN;
+CREATE TABLE lk_part_2027 PARTITION OF lk_part FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+ALTER TABLE lk_part ALTER COLUMN v TYPE bigint;
+ALTER TABLE lk_part ALTER COLUMN v TYPE numeric;
+ROLLBACK;
+RESET schema_guard.mode;
+-- The partitioned table's exemption covers its partitions' rewrites.
+SELECT schema_guard.exempt('table_rewrite', 'public.lk_part', 'small partitions');
+ALTER TABLE lk_part ALTER COLUMN v TYPE bigint;
+SELECT schema_guard.unexempt('table_rewrite', 'public.lk_part');
 -- A typed table's columns come from its type: words.
 CREATE TYPE lk_point AS (x int, y int);
 CREATE TABLE lk_points OF lk_point;

@@ -179,4 +179,11 @@
 #define InitMaterializedSRF SetSingleFuncCall
 #endif
 
+/* The backend's local transaction id moved into PGPROC.vxid in 17. */
+#if PG_VERSION_NUM >= 170000
+#define SG_LOCAL_XID (MyProc->vxid.lxid)
+#else
+#define SG_LOCAL_XID (MyProc->lxid)
+#endif
+
 #endif							/* SCHEMA_GUARD_COMPAT_H */

@@ -410,6 +410,7 @@ schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 	int			nest;
 
+	sg_rewrite_statement_end();
 	sg_ddl_end_rename(trig->parsetree);
 
 	/* Never CREATE or ALTER EXTENSION (sg_ddl_end_may_judge()). */

@@ -181,6 +181,7 @@ extern void sg_check_attach_partition(Oid parentid, Oid partid);
 extern void sg_check_drop_index(DropStmt *stmt);
 extern void sg_check_reindex(ReindexStmt *stmt);
 extern void sg_check_rewrite(Oid relid, int reason, Node *parsetree);
+extern void sg_rewrite_statement_end(void);
 
 /* jsonb_shape.c, jsonb_contract.c */
 extern void sg_jsonb_define_gucs(void);

@@ -16,6 +16,7 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/dependency.h"
 #include "catalog/index.h"
@@ -35,6 +36,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "storage/bufmgr.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -851,6 +853,10 @@ sg_rewrite_fix_for(StringInfo fix, Relation rel, const char *relident,
 	if (cmd->subtype == AT_AddColumn && DomainHasConstraints(att->atttypid))
 		return "A column of a domain with constraints is checked on every row when it is added, which rewrites the table "
 			"even without a default. Run the statement in a maintenance window.";
+	/* A copy of the column would be added as that domain: rewritten too. */
+	if (cmd->subtype == AT_AlterColumnType && DomainHasConstraints(att->atttypid))
+		return "The new type is a domain with constraints, which are checked on every row: a new column of it "
+			"rewrites the table too, so there are no steps around the rewrite. Run the statement in a maintenance window.";
 	if (cmd->subtype == AT_AlterColumnType && def != NULL && def->raw_default != NULL)
 		return "Add a column of the new type, fill it in batches with the USING expression while writers keep it current, "
 			"then swap the columns in a short transaction; or run the statement in a maintenance window.";
@@ -967,8 +973,80 @@ sg_rewrite_fix(Node *parsetree)
 }
 
 /*
+ * The partitioned table an ALTER TABLE names when relid, being rewritten,
+ * is one of its partitions; InvalidOid otherwise.
+ */
+static Oid
+sg_rewrite_parent(Oid relid, Node *parsetree)
+{
+	AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+	Oid			target;
+
+	if (parsetree == NULL || !IsA(parsetree, AlterTableStmt) ||
+		SG_ALTER_TABLE_OBJTYPE(stmt) != OBJECT_TABLE)
+		return InvalidOid;
+	target = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(target) || target == relid ||
+		get_rel_relkind(target) != RELKIND_PARTITIONED_TABLE ||
+		!list_member_oid(find_all_inheritors(target, NoLock, NULL), relid))
+		return InvalidOid;
+	return target;
+}
+
+/*
+ * The partitioned table whose partitions the running statement rewrites,
+ * once it has been judged: PostgreSQL fires table_rewrite once per
+ * partition, the finding is made once per statement.  Forgotten at the
+ * statement's end (ddl_command_end), and worthless in another
+ * (sub)transaction, where an aborted statement may have left it.
+ */
+static struct
+{
+	Oid			parent;
+	LocalTransactionId lxid;
+	SubTransactionId subxid;
+}			sg_rewrite_judged;
+
+void
+sg_rewrite_statement_end(void)
+{
+	sg_rewrite_judged.parent = InvalidOid;
+}
+
+/*
+ * "public.pt_1 (8192 bytes now), ...": the existing, guarded leaf
+ * partitions of parent that have storage, which the statement rewrites.
+ */
+static char *
+sg_rewritten_partitions(Oid parent)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, find_all_inheritors(parent, NoLock, NULL))
+	{
+		Relation	part;
+
+		CHECK_FOR_INTERRUPTS();
+		if (lfirst_oid(lc) == parent || get_rel_relkind(lfirst_oid(lc)) != RELKIND_RELATION)
+			continue;
+		part = sg_open_existing_table(lfirst_oid(lc));
+		if (part == NULL)
+			continue;
+		appendStringInfo(&buf, "%s%s (%s now)", buf.len > 0 ? ", " : "",
+						 sg_relation_identity(lfirst_oid(lc)), sg_table_size(part));
+		relation_close(part, AccessShareLock);
+	}
+	return buf.len > 0 ? buf.data : NULL;
+}
+
+/*
  * table_rewrite, from the table_rewrite event: PostgreSQL says exactly
- * when a table is rewritten, so volatility is never guessed.
+ * when a table is rewritten, so volatility is never guessed.  The rewrite
+ * of a partition by its partitioned table's statement is judged once, as
+ * the partitioned table's: the table the user named, whose exemption
+ * applies, with its rewritten partitions in DETAIL.
  */
 void
 sg_check_rewrite(Oid relid, int reason, Node *parsetree)
@@ -977,10 +1055,29 @@ sg_check_rewrite(Oid relid, int reason, Node *parsetree)
 	SgFinding	finding = {0};
 	StringInfoData why;
 	char	   *relident;
+	Oid			parent;
+	char	   *partitions = NULL;
 
 	if (sg_effective_level(SG_RULE_TABLE_REWRITE) == SG_LEVEL_OFF)
 		return;
-	rel = sg_open_existing_table(relid);
+	parent = sg_rewrite_parent(relid, parsetree);
+	if (OidIsValid(parent))
+	{
+		if (sg_rewrite_judged.parent == parent &&
+			sg_rewrite_judged.lxid == SG_LOCAL_XID &&
+			sg_rewrite_judged.subxid == GetCurrentSubTransactionId())
+			return;
+		sg_rewrite_judged.parent = parent;
+		sg_rewrite_judged.lxid = SG_LOCAL_XID;
+		sg_rewrite_judged.subxid = GetCurrentSubTransactionId();
+		partitions = sg_rewritten_partitions(parent);
+		if (partitions == NULL)
+			return;
+		relid = parent;
+		rel = try_relation_open(relid, AccessShareLock);
+	}
+	else
+		rel = sg_open_existing_table(relid);
 	if (rel == NULL)
 		return;
 	relident = sg_relation_identity(relid);
@@ -1001,9 +1098,19 @@ sg_check_rewrite(Oid relid, int reason, Node *parsetree)
 	finding.relid = relid;
 	finding.object_type = "table";
 	finding.object_identity = relident;
-	finding.message = psprintf("existing %s is rewritten", sg_table_kind_name(rel));
-	finding.detail = psprintf("The statement copies every row under an ACCESS EXCLUSIVE lock, blocking reads and writes "
-							  "until it finishes (%s).%s", why.data + 2, sg_size_sentence(rel));
+	if (partitions != NULL)
+	{
+		finding.message = psprintf("existing partitions of %s are rewritten", sg_table_kind_name(rel));
+		finding.detail = psprintf("The statement copies every row of each partition under an ACCESS EXCLUSIVE lock, "
+								  "blocking reads and writes until it finishes (%s). It rewrites %s.",
+								  why.data + 2, partitions);
+	}
+	else
+	{
+		finding.message = psprintf("existing %s is rewritten", sg_table_kind_name(rel));
+		finding.detail = psprintf("The statement copies every row under an ACCESS EXCLUSIVE lock, blocking reads and writes "
+								  "until it finishes (%s).%s", why.data + 2, sg_size_sentence(rel));
+	}
 	finding.fix = sg_rewrite_fix(parsetree);
 	relation_close(rel, AccessShareLock);
 	sg_raise(&finding);
