@@ -614,3 +614,250 @@ END
 $$;
 ALTER TABLE schema_guard.exemption_rows DROP CONSTRAINT exemption_rows_reason_check,
     ADD CONSTRAINT exemption_rows_reason_check CHECK (reason ~ '[^[:space:]]');
+
+------------------------------------------------------------------------
+-- jsonb_suggest: its fixes call pg_catalog's functions and operators by
+-- their qualified names (a domain-typed column made them bind elsewhere).
+------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION schema_guard.jsonb_suggest(
+    tbl regclass, col name,
+    min_presence float8 DEFAULT 0.95, workload regclass DEFAULT NULL,
+    OUT rule text, OUT level text, OUT object_type text, OUT object_identity text,
+    OUT message text, OUT detail text, OUT fix text,
+    OUT kind text, OUT path text, OUT type text, OUT rows bigint,
+    OUT presence float8, OUT calls numeric)
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE SECURITY INVOKER
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+DECLARE
+    rel text;
+    relname text;
+    colq text;
+    is_json boolean;
+    typeof_fn text;
+    shape jsonb;
+    ndocs bigint;
+    r record;
+    keys text[];
+    acc text;
+    sqltype text;
+    expr text;
+    newcol text;
+    cname text;
+    cond text;
+    pgss regclass;
+    wl regclass := workload;
+    unkeyed numeric := 0;
+BEGIN
+    IF tbl IS NULL OR col IS NULL OR min_presence IS NULL THEN
+        RAISE EXCEPTION 'table, column and min_presence must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a table, its json or jsonb column, and a share such as 0.95.';
+    END IF;
+    IF NOT (min_presence > 0 AND min_presence <= 1) THEN
+        RAISE EXCEPTION 'min_presence must be greater than 0 and at most 1'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('min_presence was %s.', min_presence),
+                  HINT = 'It is the share of documents that must hold a path: 0.95 is 95%.';
+    END IF;
+
+    SELECT jsonb_agg(to_jsonb(s)) INTO shape FROM schema_guard.jsonb_shape(tbl, col) s;
+    rel := tbl::text;
+    relname := (SELECT c.relname FROM pg_class c WHERE c.oid = tbl);
+    colq := quote_ident(col);
+    is_json := (SELECT a.atttypid = 'json'::regtype FROM pg_attribute a
+                 WHERE a.attrelid = tbl AND a.attname = col);
+    -- The fix is pasted under anyone's search_path: every function and
+    -- operator it calls is qualified, so none binds to another schema's
+    -- better match for a domain-typed column.
+    typeof_fn := CASE WHEN is_json THEN 'pg_catalog.json_typeof' ELSE 'pg_catalog.jsonb_typeof' END;
+    ndocs := (SELECT sum(x.rows) FROM jsonb_to_recordset(shape) x(path text, rows bigint)
+               WHERE x.path = '$');
+
+    FOR r IN
+        WITH s AS (SELECT * FROM jsonb_to_recordset(shape)
+                          AS x(path text, type text, rows bigint, presence float8)),
+             p AS (SELECT s.path, max(s.presence) AS presence,
+                          array_agg(DISTINCT CASE WHEN s.type = 'integer' THEN 'number' ELSE s.type END
+                                    ORDER BY CASE WHEN s.type = 'integer' THEN 'number' ELSE s.type END) AS jtypes,
+                          array_agg(DISTINCT s.type) FILTER (WHERE s.type <> 'null') AS types,
+                          sum(s.rows) FILTER (WHERE s.type <> 'null') AS rows
+                     FROM s GROUP BY s.path)
+        SELECT p.*, schema_guard.jsonb_path_keys(p.path) AS keys FROM p ORDER BY p.path
+    LOOP
+        keys := r.keys;
+        CONTINUE WHEN keys IS NULL;
+        acc := CASE cardinality(keys)
+                 WHEN 0 THEN colq
+                 WHEN 1 THEN format('(%s OPERATOR(pg_catalog.->) %L)', colq, keys[1])
+                 ELSE format('(%s OPERATOR(pg_catalog.#>) %L)', colq, keys::text) END;
+
+        -- promote: one scalar type (JSON null aside) in >= min_presence of documents
+        IF cardinality(keys) > 0 AND r.presence >= min_presence
+           AND (r.types = '{string}' OR r.types = '{integer}' OR r.types = '{number}'
+                OR r.types = '{boolean}' OR r.types <@ '{integer,number}') THEN
+            -- "integer" includes 2.0 and 1e30, which bigint refuses: numeric
+            -- takes every JSON number.
+            sqltype := CASE WHEN r.types = '{string}' THEN 'text'
+                            WHEN r.types = '{boolean}' THEN 'boolean'
+                            ELSE 'numeric' END;
+            expr := CASE cardinality(keys)
+                      WHEN 1 THEN format('(%s OPERATOR(pg_catalog.->>) %L)', colq, keys[1])
+                      ELSE format('(%s OPERATOR(pg_catalog.#>>) %L)', colq, keys::text) END;
+            IF sqltype <> 'text' THEN
+                expr := format('(%s::%s)', expr, sqltype);
+            END IF;
+            newcol := left(regexp_replace(lower(col || '_' || array_to_string(keys, '_')),
+                                          '[^a-z0-9_]+', '_', 'g'), 63);
+            IF NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = tbl
+                            AND a.attname = newcol AND NOT a.attisdropped) THEN
+                rule := 'jsonb_suggest'; level := 'info'; object_type := 'jsonb path';
+                object_identity := format('%s.%s %s', rel, colq, r.path);
+                kind := 'promote'; path := r.path; type := sqltype; rows := r.rows;
+                presence := r.presence; calls := NULL;
+                message := format('path %s of %s.%s can become a %s column', r.path, rel, colq, sqltype);
+                detail := format('Present in %s%% of %s documents, always %s. A STORED generated column '
+                                 'rewrites %s under ACCESS EXCLUSIVE; on a large table add a plain column '
+                                 'and backfill it in batches instead: ALTER TABLE %s ADD COLUMN %I %s NULL; '
+                                 'UPDATE %s SET %I = %s WHERE %I IS NULL AND %s IS NOT NULL;',
+                                 round((r.presence * 100)::numeric, 1), ndocs,
+                                 array_to_string(r.types, ' or '), rel, rel, newcol, sqltype,
+                                 rel, newcol, expr, newcol, expr);
+                fix := format('ALTER TABLE %s ADD COLUMN %I %s GENERATED ALWAYS AS (%s) STORED;',
+                              rel, newcol, sqltype, expr);
+                RETURN NEXT;
+            END IF;
+        END IF;
+
+        -- CHECK: the path always holds one type (JSON null allowed beside it)
+        IF cardinality(r.jtypes) = 1 OR (cardinality(r.jtypes) = 2 AND 'null' = ANY (r.jtypes)) THEN
+            cname := left(regexp_replace(lower(relname || '_' || col || '_'
+                                               || coalesce(nullif(array_to_string(keys, '_'), ''), 'root')
+                                               || '_type'), '[^a-z0-9_]+', '_', 'g'), 63);
+            cond := CASE WHEN cardinality(r.jtypes) = 1
+                         THEN format('%s(%s) = %L', typeof_fn, acc, r.jtypes[1])
+                         ELSE format('%s(%s) IN (%L, %L)', typeof_fn, acc, r.jtypes[1], r.jtypes[2]) END;
+            IF r.presence = 1 AND cardinality(keys) > 0 THEN
+                -- presence counts non-null documents: a NULL document passes
+                cond := format('%s IS NULL OR (%s IS NOT NULL AND %s)', colq, acc, cond);
+            END IF;
+            IF NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conrelid = tbl AND c.conname = cname) THEN
+                rule := 'jsonb_suggest'; level := 'info'; object_type := 'jsonb path';
+                object_identity := format('%s.%s %s', rel, colq, r.path);
+                kind := 'check'; path := r.path; type := array_to_string(r.jtypes, ', ');
+                rows := r.rows; presence := r.presence; calls := NULL;
+                message := format('path %s of %s.%s always holds %s: a CHECK can keep it so',
+                                  r.path, rel, colq, array_to_string(r.jtypes, ' or '));
+                detail := format('Observed in %s of %s documents%s. The constraint is added NOT VALID '
+                                 '(no scan under the ACCESS EXCLUSIVE lock), then validated under '
+                                 'SHARE UPDATE EXCLUSIVE.',
+                                 r.rows, ndocs,
+                                 CASE WHEN r.presence = 1 AND cardinality(keys) > 0
+                                      THEN ', in every one: the CHECK also requires it' ELSE '' END);
+                fix := format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (%s) NOT VALID; '
+                              'ALTER TABLE %s VALIDATE CONSTRAINT %I;', rel, cname, cond, rel, cname);
+                RETURN NEXT;
+            END IF;
+        END IF;
+    END LOOP;
+
+    -- index: paths and operators that queries use, weighted by calls
+    IF wl IS NULL THEN
+        SELECT to_regclass(quote_ident(n.nspname) || '.pg_stat_statements') INTO pgss
+          FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+         WHERE e.extname = 'pg_stat_statements';
+        IF pgss IS NOT NULL AND has_table_privilege(pgss, 'SELECT') THEN
+            BEGIN
+                EXECUTE format('SELECT 1 FROM %s LIMIT 1', pgss);
+                wl := pgss;
+            EXCEPTION WHEN OTHERS THEN
+                RAISE NOTICE 'pg_stat_statements is not readable: no index suggestions'
+                    USING DETAIL = SQLERRM;
+            END;
+        ELSE
+            RAISE NOTICE 'pg_stat_statements is not installed or not readable: no index suggestions'
+                USING HINT = 'Install it, or pass a relation of (query, calls) rows as "workload".';
+        END IF;
+    END IF;
+    IF wl IS NULL THEN
+        RETURN;
+    END IF;
+
+    FOR r IN
+        -- ->> and #>> read the same text: one index serves both
+        WITH w AS (
+            SELECT w.path,
+                   CASE WHEN w.operator IN ('->>', '#>>') THEN '->>'
+                        WHEN w.operator IN ('->', '#>') THEN '->'
+                        ELSE w.operator END AS operator,
+                   sum(w.calls) AS calls, sum(w.queries) AS queries
+              FROM schema_guard.jsonb_workload_paths(tbl, col, wl) w
+             GROUP BY 1, 2)
+        SELECT w.path, w.operator, w.calls, w.queries,
+               schema_guard.jsonb_path_keys(w.path) AS keys,
+               (SELECT max(x.presence) FROM jsonb_to_recordset(shape) x(path text, presence float8)
+                 WHERE x.path = w.path) AS presence,
+               (SELECT sum(x.rows) FROM jsonb_to_recordset(shape) x(path text, rows bigint)
+                 WHERE x.path = w.path) AS rows
+          FROM w
+         ORDER BY w.calls DESC, w.path, w.operator
+    LOOP
+        rule := 'jsonb_suggest'; level := 'info'; object_type := 'jsonb path';
+        kind := 'index'; path := r.path; type := NULL; rows := r.rows;
+        presence := r.presence; calls := r.calls;
+        IF r.operator IN ('@>', '?', '?|', '?&') THEN
+            CONTINUE WHEN is_json;
+            -- jsonb_path_ops serves @> only; jsonb_ops serves them all
+            CONTINUE WHEN EXISTS (SELECT FROM pg_index i JOIN pg_opclass oc ON oc.oid = i.indclass[0]
+                                   WHERE i.indrelid = tbl
+                                     AND oc.opcname IN ('jsonb_ops', 'jsonb_path_ops')
+                                     AND (oc.opcname = 'jsonb_ops' OR r.operator = '@>')
+                                     AND i.indkey[0] = (SELECT a.attnum FROM pg_attribute a
+                                                         WHERE a.attrelid = tbl AND a.attname = col));
+            object_identity := format('%s.%s', rel, colq);
+            path := '$';
+            message := format('%s.%s is searched with %s in %s calls: a GIN index serves it',
+                              rel, colq, r.operator, r.calls);
+            detail := format('%s normalized queries use %s on the column.', r.queries, r.operator);
+            fix := format('CREATE INDEX CONCURRENTLY ON %s USING gin (%s%s);', rel, colq,
+                          CASE WHEN r.operator = '@>' THEN ' jsonb_path_ops' ELSE '' END);
+            RETURN NEXT;
+        ELSIF r.keys IS NULL OR cardinality(r.keys) = 0 THEN
+            unkeyed := unkeyed + r.calls;
+        ELSIF r.rows IS NOT NULL THEN
+            expr := CASE WHEN cardinality(r.keys) = 1
+                         THEN format('(%s OPERATOR(pg_catalog.%s) %L)', colq, CASE WHEN r.operator LIKE '%>>' THEN '->>' ELSE '->' END, r.keys[1])
+                         ELSE format('(%s OPERATOR(pg_catalog.%s) %L)', colq, CASE WHEN r.operator LIKE '%>>' THEN '#>>' ELSE '#>' END, r.keys::text) END;
+            CONTINUE WHEN EXISTS (SELECT FROM pg_index i WHERE i.indrelid = tbl
+                                     AND pg_get_indexdef(i.indexrelid) LIKE
+                                         '%' || replace(format('(%s %s %L::', colq,
+                                                   CASE WHEN cardinality(r.keys) = 1
+                                                        THEN CASE WHEN r.operator LIKE '%>>' THEN '->>' ELSE '->' END
+                                                        ELSE CASE WHEN r.operator LIKE '%>>' THEN '#>>' ELSE '#>' END END,
+                                                   CASE WHEN cardinality(r.keys) = 1 THEN r.keys[1] ELSE r.keys::text END),
+                                            '_', '\_') || '%');
+            object_identity := format('%s.%s %s', rel, colq, r.path);
+            message := format('path %s of %s.%s is read with %s in %s calls: an expression index serves it',
+                              r.path, rel, colq, r.operator, r.calls);
+            detail := format('%s normalized queries use it; the path is in %s%% of documents.',
+                             r.queries, round((coalesce(r.presence, 0) * 100)::numeric, 1));
+            fix := format('CREATE INDEX CONCURRENTLY ON %s (%s);', rel, expr);
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+    IF unkeyed > 0 THEN
+        RAISE NOTICE '% calls read %.% with keys that the normalization replaced by $n: their paths are unknown',
+            unkeyed, rel, colq;
+    END IF;
+END
+$$;

@@ -920,7 +920,10 @@ BEGIN
     colq := quote_ident(col);
     is_json := (SELECT a.atttypid = 'json'::regtype FROM pg_attribute a
                  WHERE a.attrelid = tbl AND a.attname = col);
-    typeof_fn := CASE WHEN is_json THEN 'json_typeof' ELSE 'jsonb_typeof' END;
+    -- The fix is pasted under anyone's search_path: every function and
+    -- operator it calls is qualified, so none binds to another schema's
+    -- better match for a domain-typed column.
+    typeof_fn := CASE WHEN is_json THEN 'pg_catalog.json_typeof' ELSE 'pg_catalog.jsonb_typeof' END;
     ndocs := (SELECT sum(x.rows) FROM jsonb_to_recordset(shape) x(path text, rows bigint)
                WHERE x.path = '$');
 
@@ -939,8 +942,8 @@ BEGIN
         CONTINUE WHEN keys IS NULL;
         acc := CASE cardinality(keys)
                  WHEN 0 THEN colq
-                 WHEN 1 THEN format('(%s -> %L)', colq, keys[1])
-                 ELSE format('(%s #> %L)', colq, keys::text) END;
+                 WHEN 1 THEN format('(%s OPERATOR(pg_catalog.->) %L)', colq, keys[1])
+                 ELSE format('(%s OPERATOR(pg_catalog.#>) %L)', colq, keys::text) END;
 
         -- promote: one scalar type (JSON null aside) in >= min_presence of documents
         IF cardinality(keys) > 0 AND r.presence >= min_presence
@@ -952,8 +955,8 @@ BEGIN
                             WHEN r.types = '{boolean}' THEN 'boolean'
                             ELSE 'numeric' END;
             expr := CASE cardinality(keys)
-                      WHEN 1 THEN format('(%s ->> %L)', colq, keys[1])
-                      ELSE format('(%s #>> %L)', colq, keys::text) END;
+                      WHEN 1 THEN format('(%s OPERATOR(pg_catalog.->>) %L)', colq, keys[1])
+                      ELSE format('(%s OPERATOR(pg_catalog.#>>) %L)', colq, keys::text) END;
             IF sqltype <> 'text' THEN
                 expr := format('(%s::%s)', expr, sqltype);
             END IF;
@@ -1076,8 +1079,8 @@ BEGIN
             unkeyed := unkeyed + r.calls;
         ELSIF r.rows IS NOT NULL THEN
             expr := CASE WHEN cardinality(r.keys) = 1
-                         THEN format('(%s %s %L)', colq, CASE WHEN r.operator LIKE '%>>' THEN '->>' ELSE '->' END, r.keys[1])
-                         ELSE format('(%s %s %L)', colq, CASE WHEN r.operator LIKE '%>>' THEN '#>>' ELSE '#>' END, r.keys::text) END;
+                         THEN format('(%s OPERATOR(pg_catalog.%s) %L)', colq, CASE WHEN r.operator LIKE '%>>' THEN '->>' ELSE '->' END, r.keys[1])
+                         ELSE format('(%s OPERATOR(pg_catalog.%s) %L)', colq, CASE WHEN r.operator LIKE '%>>' THEN '#>>' ELSE '#>' END, r.keys::text) END;
             CONTINUE WHEN EXISTS (SELECT FROM pg_index i WHERE i.indrelid = tbl
                                      AND pg_get_indexdef(i.indexrelid) LIKE
                                          '%' || replace(format('(%s %s %L::', colq,

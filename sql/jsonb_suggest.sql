@@ -87,6 +87,30 @@ CREATE EXTENSION pg_stat_statements;
 SELECT count(*) FROM schema_guard.jsonb_suggest('orders', 'doc') WHERE kind = 'index';
 DROP EXTENSION pg_stat_statements;
 
+-- A fix runs as written under anyone's search_path: on a domain-typed
+-- column, another schema's jsonb_typeof or -> taking the domain would match
+-- better than pg_catalog's, so the fix names pg_catalog's.
+CREATE DOMAIN jsuggest.doc_d AS jsonb;
+CREATE TABLE jsuggest.dom (id int PRIMARY KEY, doc jsuggest.doc_d NULL);
+INSERT INTO jsuggest.dom SELECT g, jsonb_build_object('k', g, 'a', jsonb_build_object('b', 'x')) FROM generate_series(1, 20) g;
+CREATE FUNCTION jsuggest.jsonb_typeof(jsuggest.doc_d) RETURNS text LANGUAGE sql AS $$ SELECT 'hijacked' $$;
+CREATE FUNCTION jsuggest.arrow(jsuggest.doc_d, text) RETURNS jsonb LANGUAGE sql AS $$ SELECT '"hijacked"'::jsonb $$;
+CREATE OPERATOR jsuggest.-> (LEFTARG = jsuggest.doc_d, RIGHTARG = text, FUNCTION = jsuggest.arrow);
+CREATE FUNCTION jsuggest.arrows(jsuggest.doc_d, text[]) RETURNS jsonb LANGUAGE sql AS $$ SELECT '"hijacked"'::jsonb $$;
+CREATE OPERATOR jsuggest.#> (LEFTARG = jsuggest.doc_d, RIGHTARG = text[], FUNCTION = jsuggest.arrows);
+SELECT kind, path, fix FROM schema_guard.jsonb_suggest('jsuggest.dom', 'doc') ORDER BY path, kind;
+-- (jsuggest is first on the search path, as the table's own schema would be)
+DO $$
+DECLARE f text;
+BEGIN
+    FOR f IN SELECT s.fix FROM schema_guard.jsonb_suggest('jsuggest.dom', 'doc') s
+              WHERE s.kind = 'check' LOOP
+        EXECUTE f;
+    END LOOP;
+END $$;
+SELECT conname, convalidated FROM pg_constraint
+ WHERE conrelid = 'jsuggest.dom'::regclass AND contype = 'c' ORDER BY conname;
+
 -- Bad arguments.
 SELECT * FROM schema_guard.jsonb_suggest('orders', 'doc', 0);
 SELECT * FROM schema_guard.jsonb_suggest('orders', 'doc', 1.5);
