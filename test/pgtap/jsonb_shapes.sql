@@ -118,14 +118,14 @@ SELECT throws_ok($$SELECT * FROM schema_guard.jsonb_changes('tap_docs', 'j')$$,
 
 -- Suggestions.
 SELECT is((SELECT fix FROM schema_guard.jsonb_suggest('tap_docs', 'doc') WHERE kind = 'check' AND path = '$.o.k'),
-          'ALTER TABLE public.tap_docs ADD CONSTRAINT tap_docs_doc_o_k_type CHECK (jsonb_typeof((doc #> ''{o,k}'')) = ''boolean'') NOT VALID; ALTER TABLE public.tap_docs VALIDATE CONSTRAINT tap_docs_doc_o_k_type;',
+          'ALTER TABLE public.tap_docs ADD CONSTRAINT tap_docs_doc_o_k_type CHECK (pg_catalog.jsonb_typeof((doc OPERATOR(pg_catalog.#>) ''{o,k}'')) = ''boolean'') NOT VALID; ALTER TABLE public.tap_docs VALIDATE CONSTRAINT tap_docs_doc_o_k_type;',
           'a CHECK for a stable path, NOT VALID then validated');
 SELECT is((SELECT count(*)::int FROM schema_guard.jsonb_suggest('tap_docs', 'doc', 0.6) WHERE kind = 'promote'),
           1, 'promote needs one scalar type in enough documents ($.o.k)');
 CREATE TEMP TABLE tap_workload (query text, calls bigint);
 INSERT INTO tap_workload VALUES ('SELECT 1 FROM tap_docs WHERE doc->''o''->>''k'' = $1', 12);
 SELECT is((SELECT fix FROM schema_guard.jsonb_suggest('tap_docs', 'doc', workload => 'tap_workload') WHERE kind = 'index'),
-          'CREATE INDEX CONCURRENTLY ON public.tap_docs ((doc #>> ''{o,k}''));', 'an expression index for a path queries read');
+          'CREATE INDEX CONCURRENTLY ON public.tap_docs ((doc OPERATOR(pg_catalog.#>>) ''{o,k}''));', 'an expression index for a path queries read');
 SELECT is(schema_guard.jsonb_path_keys('$.a."b c"[*]'), NULL, 'paths through arrays have no keys');
 SELECT is(schema_guard.jsonb_path_keys('$.a."b \"c"'), '{a,"b \"c"}', 'quoted keys decode');
 
