@@ -29,7 +29,6 @@ DROP INDEX sg_priv.bobs_child_bob_id;
 REINDEX TABLE sg_priv.bobs;
 REINDEX INDEX sg_priv.bobs_a;
 REINDEX SCHEMA sg_priv;
-REINDEX DATABASE contrib_regression;
 ALTER TABLE sg_priv.bobs DROP CONSTRAINT bobs_pkey;
 -- (test/isolation/specs/privileges_no_lock.spec shows they wait for no lock.)
 RESET ROLE;
