@@ -41,6 +41,9 @@ REINDEX INDEX sg_priv.bobs_a;
 DROP INDEX sg_priv.bobs_a;
 REINDEX SCHEMA sg_priv;
 -- fk_unindexed still sees the owner's drop at commit.
+RESET ROLE;
+SET schema_guard.drop_index_not_concurrent = off;
+SET ROLE sg_priv_bob;
 BEGIN;
 DROP INDEX sg_priv.bobs_child_bob_id;
 COMMIT;
