@@ -89,6 +89,10 @@
 
 /* Ownership checks were generalized in 16. */
 #if PG_VERSION_NUM >= 160000
+#include "catalog/pg_class.h"
+#include "catalog/pg_database.h"
+#include "catalog/pg_namespace.h"
+#include "utils/acl.h"
 #define SG_OWNS_RELATION(relid) \
 	object_ownercheck(RelationRelationId, (relid), GetUserId())
 #else
