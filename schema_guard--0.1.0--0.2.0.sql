@@ -100,6 +100,20 @@ ALTER FUNCTION schema_guard.jsonb_suggest(regclass, name, float8, regclass)
 
 ALTER TABLE schema_guard.exemptions RENAME TO exemption_rows;
 ALTER TABLE schema_guard.exemption_rows RENAME CONSTRAINT exemptions_reason_check TO exemption_rows_reason_check;
+-- From PostgreSQL 18 on NOT NULL constraints are catalogued, named after the
+-- table that made them: rename them as a fresh install names them.
+DO $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT conname FROM pg_catalog.pg_constraint
+              WHERE conrelid = 'schema_guard.exemption_rows'::pg_catalog.regclass
+                AND contype = 'n' AND conname LIKE 'exemptions\_%' LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE schema_guard.exemption_rows RENAME CONSTRAINT %I TO %I',
+                                  c.conname, 'exemption_rows' || pg_catalog.substr(c.conname, 11));
+    END LOOP;
+END
+$$;
 ALTER TABLE schema_guard.exemption_rows
     ADD COLUMN object_type text,
     ADD COLUMN rel regclass NOT NULL DEFAULT 0,

@@ -159,3 +159,17 @@ RESET search_path;
 SELECT schema_guard.unexempt('implicit_nullable', 'public.engine_other_table');
 DROP TABLE engine_other_table;
 DROP SCHEMA engine_evil CASCADE;
+
+-- A statement that drops an object it collected (DROP IDENTITY drops the
+-- identity's sequence, SET DATA TYPE collects it) runs as without the guard
+-- on every major (13's pg_event_trigger_ddl_commands() raises for it).
+SET schema_guard.mode = warn;
+CREATE TABLE engine_identity (id bigint PRIMARY KEY, f5 int NOT NULL GENERATED ALWAYS AS IDENTITY);
+ALTER TABLE engine_identity
+    ALTER COLUMN f5 DROP IDENTITY,
+    ALTER COLUMN f5 DROP NOT NULL,
+    ALTER COLUMN f5 SET DATA TYPE bigint;
+SELECT attname, format_type(atttypid, atttypmod), attnotnull, attidentity
+  FROM pg_attribute WHERE attrelid = 'engine_identity'::regclass AND attname = 'f5';
+DROP TABLE engine_identity;
+RESET schema_guard.mode;

@@ -22,12 +22,16 @@ CREATE INDEX CONCURRENTLY bobs_a ON sg_priv.bobs (a);
 INSERT INTO sg_priv.bobs SELECT g, g FROM generate_series(1, 10) g;
 RESET ROLE;
 
--- Refused by PostgreSQL, not by the guard: every statement says "must be owner".
+-- Refused by PostgreSQL, not by the guard: every statement fails with 42501.
 SET ROLE sg_priv_mallory;
 DROP INDEX sg_priv.bobs_a;
 DROP INDEX sg_priv.bobs_child_bob_id;
+-- (REINDEX's refusal is worded "permission denied" from 17 on, which
+-- checks the MAINTAIN privilege: its SQLSTATE is shown.)
+\set VERBOSITY sqlstate
 REINDEX TABLE sg_priv.bobs;
 REINDEX INDEX sg_priv.bobs_a;
+\set VERBOSITY default
 REINDEX SCHEMA sg_priv;
 ALTER TABLE sg_priv.bobs DROP CONSTRAINT bobs_pkey;
 -- (test/isolation/specs/privileges_no_lock.spec shows they wait for no lock.)

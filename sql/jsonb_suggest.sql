@@ -84,7 +84,10 @@ SELECT kind, path, calls FROM schema_guard.jsonb_suggest('orders', 'doc', worklo
 
 -- pg_stat_statements installed but not loaded: said, not fatal.
 CREATE EXTENSION pg_stat_statements;
+-- (terse: the DETAIL quotes PostgreSQL's own message, which changed in 18)
+\set VERBOSITY terse
 SELECT count(*) FROM schema_guard.jsonb_suggest('orders', 'doc') WHERE kind = 'index';
+\set VERBOSITY default
 DROP EXTENSION pg_stat_statements;
 
 -- A fix runs as written under anyone's search_path: on a domain-typed

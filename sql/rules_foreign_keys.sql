@@ -99,20 +99,6 @@ CREATE TABLE fk_tagged (id int PRIMARY KEY, tag text COLLATE "C" NOT NULL REFERE
 CREATE INDEX fk_tagged_tag_idx ON fk_tagged (tag text_pattern_ops);
 COMMIT;
 DROP TABLE fk_tagged;
--- Against a nondeterministic referenced column of another collation, the
--- lookup compares under the referenced column's collation: the HINT says so.
-CREATE COLLATION fk_nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
-CREATE TABLE fk_label (name text COLLATE fk_nocase PRIMARY KEY);
-BEGIN;
-CREATE TABLE fk_labelled (id int PRIMARY KEY, label text COLLATE "C" NOT NULL REFERENCES fk_label);
-CREATE INDEX fk_labelled_label_idx ON fk_labelled (label);
-COMMIT;
-BEGIN;
-CREATE TABLE fk_labelled (id int PRIMARY KEY, label text COLLATE "C" NOT NULL REFERENCES fk_label);
-CREATE INDEX fk_labelled_label_idx ON fk_labelled (label COLLATE public.fk_nocase);
-COMMIT;
-DROP TABLE fk_labelled, fk_label;
-DROP COLLATION fk_nocase;
 
 -- A referenced key whose unique index has an operator class of its own:
 -- the lookup compares with that class's "=", which the default class of

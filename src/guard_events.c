@@ -30,6 +30,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
@@ -352,7 +353,7 @@ sg_ddl_end_may_judge(Node *parsetree)
  * commands stay valid until the event trigger returns.
  */
 static List *
-sg_collected_commands(void)
+sg_read_collected_commands(void)
 {
 	LOCAL_FCINFO(fcinfo, 0);
 	FmgrInfo	flinfo;
@@ -400,6 +401,52 @@ sg_collected_commands(void)
 	tuplestore_end(rsinfo.setResult);
 	FreeExprContext(rsinfo.econtext, true);
 	return commands;
+}
+
+/*
+ * Before 14, pg_event_trigger_ddl_commands() raises "cache lookup failed"
+ * when an object a command collected was dropped later in the same statement
+ * (ALTER COLUMN ... DROP IDENTITY, ... SET DATA TYPE drops the identity's
+ * sequence).  The statement itself succeeded, so such a statement is not
+ * judged at ddl_end there: the call runs in a subtransaction and that one
+ * error (an elog, XX000) is swallowed; any other error is raised again.
+ */
+static List *
+sg_collected_commands(void)
+{
+#if SG_DDL_COMMANDS_MAY_RAISE
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	ResourceOwner caller_owner = CurrentResourceOwner;
+	List	   *commands = NIL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller_cxt);
+	PG_TRY();
+	{
+		commands = sg_read_collected_commands();
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(caller_cxt);
+		CurrentResourceOwner = caller_owner;
+		if (edata->sqlerrcode != ERRCODE_INTERNAL_ERROR)
+			ReThrowError(edata);
+		commands = NIL;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller_cxt);
+	CurrentResourceOwner = caller_owner;
+	return commands;
+#else
+	return sg_read_collected_commands();
+#endif
 }
 
 PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);

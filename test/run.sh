@@ -35,6 +35,8 @@
 # non-zero on failure.
 #
 # Knobs: SG_FUZZ_QUERIES (300), SG_SUITE_TIMEOUT seconds per suite (1200).
+# Arguments name the suites to run (test/run.sh regress-preload t_standby);
+# none runs them all.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -79,12 +81,15 @@ NAMES=()
 RESULTS=()
 SKIPPED=()
 record() { NAMES+=("$1"); RESULTS+=("$2"); }
+WANTED=" $* "
+wanted() { [ "$WANTED" = "  " ] || [[ $WANTED == *" $1 "* ]]; }
 
 # run_suite NAME DIFFS_FILE CMD...: run one suite with a time limit, tee its
 # output into build/logs/NAME.log, record pass/fail, show diffs on failure.
 run_suite() {
     local name=$1 diffs=$2 rc=0
     shift 2
+    wanted "$name" || return 0
     echo
     echo "=== $name"
     timeout -k 30 "$TIMEOUT" "$@" 2>&1 | tee "$LOGS/$name.log" || rc=$?

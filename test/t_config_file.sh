@@ -40,7 +40,8 @@ rules=$(sg_psql -d postgres -Atc "CREATE EXTENSION schema_guard; SELECT rule FRO
 for r in $rules; do
     sg_psql -d postgres -c "ALTER SYSTEM SET schema_guard.$r = warning"
 done
-reloaded=$(sg_psql -d postgres -Atc "SELECT pg_reload_conf(); SELECT count(*) FROM pg_file_settings WHERE error IS NOT NULL")
+# Two -c options: psql before 15 prints only the last result of one -c.
+reloaded=$(sg_psql -d postgres -At -c "SELECT pg_reload_conf()" -c "SELECT count(*) FROM pg_file_settings WHERE error IS NOT NULL")
 expect "postgresql.auto.conf parses after ALTER SYSTEM" "t
 0" "$reloaded"
 "$SG_BINDIR/pg_ctl" -D "$DATA" -l "$SCRATCH/server.log" -w -t 60 restart >/dev/null &&

@@ -124,7 +124,9 @@ N=$(clone "$PLAIN" "$SG_CONF_PLAIN")
 # caught_up HOST: wait until HOST has replayed everything the primary wrote.
 caught_up() {
     local lsn i
-    lsn=$(q "$P" -Atc "SELECT pg_current_wal_lsn()")
+    # The insert position: with synchronous_commit = off (test/common.conf)
+    # the last commit record may not be written yet.
+    lsn=$(q "$P" -Atc "SELECT pg_current_wal_insert_lsn()")
     for i in $(seq 1 300); do
         [ "$(q "$1" -Atc "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && return 0
         sleep 0.1

@@ -802,7 +802,7 @@ sg_fix_not_null(StringInfo first, StringInfo rest, Relation rel,
 				const char *relident, const char *colname, List **avoid)
 {
 	const char *col = quote_identifier(colname);
-	const char *check = quote_identifier(sg_free_name(RelationGetRelationName(rel), colname, "not_null",
+	const char *check = quote_identifier(sg_free_name(RelationGetRelationName(rel), colname, "check",
 													  RelationGetNamespace(rel),
 													  RelationGetRelid(rel), false, avoid));
 
