@@ -29,11 +29,16 @@ $(OBJS): src/schema_guard.h src/compat.h
 src/version.o: $(EXTENSION).control
 src/jsonb_shape.o src/jsonb_contract.o: src/jsonb_shape.h
 
-.PHONY: test demo bench fuzz indent dist deb
+.PHONY: test test-one demo bench fuzz indent dist deb
 
-# Every suite, against throwaway clusters (see test/run.sh).
+# Every suite on every PostgreSQL major the archive serves (tools/matrix.sh).
 test: all
-	test/run.sh
+	tools/matrix.sh
+
+# Every suite on the server of PG_CONFIG only, against throwaway clusters
+# (test/run.sh; SUITES="regress-preload t_standby" runs only those).
+test-one: all
+	test/run.sh $(SUITES)
 
 demo: all
 	tools/demo.sh

@@ -10,10 +10,11 @@
 # one whose APIs moved most since the code was written.  A major whose source
 # the archive does not serve is reported and skipped, not failed.
 #
-# The extension is built in a copy of the working tree per major,
-# build/matrix/pgMAJOR/tree (so the tree's own build for `make test` is left
-# alone); its suites write under that copy's build/, and the whole output of
-# each major goes to build/matrix/pgMAJOR.log.  Runs as root (as CI does) or
+# The major of the pg_config on PATH (bookworm's 15) is built and tested in
+# the tree itself.  Every other major is built in a copy of the working
+# tree, build/matrix/pgMAJOR/tree (so the tree's own build stays the one for
+# pg_config on PATH); its suites write under that copy's build/.  The whole
+# output of each major goes to build/matrix/pgMAJOR.log.  Runs as root (as CI does) or
 # as a user who can write the cache.  Exit status: 0 when every tested major
 # passed.
 set -euo pipefail
@@ -70,7 +71,14 @@ test_major() {
         server="built from source${opt:+ with --enable-cassert}"
     fi
     echo "== PostgreSQL $m: $("$pg_config" --version), $server"
-    copy_tree "$tree" || return 1
+    if [ "$("$pg_config" --bindir)" = "$(pg_config --bindir 2>/dev/null)" ]; then
+        # The major of pg_config on PATH, the tree's own: tested in place
+        # (so t_dist archives this clone), rebuilt so that -Werror applies.
+        tree=$ROOT
+        make -C "$tree" -s clean
+    else
+        copy_tree "$tree" || return 1
+    fi
     if ! make -C "$tree" -s -j2 PG_CONFIG="$pg_config" COPT=-Werror; then
         echo "PostgreSQL $m: make with -Werror failed"
         return 1
