@@ -33,6 +33,24 @@ SET schema_guard.implicit_nullable = off;
 CREATE TABLE engine_rule_off (a int);
 RESET schema_guard.implicit_nullable;
 
+-- Each moment calls only the rules whose level is not off then.  A rule off
+-- when the statement ran never judges what it created, even back on at
+-- commit; a rule off at commit judges nothing the transaction left.
+CREATE TABLE engine_moment_parent (id int PRIMARY KEY);
+BEGIN;
+SET LOCAL schema_guard.fk_unindexed = off;
+CREATE TABLE engine_moment_off (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES engine_moment_parent);
+SET LOCAL schema_guard.fk_unindexed = error;
+COMMIT;
+BEGIN;
+CREATE TABLE engine_moment_late (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES engine_moment_parent);
+SET LOCAL schema_guard.fk_unindexed = off;
+COMMIT;
+BEGIN;
+CREATE TABLE engine_moment_on (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES engine_moment_parent);
+COMMIT;
+DROP TABLE engine_moment_off, engine_moment_late, engine_moment_parent;
+
 -- Rejections carry the extension's own SQLSTATE, warnings class 01.
 \set VERBOSITY sqlstate
 CREATE TABLE engine_sqlstate (a int);

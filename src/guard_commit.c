@@ -3,10 +3,12 @@
  * guard_commit.c
  *		Moment "commit": checks of what the whole transaction left behind.
  *
- * Statements add pending items: an object of a table to check at commit,
- * by kind and name (names, not OIDs: ALTER COLUMN TYPE recreates
- * constraints under new OIDs), or a column by its number, which it keeps
- * through renames and type changes and which no other column takes.
+ * Rules add pending items, keyed by (rule, object): an object of a table
+ * to check at commit, by name (names, not OIDs: ALTER COLUMN TYPE
+ * recreates constraints under new OIDs), or a column by its number, which
+ * it keeps through renames and type changes and which no other column
+ * takes.  At commit each table is opened once, and each rule's commit
+ * callback gets the names of its objects there.
  * Items are tagged with the subtransaction that added them: rolling back
  * to a savepoint forgets them, releasing it hands them to the parent.  At
  * pre-commit and pre-prepare every surviving item is checked, under the
@@ -31,23 +33,11 @@
 typedef struct SgPendingItem
 {
 	SubTransactionId subid;
-	SgPendingKind kind;
+	SgRuleId	rule;
 	Oid			relid;
 	char	   *name;			/* NULL for a column */
 	AttrNumber	attnum;			/* a column's number */
 } SgPendingItem;
-
-/*
- * The commit-time check of each kind: the findings for the named objects
- * of one open relation.
- */
-typedef List *(*SgPendingCheck) (Relation rel, List *names);
-
-static const SgPendingCheck sg_pending_checks[SG_NUM_PENDING_KINDS] = {
-	[SG_PENDING_FKEY] = sg_fk_unindexed_findings,
-	[SG_PENDING_JSONB_COLUMN] = sg_jsonb_uncontracted_findings,
-	[SG_PENDING_NULLABLE_COLUMN] = sg_implicit_nullable_findings,
-};
 
 /* Cells and items live in TopTransactionContext. */
 static List *sg_pending = NIL;
@@ -76,14 +66,14 @@ sg_index_names_dropped_in_xact(void)
 }
 
 static void
-sg_pending_append(SgPendingKind kind, Oid relid, const char *name,
+sg_pending_append(SgRuleId rule, Oid relid, const char *name,
 				  AttrNumber attnum)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	SgPendingItem *item = palloc(sizeof(SgPendingItem));
 
 	item->subid = GetCurrentSubTransactionId();
-	item->kind = kind;
+	item->rule = rule;
 	item->relid = relid;
 	item->name = name ? pstrdup(name) : NULL;
 	item->attnum = attnum;
@@ -92,9 +82,9 @@ sg_pending_append(SgPendingKind kind, Oid relid, const char *name,
 }
 
 void
-sg_pending_add(SgPendingKind kind, Oid relid, const char *name)
+sg_pending_add(SgRuleId rule, Oid relid, const char *name)
 {
-	sg_pending_append(kind, relid, name, InvalidAttrNumber);
+	sg_pending_append(rule, relid, name, InvalidAttrNumber);
 }
 
 /*
@@ -103,9 +93,9 @@ sg_pending_add(SgPendingKind kind, Oid relid, const char *name)
  * or added after it was dropped).
  */
 void
-sg_pending_add_column(SgPendingKind kind, Oid relid, AttrNumber attnum)
+sg_pending_add_column(SgRuleId rule, Oid relid, AttrNumber attnum)
 {
-	sg_pending_append(kind, relid, NULL, attnum);
+	sg_pending_append(rule, relid, NULL, attnum);
 }
 
 /* The item's name now; NULL for a column dropped since. */
@@ -131,27 +121,28 @@ sg_pending_name(SgPendingItem *item)
 }
 
 /*
- * An object waited for by name was renamed: wait for the new name too.  The old
- * item stays, so that rolling back to a savepoint before the rename (which
- * drops the new item) leaves the check in place.
+ * An object of relid waited for by name was renamed: every rule waiting for
+ * it waits for the new name too.  The old items stay, so that rolling back
+ * to a savepoint before the rename (which drops the new items) leaves the
+ * checks in place.
  */
 void
-sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldname,
-				   const char *newname)
+sg_pending_renamed(Oid relid, const char *oldname, const char *newname)
 {
+	bool		found[SG_NUM_RULES] = {false};
 	ListCell   *lc;
-	bool		found = false;
 
 	foreach(lc, sg_pending)
 	{
 		SgPendingItem *item = lfirst(lc);
 
-		if (item->kind == kind && item->relid == relid &&
-			item->name != NULL && strcmp(item->name, oldname) == 0)
-			found = true;
+		if (item->relid == relid && item->name != NULL &&
+			strcmp(item->name, oldname) == 0)
+			found[item->rule] = true;
 	}
-	if (found)
-		sg_pending_add(kind, relid, newname);
+	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+		if (found[rule])
+			sg_pending_add(rule, relid, newname);
 }
 
 /*
@@ -172,24 +163,35 @@ sg_name_listed(List *names, const char *name)
 }
 
 /*
- * Check every pending item, one table at a time.  Warnings are raised as
- * they come; the first error-level finding aborts the commit after all
- * warnings have been shown.
+ * Check every pending item, one table at a time, by each rule in registry
+ * order whose level is not off now.  Warnings are raised as they come; the
+ * first error-level finding aborts the commit after all warnings have been
+ * shown.
  */
 static void
 sg_check_pending(void)
 {
+	bool		enabled[SG_NUM_RULES];
 	List	   *relids = NIL;
 	List	   *errors = NIL;
 	ListCell   *lc;
 
+	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+		enabled[rule] = sg_rule_enabled(rule, SG_MOMENT_COMMIT);
 	foreach(lc, sg_pending)
-		relids = list_append_unique_oid(relids, ((SgPendingItem *) lfirst(lc))->relid);
+	{
+		SgPendingItem *item = lfirst(lc);
+
+		if (enabled[item->rule])
+			relids = list_append_unique_oid(relids, item->relid);
+	}
 
 	foreach(lc, relids)
 	{
 		Oid			relid = lfirst_oid(lc);
+		List	   *names[SG_NUM_RULES] = {NIL};
 		Relation	rel;
+		ListCell   *lc2;
 
 		CHECK_FOR_INTERRUPTS();
 
@@ -203,26 +205,23 @@ sg_check_pending(void)
 			continue;
 		}
 
-		for (int kind = 0; kind < SG_NUM_PENDING_KINDS; kind++)
+		foreach(lc2, sg_pending)
 		{
-			List	   *names = NIL;
-			ListCell   *lc2;
+			SgPendingItem *item = lfirst(lc2);
+			char	   *name;
 
-			foreach(lc2, sg_pending)
-			{
-				SgPendingItem *item = lfirst(lc2);
-				char	   *name;
-
-				if (item->relid != relid || item->kind != kind)
-					continue;
-				name = sg_pending_name(item);
-				if (name != NULL && !sg_name_listed(names, name))
-					names = lappend(names, name);
-			}
-			if (names == NIL)
+			if (item->relid != relid || !enabled[item->rule])
 				continue;
+			name = sg_pending_name(item);
+			if (name != NULL && !sg_name_listed(names[item->rule], name))
+				names[item->rule] = lappend(names[item->rule], name);
+		}
 
-			foreach(lc2, sg_pending_checks[kind] (rel, names))
+		for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+		{
+			if (names[rule] == NIL)
+				continue;
+			foreach(lc2, sg_rules[rule].commit(rel, names[rule]))
 			{
 				SgFinding  *finding = lfirst(lc2);
 

@@ -13,7 +13,9 @@
  */
 #include "schema_guard.h"
 
+#include "access/relation.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_inherits.h"
@@ -50,7 +52,8 @@ schema_guard_ddl_command_start(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
 
-	if (!sg_is_own_extension_stmt(trig->parsetree) && sg_guard_active())
+	if (sg_any_rule_enabled(SG_MOMENT_UTILITY) &&
+		!sg_is_own_extension_stmt(trig->parsetree) && sg_guard_active())
 	{
 		int			nest = sg_pin_settings(false);
 
@@ -60,19 +63,83 @@ schema_guard_ddl_command_start(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();
 }
 
-/* A foreign key added by ALTER TABLE (or by CREATE TABLE's REFERENCES). */
-static void
-sg_note_added_constraint(Oid conoid)
-{
-	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
-	Form_pg_constraint con;
+/*
+ * DDL statements ended so far in this backend: a rule's memory of "this
+ * statement" is good while the count stays.
+ */
+uint64		sg_ddl_statements_ended = 0;
 
-	if (!HeapTupleIsValid(tup))
+/* One object, to every rule enabled at ddl_end, in registry order. */
+static void
+sg_ddl_end_dispatch(const bool *enabled, const SgDdlObject *object)
+{
+	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+		if (enabled[rule])
+			sg_rules[rule].ddl_end(object);
+}
+
+/*
+ * Did the user write this column of CREATE TABLE or ADD COLUMN?  Not a
+ * typed table's column left as the type has it, a column only inherited,
+ * or a column copied by LIKE (these have no location in the statement; a
+ * typed table's column with options written for it has none either, but
+ * is the user's).
+ */
+static bool
+sg_column_written_by_user(Relation rel, ColumnDef *def)
+{
+	if (!IsA(def, ColumnDef) || def->colname == NULL)
+		return false;
+	return !def->is_from_type && def->is_local &&
+		(def->location >= 0 || OidIsValid(rel->rd_rel->reloftype));
+}
+
+/*
+ * The columns the user wrote in CREATE TABLE or ALTER TABLE ADD COLUMN
+ * (SG_DDL_COLUMN), or retyped with ALTER COLUMN TYPE (SG_DDL_COLUMN_TYPE),
+ * after PostgreSQL created them: the table is opened and each column read
+ * once for all rules.  Columns of tables and foreign tables only; a
+ * partition's columns are its parent's.
+ */
+static void
+sg_ddl_end_columns(const bool *enabled, Oid relid, List *column_defs,
+				   SgDdlKind kind, AlterTableStmt *alter)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	ListCell   *lc;
+
+	if (!sg_relation_guarded(rel) || rel->rd_rel->relispartition ||
+		(rel->rd_rel->relkind != RELKIND_RELATION &&
+		 rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE &&
+		 rel->rd_rel->relkind != RELKIND_FOREIGN_TABLE))
+	{
+		relation_close(rel, AccessShareLock);
 		return;
-	con = (Form_pg_constraint) GETSTRUCT(tup);
-	if (con->contype == CONSTRAINT_FOREIGN && OidIsValid(con->conrelid))
-		sg_pending_add(SG_PENDING_FKEY, con->conrelid, NameStr(con->conname));
-	ReleaseSysCache(tup);
+	}
+
+	foreach(lc, column_defs)
+	{
+		ColumnDef  *def = (ColumnDef *) lfirst(lc);
+		HeapTuple	atttup;
+		SgDdlObject object = {0};
+
+		if (kind == SG_DDL_COLUMN && !sg_column_written_by_user(rel, def))
+			continue;
+		atttup = SearchSysCacheAttName(relid, def->colname);
+		if (!HeapTupleIsValid(atttup))
+			continue;
+		object.kind = kind;
+		object.relid = relid;
+		object.rel = rel;
+		object.att = (Form_pg_attribute) GETSTRUCT(atttup);
+		object.basetype = getBaseType(object.att->atttypid);
+		object.column = def;
+		object.alter = alter;
+		if (!object.att->attisdropped)
+			sg_ddl_end_dispatch(enabled, &object);
+		ReleaseSysCache(atttup);
+	}
+	relation_close(rel, AccessShareLock);
 }
 
 /*
@@ -108,14 +175,15 @@ sg_column_added(CollectedCommand *cmd, ColumnDef *def)
  * PostgreSQL empties a column's constraint list when it transforms ADD
  * COLUMN, so an explicit NULL is visible only there.  So are the columns of
  * ALTER COLUMN TYPE, whose definition names the new type but not the
- * column.  Indexes and foreign keys come from the subcommands PostgreSQL
- * collected, which name the objects created (CREATE TABLE's REFERENCES
- * arrive here too).
+ * column.  Indexes, constraints and attached partitions come from the
+ * subcommands PostgreSQL collected, which name the objects created
+ * (CREATE TABLE's REFERENCES arrive here too).
  */
 static void
-sg_ddl_end_alter_table(CollectedCommand *cmd)
+sg_ddl_end_alter_table(const bool *enabled, CollectedCommand *cmd)
 {
 	Oid			relid = cmd->d.alterTable.objectId;
+	AlterTableStmt *alter = NULL;
 	List	   *new_columns = NIL;
 	List	   *retyped_columns = NIL;
 	ListCell   *lc;
@@ -125,7 +193,8 @@ sg_ddl_end_alter_table(CollectedCommand *cmd)
 
 	if (cmd->parsetree != NULL && IsA(cmd->parsetree, AlterTableStmt))
 	{
-		foreach(lc, ((AlterTableStmt *) cmd->parsetree)->cmds)
+		alter = (AlterTableStmt *) cmd->parsetree;
+		foreach(lc, alter->cmds)
 		{
 			AlterTableCmd *atc = lfirst_node(AlterTableCmd, lc);
 
@@ -145,41 +214,55 @@ sg_ddl_end_alter_table(CollectedCommand *cmd)
 			}
 		}
 		if (new_columns != NIL)
-			sg_check_new_columns(relid, new_columns, false);
+			sg_ddl_end_columns(enabled, relid, new_columns, SG_DDL_COLUMN, alter);
 		if (retyped_columns != NIL)
-			sg_check_new_columns(relid, retyped_columns, true);
+			sg_ddl_end_columns(enabled, relid, retyped_columns, SG_DDL_COLUMN_TYPE, alter);
 	}
 
 	foreach(lc, cmd->d.alterTable.subcmds)
 	{
 		CollectedATSubcmd *sub = (CollectedATSubcmd *) lfirst(lc);
 		AlterTableCmd *atc = (AlterTableCmd *) sub->parsetree;
+		SgDdlObject object = {0};
 
 		CHECK_FOR_INTERRUPTS();
 		if (atc == NULL || !IsA(atc, AlterTableCmd))
 			continue;
 
+		object.relid = relid;
+		object.cmd = atc;
+		object.alter = alter;
 		if (atc->subtype == AT_AddIndex &&
 			sub->address.classId == RelationRelationId &&
 			atc->def != NULL && IsA(atc->def, IndexStmt))
-			sg_check_index_build(sub->address.objectId, (IndexStmt *) atc->def,
-								 IsA(cmd->parsetree, AlterTableStmt)
-								 ? (AlterTableStmt *) cmd->parsetree : NULL);
+		{
+			object.kind = SG_DDL_INDEX;
+			object.objid = sub->address.objectId;
+			object.relid = IndexGetRelation(object.objid, true);
+			object.index = (IndexStmt *) atc->def;
+		}
 		else if (atc->subtype == AT_AttachPartition &&
 				 atc->def != NULL && IsA(atc->def, PartitionCmd) &&
 				 get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
-			sg_check_attach_partition(relid,
-									  RangeVarGetRelid(((PartitionCmd *) atc->def)->name,
-													   NoLock, true));
-		/* A foreign key added, or made ENFORCED (18): judged at commit. */
+		{
+			object.kind = SG_DDL_ATTACH;
+			object.objid = RangeVarGetRelid(((PartitionCmd *) atc->def)->name,
+											NoLock, true);
+		}
 		else if ((SG_AT_IS_ADD_CONSTRAINT(atc->subtype) || SG_AT_MAKES_ENFORCED(atc)) &&
 				 sub->address.classId == ConstraintRelationId)
-			sg_note_added_constraint(sub->address.objectId);
+		{
+			object.kind = SG_DDL_CONSTRAINT;
+			object.objid = sub->address.objectId;
+		}
+		else
+			continue;
+		sg_ddl_end_dispatch(enabled, &object);
 	}
 }
 
 static void
-sg_ddl_end_simple(CollectedCommand *cmd)
+sg_ddl_end_simple(const bool *enabled, CollectedCommand *cmd)
 {
 	Node	   *parsetree = cmd->parsetree;
 	ObjectAddress *address = &cmd->d.simple.address;
@@ -189,10 +272,18 @@ sg_ddl_end_simple(CollectedCommand *cmd)
 
 	/* CreateForeignTableStmt begins with a CreateStmt. */
 	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt))
-		sg_check_new_columns(address->objectId,
-							 ((CreateStmt *) parsetree)->tableElts, false);
+		sg_ddl_end_columns(enabled, address->objectId,
+						   ((CreateStmt *) parsetree)->tableElts, SG_DDL_COLUMN, NULL);
 	else if (IsA(parsetree, IndexStmt))
-		sg_check_index_build(address->objectId, (IndexStmt *) parsetree, NULL);
+	{
+		SgDdlObject object = {0};
+
+		object.kind = SG_DDL_INDEX;
+		object.objid = address->objectId;
+		object.relid = IndexGetRelation(object.objid, true);
+		object.index = (IndexStmt *) parsetree;
+		sg_ddl_end_dispatch(enabled, &object);
+	}
 }
 
 /* The kinds of exemption keyed by their table and a name. */
@@ -274,7 +365,7 @@ sg_exemptions_follow_rename(Oid relid, SgExemptionSub kind, const char *oldname,
  * Renames: JSONB contracts and snapshots follow column renames, exemptions
  * follow renames of columns and constraints (relations and schemas are
  * keyed by OID and need nothing), whatever the guard's mode; so do the
- * foreign keys that pending commit checks wait for by name (columns are
+ * constraints that pending commit checks wait for by name (columns are
  * waited for by number, which a rename keeps).
  */
 static void
@@ -312,7 +403,7 @@ sg_ddl_end_rename(Node *parsetree)
 	if (stmt->renameType == OBJECT_COLUMN)
 		sg_jsonb_column_renamed(relid, stmt->subname, stmt->newname);
 	else
-		sg_pending_renamed(SG_PENDING_FKEY, relid, stmt->subname, stmt->newname);
+		sg_pending_renamed(relid, stmt->subname, stmt->newname);
 	if (!creating_extension)
 		sg_exemptions_follow_rename(relid, stmt->renameType == OBJECT_COLUMN
 									? SG_EXEMPT_COLUMN : SG_EXEMPT_CONSTRAINT,
@@ -346,45 +437,66 @@ sg_ddl_end_may_judge(Node *parsetree)
 }
 
 /*
+ * Call one of PostgreSQL's set-returning event-trigger functions, which
+ * take no argument, directly rather than through SPI: this runs after
+ * every DDL statement.  Its rows land in rsinfo->setResult; the caller
+ * ends them with sg_event_rows_end().
+ */
+static void
+sg_event_rows(Oid funcoid, ReturnSetInfo *rsinfo)
+{
+	LOCAL_FCINFO(fcinfo, 0);
+	FmgrInfo	flinfo;
+
+	fmgr_info(funcoid, &flinfo);
+	rsinfo->type = T_ReturnSetInfo;
+	rsinfo->econtext = CreateStandaloneExprContext();
+	rsinfo->allowedModes = SFRM_Materialize;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL, (Node *) rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	if (rsinfo->returnMode != SFRM_Materialize || rsinfo->setResult == NULL ||
+		rsinfo->setDesc == NULL)
+		elog(ERROR, "%s() returned no result set", get_func_name(funcoid));
+}
+
+/* The number of the result column called name. */
+static AttrNumber
+sg_event_column(ReturnSetInfo *rsinfo, Oid funcoid, const char *name)
+{
+	for (int i = 0; i < rsinfo->setDesc->natts; i++)
+	{
+		if (strcmp(NameStr(TupleDescAttr(rsinfo->setDesc, i)->attname), name) == 0)
+			return i + 1;
+	}
+	elog(ERROR, "%s() returned no column \"%s\"", get_func_name(funcoid), name);
+	return InvalidAttrNumber;	/* keep compiler quiet */
+}
+
+static void
+sg_event_rows_end(ReturnSetInfo *rsinfo)
+{
+	tuplestore_end(rsinfo->setResult);
+	FreeExprContext(rsinfo->econtext, true);
+}
+
+/*
  * The commands PostgreSQL collected for this statement, outside extension
  * scripts.  Their list is private to event_trigger.c and reachable only
- * through pg_event_trigger_ddl_commands(), which is called here directly
- * rather than through SPI: this runs after every DDL statement.  The
- * commands stay valid until the event trigger returns.
+ * through pg_event_trigger_ddl_commands().  The commands stay valid until
+ * the event trigger returns.
  */
 static List *
 sg_read_collected_commands(void)
 {
-	LOCAL_FCINFO(fcinfo, 0);
-	FmgrInfo	flinfo;
 	ReturnSetInfo rsinfo = {0};
 	TupleTableSlot *slot;
-	AttrNumber	in_extension = InvalidAttrNumber;
-	AttrNumber	command = InvalidAttrNumber;
+	AttrNumber	in_extension;
+	AttrNumber	command;
 	List	   *commands = NIL;
 
-	fmgr_info(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &flinfo);
-	rsinfo.type = T_ReturnSetInfo;
-	rsinfo.econtext = CreateStandaloneExprContext();
-	rsinfo.allowedModes = SFRM_Materialize;
-	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL, (Node *) &rsinfo);
-	(void) FunctionCallInvoke(fcinfo);
-	if (rsinfo.returnMode != SFRM_Materialize || rsinfo.setResult == NULL ||
-		rsinfo.setDesc == NULL)
-		elog(ERROR, "pg_event_trigger_ddl_commands() returned no result set");
-
-	for (int i = 0; i < rsinfo.setDesc->natts; i++)
-	{
-		const char *name = NameStr(TupleDescAttr(rsinfo.setDesc, i)->attname);
-
-		if (strcmp(name, "in_extension") == 0)
-			in_extension = i + 1;
-		else if (strcmp(name, "command") == 0)
-			command = i + 1;
-	}
-	if (in_extension == InvalidAttrNumber || command == InvalidAttrNumber)
-		elog(ERROR, "unexpected result columns of pg_event_trigger_ddl_commands()");
-
+	sg_event_rows(F_PG_EVENT_TRIGGER_DDL_COMMANDS, &rsinfo);
+	in_extension = sg_event_column(&rsinfo, F_PG_EVENT_TRIGGER_DDL_COMMANDS, "in_extension");
+	command = sg_event_column(&rsinfo, F_PG_EVENT_TRIGGER_DDL_COMMANDS, "command");
 	slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
 	while (tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
 	{
@@ -398,8 +510,7 @@ sg_read_collected_commands(void)
 			commands = lappend(commands, DatumGetPointer(cmd));
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	tuplestore_end(rsinfo.setResult);
-	FreeExprContext(rsinfo.econtext, true);
+	sg_event_rows_end(&rsinfo);
 	return commands;
 }
 
@@ -449,19 +560,76 @@ sg_collected_commands(void)
 #endif
 }
 
+static const char *
+sg_text_or_null(Datum value, bool isnull)
+{
+	return isnull ? NULL : TextDatumGetCString(value);
+}
+
+/*
+ * The objects the statement dropped, as pg_event_trigger_dropped_objects()
+ * gives them, copied out of its rows.
+ */
+static List *
+sg_dropped_objects(void)
+{
+	static const char *const columns[] = {
+		"classid", "objid", "objsubid", "original", "normal", "is_temporary",
+		"object_type", "schema_name", "object_name", "object_identity"
+	};
+	ReturnSetInfo rsinfo = {0};
+	AttrNumber	attnums[lengthof(columns)];
+	TupleTableSlot *slot;
+	List	   *objects = NIL;
+
+	sg_event_rows(F_PG_EVENT_TRIGGER_DROPPED_OBJECTS, &rsinfo);
+	for (int i = 0; i < lengthof(columns); i++)
+		attnums[i] = sg_event_column(&rsinfo, F_PG_EVENT_TRIGGER_DROPPED_OBJECTS, columns[i]);
+	slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
+	while (tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
+	{
+		SgDroppedObject *object = palloc0(sizeof(SgDroppedObject));
+		Datum		values[lengthof(columns)];
+		bool		nulls[lengthof(columns)];
+
+		for (int i = 0; i < lengthof(columns); i++)
+			values[i] = slot_getattr(slot, attnums[i], &nulls[i]);
+		object->address.classId = nulls[0] ? InvalidOid : DatumGetObjectId(values[0]);
+		object->address.objectId = nulls[1] ? InvalidOid : DatumGetObjectId(values[1]);
+		object->address.objectSubId = nulls[2] ? 0 : DatumGetInt32(values[2]);
+		object->original = !nulls[3] && DatumGetBool(values[3]);
+		object->normal = !nulls[4] && DatumGetBool(values[4]);
+		object->is_temporary = !nulls[5] && DatumGetBool(values[5]);
+		object->object_type = sg_text_or_null(values[6], nulls[6]);
+		object->schema_name = sg_text_or_null(values[7], nulls[7]);
+		object->object_name = sg_text_or_null(values[8], nulls[8]);
+		object->object_identity = sg_text_or_null(values[9], nulls[9]);
+		objects = lappend(objects, object);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	sg_event_rows_end(&rsinfo);
+	return objects;
+}
+
 PG_FUNCTION_INFO_V1(schema_guard_ddl_command_end);
 Datum
 schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trig = sg_event_trigger_data(fcinfo);
+	bool		enabled[SG_NUM_RULES];
+	bool		any = false;
 	ListCell   *lc;
 	int			nest;
 
-	sg_rewrite_statement_end();
+	sg_ddl_statements_ended++;
 	sg_ddl_end_rename(trig->parsetree);
 
 	/* Never CREATE or ALTER EXTENSION (sg_ddl_end_may_judge()). */
-	if (!sg_ddl_end_may_judge(trig->parsetree) || !sg_guard_active())
+	if (!sg_ddl_end_may_judge(trig->parsetree))
+		PG_RETURN_NULL();
+	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+		any |= enabled[rule] = sg_rule_enabled(rule, SG_MOMENT_DDL_END);
+	if (!any || !sg_guard_active())
 		PG_RETURN_NULL();
 
 	/*
@@ -475,9 +643,9 @@ schema_guard_ddl_command_end(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		if (cmd->type == SCT_Simple)
-			sg_ddl_end_simple(cmd);
+			sg_ddl_end_simple(enabled, cmd);
 		else if (cmd->type == SCT_AlterTable)
-			sg_ddl_end_alter_table(cmd);
+			sg_ddl_end_alter_table(enabled, cmd);
 	}
 	sg_unpin_settings(nest);
 	PG_RETURN_NULL();
@@ -492,13 +660,15 @@ schema_guard_table_rewrite(PG_FUNCTION_ARGS)
 	int			reason;
 	int			nest;
 
-	if (!sg_guard_active())
+	if (!sg_any_rule_enabled(SG_MOMENT_REWRITE) || !sg_guard_active())
 		PG_RETURN_NULL();
 
 	relid = DatumGetObjectId(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_OID));
 	reason = DatumGetInt32(OidFunctionCall0(F_PG_EVENT_TRIGGER_TABLE_REWRITE_REASON));
 	nest = sg_pin_settings(false);
-	sg_check_rewrite(relid, reason, trig->parsetree);
+	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+		if (sg_rule_enabled(rule, SG_MOMENT_REWRITE))
+			sg_rules[rule].rewrite(relid, reason, trig->parsetree);
 	sg_unpin_settings(nest);
 	PG_RETURN_NULL();
 }
@@ -550,5 +720,21 @@ schema_guard_sql_drop(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not forget the exemptions of dropped objects");
 	sg_spi_finish(&spi);
 	sg_jsonb_forget_dropped();
+
+	/* Moment "drop": each dropped object, to the rules that judge one. */
+	if (sg_any_rule_enabled(SG_MOMENT_DROP) && sg_guard_active())
+	{
+		int			nest = sg_pin_settings(false);
+		ListCell   *lc;
+
+		foreach(lc, sg_dropped_objects())
+		{
+			CHECK_FOR_INTERRUPTS();
+			for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+				if (sg_rule_enabled(rule, SG_MOMENT_DROP))
+					sg_rules[rule].drop(lfirst(lc));
+		}
+		sg_unpin_settings(nest);
+	}
 	PG_RETURN_NULL();
 }

@@ -16,57 +16,17 @@
  */
 #include "schema_guard.h"
 
-#include "catalog/namespace.h"
 #include "tcop/utility.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
-/* Dispatch a raw statement to the utility-moment checks. */
+/* A statement before it runs, to every rule that judges one. */
 void
 sg_check_utility(Node *parsetree)
 {
-	switch (nodeTag(parsetree))
-	{
-		case T_DropStmt:
-			{
-				DropStmt   *stmt = (DropStmt *) parsetree;
-
-				if (stmt->removeType == OBJECT_INDEX)
-					sg_check_drop_index(stmt);
-				break;
-			}
-		case T_AlterTableStmt:
-			{
-				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
-				ListCell   *lc;
-
-				/*
-				 * These subcommands may drop an index a foreign key relies
-				 * on.
-				 */
-				foreach(lc, stmt->cmds)
-				{
-					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-					if (cmd->subtype == AT_DropConstraint ||
-						cmd->subtype == AT_DropColumn)
-					{
-						Oid			relid = RangeVarGetRelid(stmt->relation,
-															 NoLock, true);
-
-						if (OidIsValid(relid))
-							sg_remember_covered_fkeys(relid, InvalidOid);
-						break;
-					}
-				}
-				break;
-			}
-		case T_ReindexStmt:
-			sg_check_reindex((ReindexStmt *) parsetree);
-			break;
-		default:
-			break;
-	}
+	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+		if (sg_rule_enabled(rule, SG_MOMENT_UTILITY))
+			sg_rules[rule].utility(parsetree);
 }
 
 static void

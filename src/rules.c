@@ -14,43 +14,78 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+/*
+ * The registry.  A rule's row names the callbacks of the moments it
+ * serves; nothing else calls them.
+ */
 const SgRule sg_rules[SG_NUM_RULES] = {
-	[SG_RULE_IMPLICIT_NULLABLE] = {
-		"implicit_nullable", "columns", SG_MOMENT_DDL_END | SG_MOMENT_COMMIT, SG_LEVEL_ERROR,
-		"a new column is nullable without an explicit NULL in its definition"
-	},
 	[SG_RULE_FK_UNINDEXED] = {
-		"fk_unindexed", "foreign_keys", SG_MOMENT_UTILITY | SG_MOMENT_COMMIT,
-		SG_LEVEL_ERROR,
-		"a foreign key has no index whose leading columns are its referencing columns"
+		.name = "fk_unindexed",
+		.family = "foreign_keys",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "a foreign key has no index whose leading columns are its referencing columns",
+		.utility = sg_fk_unindexed_utility,
+		.ddl_end = sg_fk_unindexed_ddl_end,
+		.commit = sg_fk_unindexed_findings,
+		.audit = sg_fk_unindexed_findings,
 	},
 	[SG_RULE_INDEX_NOT_CONCURRENT] = {
-		"index_not_concurrent", "locks", SG_MOMENT_DDL_END, SG_LEVEL_ERROR,
-		"CREATE INDEX without CONCURRENTLY on an existing table"
+		.name = "index_not_concurrent",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "CREATE INDEX without CONCURRENTLY on an existing table",
+		.ddl_end = sg_index_not_concurrent_ddl_end,
 	},
 	[SG_RULE_DROP_INDEX_NOT_CONCURRENT] = {
-		"drop_index_not_concurrent", "locks", SG_MOMENT_UTILITY, SG_LEVEL_ERROR,
-		"DROP INDEX without CONCURRENTLY on an existing table"
+		.name = "drop_index_not_concurrent",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "DROP INDEX without CONCURRENTLY on an existing table",
+		.utility = sg_drop_index_not_concurrent_utility,
 	},
 	[SG_RULE_REINDEX_NOT_CONCURRENT] = {
-		"reindex_not_concurrent", "locks", SG_MOMENT_UTILITY, SG_LEVEL_ERROR,
-		"REINDEX without CONCURRENTLY on an existing table"
+		.name = "reindex_not_concurrent",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "REINDEX without CONCURRENTLY on an existing table",
+		.utility = sg_reindex_not_concurrent_utility,
 	},
 	[SG_RULE_CONSTRAINT_INDEX_IN_PLACE] = {
-		"constraint_index_in_place", "locks", SG_MOMENT_DDL_END, SG_LEVEL_ERROR,
-		"ADD PRIMARY KEY or ADD UNIQUE builds its index while locking an existing table"
+		.name = "constraint_index_in_place",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "ADD PRIMARY KEY or ADD UNIQUE builds its index while locking an existing table",
+		.ddl_end = sg_constraint_index_in_place_ddl_end,
 	},
 	[SG_RULE_TABLE_REWRITE] = {
-		"table_rewrite", "locks", SG_MOMENT_REWRITE, SG_LEVEL_ERROR,
-		"a statement rewrites an existing table under an ACCESS EXCLUSIVE lock"
+		.name = "table_rewrite",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "a statement rewrites an existing table under an ACCESS EXCLUSIVE lock",
+		.rewrite = sg_table_rewrite_rewrite,
 	},
 	[SG_RULE_JSON_NOT_JSONB] = {
-		"json_not_jsonb", "columns", SG_MOMENT_DDL_END, SG_LEVEL_WARNING,
-		"a new column is of type json rather than jsonb"
+		.name = "json_not_jsonb",
+		.family = "columns",
+		.default_level = SG_LEVEL_WARNING,
+		.description = "a new column is of type json rather than jsonb",
+		.ddl_end = sg_json_not_jsonb_ddl_end,
 	},
 	[SG_RULE_JSONB_UNCONTRACTED] = {
-		"jsonb_uncontracted", "columns", SG_MOMENT_DDL_END | SG_MOMENT_COMMIT, SG_LEVEL_WARNING,
-		"a new jsonb column is committed with neither a CHECK on it nor a registered contract"
+		.name = "jsonb_uncontracted",
+		.family = "columns",
+		.default_level = SG_LEVEL_WARNING,
+		.description = "a new jsonb column is committed with neither a CHECK on it nor a registered contract",
+		.ddl_end = sg_jsonb_uncontracted_ddl_end,
+		.commit = sg_jsonb_uncontracted_findings,
+	},
+	[SG_RULE_IMPLICIT_NULLABLE] = {
+		.name = "implicit_nullable",
+		.family = "columns",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "a new column is nullable without an explicit NULL in its definition",
+		.ddl_end = sg_implicit_nullable_ddl_end,
+		.commit = sg_implicit_nullable_findings,
 	},
 };
 
@@ -70,17 +105,13 @@ static const char *const sg_level_names[] = {
 	[SG_LEVEL_ERROR] = "error",
 };
 
-static const struct
-{
-	int			bit;
-	const char *name;
-}			sg_moment_names[] = {
-	{SG_MOMENT_UTILITY, "utility"},
-	{SG_MOMENT_DDL_END, "ddl_end"},
-	{SG_MOMENT_REWRITE, "rewrite"},
-	{SG_MOMENT_DROP, "drop"},
-	{SG_MOMENT_COMMIT, "commit"},
-	{SG_MOMENT_AUDIT, "audit"},
+static const char *const sg_moment_names[SG_NUM_MOMENTS] = {
+	[SG_MOMENT_UTILITY] = "utility",
+	[SG_MOMENT_DDL_END] = "ddl_end",
+	[SG_MOMENT_REWRITE] = "rewrite",
+	[SG_MOMENT_DROP] = "drop",
+	[SG_MOMENT_COMMIT] = "commit",
+	[SG_MOMENT_AUDIT] = "audit",
 };
 
 /*
@@ -126,6 +157,53 @@ sg_effective_level(SgRuleId rule)
 	return level;
 }
 
+/* Does the rule have a callback for the moment? */
+bool
+sg_rule_serves(SgRuleId rule, SgMoment moment)
+{
+	const SgRule *r = &sg_rules[rule];
+
+	switch (moment)
+	{
+		case SG_MOMENT_UTILITY:
+			return r->utility != NULL;
+		case SG_MOMENT_DDL_END:
+			return r->ddl_end != NULL;
+		case SG_MOMENT_REWRITE:
+			return r->rewrite != NULL;
+		case SG_MOMENT_DROP:
+			return r->drop != NULL;
+		case SG_MOMENT_COMMIT:
+			return r->commit != NULL;
+		case SG_MOMENT_AUDIT:
+			return r->audit != NULL;
+		case SG_NUM_MOMENTS:
+			break;
+	}
+	return false;
+}
+
+/*
+ * Is the rule to be called at this moment now?  No catalog access: every
+ * dispatcher asks it of every rule before doing any work for it.
+ */
+bool
+sg_rule_enabled(SgRuleId rule, SgMoment moment)
+{
+	return sg_rule_serves(rule, moment) &&
+		sg_effective_level(rule) != SG_LEVEL_OFF;
+}
+
+/* Is any rule to be called at this moment now?  No catalog access. */
+bool
+sg_any_rule_enabled(SgMoment moment)
+{
+	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+		if (sg_rule_enabled(rule, moment))
+			return true;
+	return false;
+}
+
 const char *
 sg_level_name(SgLevel level)
 {
@@ -147,14 +225,15 @@ schema_guard_rules(PG_FUNCTION_ARGS)
 	for (int i = 0; i < SG_NUM_RULES; i++)
 	{
 		const SgRule *rule = &sg_rules[i];
-		Datum		moments[lengthof(sg_moment_names)];
+		Datum		moments[SG_NUM_MOMENTS];
 		int			nmoments = 0;
 		Datum		values[5];
 		bool		nulls[5] = {false};
 
-		for (int m = 0; m < lengthof(sg_moment_names); m++)
-			if (rule->moments & sg_moment_names[m].bit)
-				moments[nmoments++] = CStringGetTextDatum(sg_moment_names[m].name);
+		/* From the callbacks, which are what the dispatchers call. */
+		for (SgMoment m = 0; m < SG_NUM_MOMENTS; m++)
+			if (sg_rule_serves(i, m))
+				moments[nmoments++] = CStringGetTextDatum(sg_moment_names[m]);
 
 		values[0] = CStringGetTextDatum(rule->name);
 		values[1] = CStringGetTextDatum(rule->family);

@@ -3,10 +3,18 @@
  * schema_guard.h
  *		Shared types of schema_guard: rules, moments, levels and findings.
  *
- * A rule is described once in the registry (rules.c).  Its check lives in
- * src/rules/<family>.c and produces SgFinding structs; the same finding is
- * either raised by the guard (report.c) or returned as a row by a report
- * function.
+ * A rule is one row of the registry (sg_rules[], rules.c), carrying the
+ * callbacks of the moments it serves; its checks live in
+ * src/rules/<family>.c.  Each moment's entry point (guard_utility.c,
+ * guard_events.c, guard_commit.c) loops over the registry and calls the
+ * rules with a callback for it whose level is not off; rules() derives the
+ * moments from the callbacks.  Commit-time work is pending by (rule,
+ * object); the audit calls for every relation the same function as the
+ * commit, where a rule can judge a whole relation.  Adding a rule: an id
+ * below, its callbacks' prototypes, its file and its row
+ * (doc/schema_guard.md, "Adding a rule").
+ * Checks produce SgFinding structs; the same finding is either raised by
+ * the guard (report.c) or returned as a row by a report function.
  *
  *-------------------------------------------------------------------------
  */
@@ -15,6 +23,7 @@
 
 #include "postgres.h"
 
+#include "catalog/objectaddress.h"
 #include "catalog/pg_attribute.h"
 #include "fmgr.h"
 #include "nodes/parsenodes.h"
@@ -47,18 +56,28 @@ typedef enum SgLevel
 	SG_LEVEL_ERROR
 } SgLevel;
 
-/* The moments at which a rule's check can run (a bit mask). */
-#define SG_MOMENT_UTILITY	0x01
-#define SG_MOMENT_DDL_END	0x02
-#define SG_MOMENT_REWRITE	0x04
-#define SG_MOMENT_DROP		0x08
-#define SG_MOMENT_COMMIT	0x10
-#define SG_MOMENT_AUDIT		0x20
+/*
+ * The moments at which a rule's check can run, in the order rules() lists
+ * them (DESIGN.md section 1).
+ */
+typedef enum SgMoment
+{
+	SG_MOMENT_UTILITY,
+	SG_MOMENT_DDL_END,
+	SG_MOMENT_REWRITE,
+	SG_MOMENT_DROP,
+	SG_MOMENT_COMMIT,
+	SG_MOMENT_AUDIT,
+	SG_NUM_MOMENTS
+} SgMoment;
 
-/* Stable rule ids, in registry order. */
+/*
+ * Stable rule ids, in registry order, which is the order in which every
+ * moment calls the rules (and so the order of their findings on one
+ * object).
+ */
 typedef enum SgRuleId
 {
-	SG_RULE_IMPLICIT_NULLABLE,
 	SG_RULE_FK_UNINDEXED,
 	SG_RULE_INDEX_NOT_CONCURRENT,
 	SG_RULE_DROP_INDEX_NOT_CONCURRENT,
@@ -67,16 +86,96 @@ typedef enum SgRuleId
 	SG_RULE_TABLE_REWRITE,
 	SG_RULE_JSON_NOT_JSONB,
 	SG_RULE_JSONB_UNCONTRACTED,
+	SG_RULE_IMPLICIT_NULLABLE,
 	SG_NUM_RULES
 } SgRuleId;
 
+/* What ddl_end hands a rule: one object the statement created or changed. */
+typedef enum SgDdlKind
+{
+	SG_DDL_COLUMN,				/* a column the user wrote in CREATE TABLE or
+								 * ADD COLUMN */
+	SG_DDL_COLUMN_TYPE,			/* a column ALTER COLUMN TYPE changed */
+	SG_DDL_INDEX,				/* an index built: CREATE INDEX, or ALTER
+								 * TABLE adding a key or exclusion */
+	SG_DDL_CONSTRAINT,			/* a constraint ALTER TABLE (or CREATE TABLE's
+								 * REFERENCES) added or made enforced */
+	SG_DDL_ATTACH				/* a table attached as a partition */
+} SgDdlKind;
+
+typedef struct SgDdlObject
+{
+	SgDdlKind	kind;
+	Oid			relid;			/* the table */
+	Oid			objid;			/* the index, constraint or attached table */
+
+	/*
+	 * Columns only: a guarded table (not a partition: its columns are the
+	 * parent's), open; the column now; its type with domains resolved; its
+	 * definition as written (for a retyped column, a copy naming it).
+	 */
+	Relation	rel;
+	Form_pg_attribute att;
+	Oid			basetype;
+	ColumnDef  *column;
+	IndexStmt  *index;			/* indexes: the statement as written */
+	AlterTableCmd *cmd;			/* the ALTER TABLE subcommand, or NULL */
+	AlterTableStmt *alter;		/* the ALTER TABLE, or NULL */
+} SgDdlObject;
+
+/* One object from sql_drop (pg_event_trigger_dropped_objects()). */
+typedef struct SgDroppedObject
+{
+	ObjectAddress address;
+	bool		original;		/* named by the statement */
+	bool		normal;			/* reached through a normal dependency */
+	bool		is_temporary;
+	const char *object_type;
+	const char *schema_name;	/* NULL when it has none */
+	const char *object_name;	/* NULL when its identity needs more */
+	const char *object_identity;
+} SgDroppedObject;
+
+/*
+ * A relation's findings for a rule: at commit, those of the objects named
+ * in only_names (the rule's pending items there: names of columns,
+ * constraints, indexes); in an audit, where only_names is NIL, those of
+ * every object of the relation.
+ */
+typedef List *(*SgRelationCheck) (Relation rel, List *only_names);
+
+/*
+ * A rule: one row of sg_rules[] (rules.c).  Each callback serves one
+ * moment, and is NULL when the rule has nothing to judge then; the
+ * dispatchers call only the rules whose effective level is not off, and
+ * rules() lists a moment exactly when its callback is set.  A rule may
+ * remember objects for the commit with sg_pending_add() and
+ * sg_pending_add_column() from any moment; its commit callback then gets
+ * their names.
+ */
 typedef struct SgRule
 {
 	const char *name;			/* stable id, e.g. "fk_unindexed" */
 	const char *family;			/* "columns", "foreign_keys", "locks" */
-	int			moments;		/* SG_MOMENT_* mask */
 	SgLevel		default_level;
 	const char *description;	/* one line, for rules() and the GUC */
+	/* utility: a statement before it runs, as written */
+	void		(*utility) (Node *parsetree);
+	/* ddl_end: each object the statement created or changed */
+	void		(*ddl_end) (const SgDdlObject *object);
+	/* rewrite: a table the statement rewrites (AT_REWRITE_* reasons) */
+	void		(*rewrite) (Oid relid, int reason, Node *parsetree);
+	/* drop: each object the statement dropped */
+	void		(*drop) (const SgDroppedObject *object);
+	/* commit: a relation the transaction left pending items on */
+	SgRelationCheck commit;
+
+	/*
+	 * audit: every relation; the same function as commit wherever the rule
+	 * can judge all objects of a relation from what exists (an implicit NULL,
+	 * for one, is only seen in the statement).
+	 */
+	SgRelationCheck audit;
 } SgRule;
 
 /*
@@ -104,6 +203,9 @@ extern const SgRule sg_rules[SG_NUM_RULES];
 extern int	sg_rule_levels[SG_NUM_RULES];
 extern void sg_define_rule_gucs(void);
 extern SgLevel sg_effective_level(SgRuleId rule);
+extern bool sg_rule_serves(SgRuleId rule, SgMoment moment);
+extern bool sg_rule_enabled(SgRuleId rule, SgMoment moment);
+extern bool sg_any_rule_enabled(SgMoment moment);
 extern const char *sg_level_name(SgLevel level);
 
 /* report.c: findings raised by the guard; exemptions */
@@ -140,48 +242,46 @@ extern char *sg_fix_add_constraint(Relation rel, Oid indexoid, Oid conoid,
 								   List *built, const char *drops);
 extern char *sg_fix_attach_partition(Oid parentid, Oid partid, List *built);
 
-/* guard_commit.c: the pending list of commit-time work */
-typedef enum SgPendingKind
-{
-	SG_PENDING_FKEY,			/* a foreign key, by constraint name */
-	SG_PENDING_JSONB_COLUMN,	/* a new jsonb column, by column number */
-	SG_PENDING_NULLABLE_COLUMN, /* a new column written without NULL, by
-								 * column number */
-	SG_NUM_PENDING_KINDS
-} SgPendingKind;
-
+/* guard_commit.c: the pending list of commit-time work, by (rule, object) */
 extern void sg_commit_init(void);
-extern void sg_pending_add(SgPendingKind kind, Oid relid, const char *name);
+extern void sg_pending_add(SgRuleId rule, Oid relid, const char *name);
+extern void sg_pending_add_column(SgRuleId rule, Oid relid, AttrNumber attnum);
+extern void sg_pending_renamed(Oid relid, const char *oldname, const char *newname);
 extern void sg_note_dropped_index(const char *name);
 extern List *sg_index_names_dropped_in_xact(void);
-extern void sg_pending_add_column(SgPendingKind kind, Oid relid, AttrNumber attnum);
-extern void sg_pending_renamed(SgPendingKind kind, Oid relid, const char *oldname,
-							   const char *newname);
+
+/* guard_events.c */
+extern uint64 sg_ddl_statements_ended;
+
+/*
+ * The rules' callbacks (named in sg_rules[]) and what families share.
+ */
 
 /* rules/columns.c */
 typedef bool (*SgColumnVisitor) (Datum value, bool isnull, void *arg);
 
-extern void sg_check_new_columns(Oid relid, List *column_defs, bool retyped);
-extern List *sg_implicit_nullable_findings(Relation rel, List *names);
+extern void sg_implicit_nullable_ddl_end(const SgDdlObject *object);
+extern List *sg_implicit_nullable_findings(Relation rel, List *only_names);
 extern bool sg_scan_column(Relation rel, const char *colname,
 						   SgColumnVisitor visit, void *arg);
 
 /* rules/jsonb_columns.c */
-extern void sg_check_new_json_column(Relation rel, ColumnDef *def,
-									 Form_pg_attribute att);
-extern List *sg_jsonb_uncontracted_findings(Relation rel, List *names);
+extern void sg_json_not_jsonb_ddl_end(const SgDdlObject *object);
+extern void sg_jsonb_uncontracted_ddl_end(const SgDdlObject *object);
+extern List *sg_jsonb_uncontracted_findings(Relation rel, List *only_names);
 
 /* rules/foreign_keys.c */
+extern void sg_fk_unindexed_utility(Node *parsetree);
+extern void sg_fk_unindexed_ddl_end(const SgDdlObject *object);
 extern List *sg_fk_unindexed_findings(Relation rel, List *only_names);
-extern void sg_remember_covered_fkeys(Oid relid, Oid dropping_now);
 
 /* rules/locks.c */
-extern void sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter);
-extern void sg_check_attach_partition(Oid parentid, Oid partid);
-extern void sg_check_drop_index(DropStmt *stmt);
-extern void sg_check_reindex(ReindexStmt *stmt);
-extern void sg_check_rewrite(Oid relid, int reason, Node *parsetree);
-extern void sg_rewrite_statement_end(void);
+extern Oid	sg_index_dropped_by_owner(RangeVar *rv, Oid *relid, char *relkind);
+extern void sg_index_not_concurrent_ddl_end(const SgDdlObject *object);
+extern void sg_constraint_index_in_place_ddl_end(const SgDdlObject *object);
+extern void sg_drop_index_not_concurrent_utility(Node *parsetree);
+extern void sg_reindex_not_concurrent_utility(Node *parsetree);
+extern void sg_table_rewrite_rewrite(Oid relid, int reason, Node *parsetree);
 
 /* jsonb_shape.c, jsonb_contract.c */
 extern void sg_jsonb_define_gucs(void);

@@ -1,9 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * columns.c
- *		Rule family "columns": implicit_nullable, the walk over new
- *		columns that the JSON rules (jsonb_columns.c) share, and the bounded
- *		column scan that their commit-time HINTs read.
+ *		Rule family "columns": implicit_nullable, and the bounded column
+ *		scan that the commit-time HINTs of the column rules read.
  *
  * implicit_nullable has two moments.  At ddl_end only the statement as
  * written says whether NULL was a decision, so the columns written without
@@ -56,22 +55,6 @@ sg_column_nullability_written(ColumnDef *def)
 			return true;
 	}
 	return false;
-}
-
-/*
- * Did the user write this column of CREATE TABLE or ADD COLUMN?  Not a
- * typed table's column left as the type has it, a column only inherited,
- * or a column copied by LIKE (these have no location in the statement; a
- * typed table's column with options written for it has none either, but
- * is the user's).
- */
-static bool
-sg_column_written_by_user(Relation rel, ColumnDef *def)
-{
-	if (!IsA(def, ColumnDef) || def->colname == NULL)
-		return false;
-	return !def->is_from_type && def->is_local &&
-		(def->location >= 0 || OidIsValid(rel->rd_rel->reloftype));
 }
 
 /*
@@ -205,18 +188,20 @@ sg_implicit_nullable_fix(Relation rel, const char *colname, AttrNumber attnum,
 
 /*
  * implicit_nullable at commit: the new columns of one table written
- * without NULL (sg_check_new_columns) that still exist and are nullable.
- * NOT NULL however it came (written, SET NOT NULL later, primary key,
- * identity, a NOT NULL domain) and generated columns are decisions.
+ * without NULL (sg_implicit_nullable_ddl_end) that still exist and are
+ * nullable.  NOT NULL however it came (written, SET NOT NULL later,
+ * primary key, identity, a NOT NULL domain) and generated columns are
+ * decisions.  No audit: the catalog does not keep whether NULL was
+ * written, so only_names is never NIL.
  */
 List *
-sg_implicit_nullable_findings(Relation rel, List *names)
+sg_implicit_nullable_findings(Relation rel, List *only_names)
 {
 	List	   *findings = NIL;
 	ListCell   *lc;
 	Oid			relid = RelationGetRelid(rel);
 
-	foreach(lc, names)
+	foreach(lc, only_names)
 	{
 		const char *colname = lfirst(lc);
 		HeapTuple	atttup = SearchSysCacheAttName(relid, colname);
@@ -334,56 +319,16 @@ sg_scan_column(Relation rel, const char *colname, SgColumnVisitor visit, void *a
 }
 
 /*
- * The column rules of ddl_end, over the columns the user wrote in CREATE
- * TABLE or ALTER TABLE ADD COLUMN, after PostgreSQL created them, or
- * (retyped) the columns of ALTER COLUMN TYPE, which only the JSON rules
- * judge: their nullability was decided before.  implicit_nullable only
- * remembers, for the commit, the columns written without NULL.  A
- * partition's columns, and their nullability, are its parent's.
+ * implicit_nullable at ddl_end: only the statement as written says whether
+ * NULL was a decision, so the new columns written without it are
+ * remembered for the commit (sg_implicit_nullable_findings).  A retyped
+ * column's nullability was decided before; NOT NULL already is a decision.
  */
 void
-sg_check_new_columns(Oid relid, List *column_defs, bool retyped)
+sg_implicit_nullable_ddl_end(const SgDdlObject *object)
 {
-	Relation	rel;
-	ListCell   *lc;
-
-	if ((retyped || sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) == SG_LEVEL_OFF) &&
-		sg_effective_level(SG_RULE_JSON_NOT_JSONB) == SG_LEVEL_OFF &&
-		sg_effective_level(SG_RULE_JSONB_UNCONTRACTED) == SG_LEVEL_OFF)
-		return;
-
-	rel = relation_open(relid, AccessShareLock);
-	if (!sg_relation_guarded(rel) || rel->rd_rel->relispartition ||
-		(rel->rd_rel->relkind != RELKIND_RELATION &&
-		 rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE &&
-		 rel->rd_rel->relkind != RELKIND_FOREIGN_TABLE))
-	{
-		relation_close(rel, AccessShareLock);
-		return;
-	}
-
-	foreach(lc, column_defs)
-	{
-		ColumnDef  *def = (ColumnDef *) lfirst(lc);
-		HeapTuple	atttup;
-		Form_pg_attribute att;
-
-		if (!retyped && !sg_column_written_by_user(rel, def))
-			continue;
-		atttup = SearchSysCacheAttName(relid, def->colname);
-		if (!HeapTupleIsValid(atttup))
-			continue;
-		att = (Form_pg_attribute) GETSTRUCT(atttup);
-		if (!att->attisdropped)
-		{
-			/* Judged at commit; NOT NULL already is a decision. */
-			if (!retyped && !att->attnotnull &&
-				!sg_column_nullability_written(def) &&
-				sg_effective_level(SG_RULE_IMPLICIT_NULLABLE) != SG_LEVEL_OFF)
-				sg_pending_add_column(SG_PENDING_NULLABLE_COLUMN, relid, att->attnum);
-			sg_check_new_json_column(rel, def, att);
-		}
-		ReleaseSysCache(atttup);
-	}
-	relation_close(rel, AccessShareLock);
+	if (object->kind == SG_DDL_COLUMN && !object->att->attnotnull &&
+		!sg_column_nullability_written(object->column))
+		sg_pending_add_column(SG_RULE_IMPLICIT_NULLABLE, object->relid,
+							  object->att->attnum);
 }

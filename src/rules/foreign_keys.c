@@ -12,6 +12,8 @@
  *
  * The one check serves the commit moment (only the foreign keys the
  * transaction created, or left uncovered) and the audit (every table).
+ * The statements that may uncover a foreign key are seen before they run
+ * (utility); the foreign keys added, once they exist (ddl_end).
  *
  *-------------------------------------------------------------------------
  */
@@ -22,6 +24,7 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
@@ -543,7 +546,7 @@ sg_fk_unindexed_findings(Relation rel, List *only_names)
  * refused by the statement before it locks anything, and the guard
  * neither judges nor locks what they may not touch.
  */
-void
+static void
 sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 {
 	Relation	rel;
@@ -552,8 +555,6 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 	List	   *findings = NIL;
 	ListCell   *lc;
 
-	if (sg_effective_level(SG_RULE_FK_UNINDEXED) == SG_LEVEL_OFF)
-		return;
 	if (!SG_OWNS_RELATION(relid))
 		return;
 	LockRelationOid(relid, OidIsValid(dropping_now) ?
@@ -576,7 +577,7 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 				continue;
 			initStringInfo(&why);
 			if (!OidIsValid(dropping_now))
-				sg_pending_add(SG_PENDING_FKEY, relid, fk->conname);
+				sg_pending_add(SG_RULE_FK_UNINDEXED, relid, fk->conname);
 			else if (!sg_fkey_covered(remaining, relid, fk, &why))
 				findings = lappend(findings, sg_fk_unindexed_finding(rel, fk, why.data));
 		}
@@ -584,4 +585,70 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 	foreach(lc, findings)
 		sg_raise(lfirst(lc));
 	relation_close(rel, AccessShareLock);
+}
+
+/*
+ * fk_unindexed before a statement runs: DROP INDEX, and the ALTER TABLE
+ * subcommands that may drop an index a foreign key relies on.  The names
+ * of dropped indexes are kept for the HINT (sg_fkey_index_name).
+ */
+void
+sg_fk_unindexed_utility(Node *parsetree)
+{
+	if (IsA(parsetree, DropStmt) &&
+		((DropStmt *) parsetree)->removeType == OBJECT_INDEX)
+	{
+		DropStmt   *stmt = (DropStmt *) parsetree;
+		ListCell   *lc;
+
+		foreach(lc, stmt->objects)
+		{
+			RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
+			Oid			relid;
+			Oid			indexoid = sg_index_dropped_by_owner(rv, &relid, NULL);
+
+			CHECK_FOR_INTERRUPTS();
+			if (!OidIsValid(indexoid))
+				continue;
+			sg_note_dropped_index(rv->relname);
+			sg_remember_covered_fkeys(relid, stmt->concurrent ? indexoid : InvalidOid);
+		}
+	}
+	else if (IsA(parsetree, AlterTableStmt))
+	{
+		AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+		ListCell   *lc;
+
+		foreach(lc, stmt->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+			if (cmd->subtype == AT_DropConstraint || cmd->subtype == AT_DropColumn)
+			{
+				Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+
+				if (OidIsValid(relid))
+					sg_remember_covered_fkeys(relid, InvalidOid);
+				break;
+			}
+		}
+	}
+}
+
+/* A foreign key added, or made ENFORCED (18): judged at commit. */
+void
+sg_fk_unindexed_ddl_end(const SgDdlObject *object)
+{
+	HeapTuple	tup;
+	Form_pg_constraint con;
+
+	if (object->kind != SG_DDL_CONSTRAINT)
+		return;
+	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(object->objid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	con = (Form_pg_constraint) GETSTRUCT(tup);
+	if (con->contype == CONSTRAINT_FOREIGN && OidIsValid(con->conrelid))
+		sg_pending_add(SG_RULE_FK_UNINDEXED, con->conrelid, NameStr(con->conname));
+	ReleaseSysCache(tup);
 }

@@ -252,14 +252,15 @@ sg_index_uses_added_column(Oid indexoid, Oid relid, AlterTableStmt *alter)
  * the index exists, so the HINT can give its exact definition.  On a
  * partitioned table the statement builds indexes on partitions, which may
  * exist though the table is new (ATTACH PARTITION); indexes it adopts
- * instead cost nothing.  "alter" is the ALTER TABLE that added a
- * constraint, or NULL.
+ * instead cost nothing.  Each rule judges the indexes of its kind.
  */
-void
-sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
+static void
+sg_check_index_build(const SgDdlObject *object, SgRuleId rule)
 {
+	IndexStmt  *stmt = object->index;
+	Oid			indexoid = object->objid;
+	AlterTableStmt *alter = object->alter;
 	bool		is_constraint = stmt->primary || stmt->isconstraint;
-	SgRuleId	rule;
 	Relation	rel;
 	List	   *built;
 	SgFinding	finding = {0};
@@ -270,10 +271,10 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 	char	   *evidence;
 	int			level;
 
-	rule = is_constraint ? SG_RULE_CONSTRAINT_INDEX_IN_PLACE : SG_RULE_INDEX_NOT_CONCURRENT;
-	if (stmt->concurrent || sg_effective_level(rule) == SG_LEVEL_OFF)
+	if (stmt->concurrent ||
+		is_constraint != (rule == SG_RULE_CONSTRAINT_INDEX_IN_PLACE))
 		return;
-	rel = try_relation_open(IndexGetRelation(indexoid, true), AccessShareLock);
+	rel = try_relation_open(object->relid, AccessShareLock);
 	if (rel == NULL)
 		return;
 	idxname = get_rel_name(indexoid);
@@ -371,16 +372,17 @@ sg_check_index_build(Oid indexoid, IndexStmt *stmt, AlterTableStmt *alter)
 /*
  * ATTACH PARTITION of an existing table builds, under the ACCESS EXCLUSIVE
  * lock it takes, every index of the parent the table lacks (with a
- * constraint for a constraint's index): index_not_concurrent and
- * constraint_index_in_place, at ddl_command_end.
+ * constraint for a constraint's index): index_not_concurrent for the plain
+ * indexes and constraint_index_in_place for the constraints' ones, at
+ * ddl_command_end.  The HINT builds them all.
  */
-void
-sg_check_attach_partition(Oid parentid, Oid partid)
+static void
+sg_check_attach_partition(Oid parentid, Oid partid, bool is_constraint)
 {
 	Relation	part = sg_open_existing_table(partid);
 	List	   *built[2] = {NIL, NIL};
 	ListCell   *lc;
-	char	   *fix;
+	SgFinding	finding = {0};
 	int			level;
 
 	if (part == NULL)
@@ -399,81 +401,102 @@ sg_check_attach_partition(Oid parentid, Oid partid)
 			built[is_constraint] = lappend_oid(built[is_constraint], lfirst_oid(lc2));
 		}
 	}
-	if (built[0] == NIL && built[1] == NIL)
+	if (built[is_constraint] == NIL)
 	{
 		relation_close(part, AccessShareLock);
 		return;
 	}
 	/* Deparsed with qualified names, ISO dates: read alike anywhere. */
 	level = sg_pin_settings(true);
-	fix = sg_fix_attach_partition(parentid, partid, list_concat_copy(built[1], built[0]));
+	finding.fix = sg_fix_attach_partition(parentid, partid,
+										  list_concat_copy(built[1], built[0]));
 	sg_unpin_settings(level);
-	if (fix == NULL)
-		fix = pstrdup("Build the partitioned table's missing indexes on the table with CREATE INDEX CONCURRENTLY before attaching it, outside a transaction block.");
-	for (int is_constraint = 0; is_constraint <= 1; is_constraint++)
-	{
-		SgFinding	finding = {0};
-
-		if (built[is_constraint] == NIL)
-			continue;
-		finding.rule = is_constraint ? SG_RULE_CONSTRAINT_INDEX_IN_PLACE : SG_RULE_INDEX_NOT_CONCURRENT;
-		if (sg_effective_level(finding.rule) == SG_LEVEL_OFF)
-			continue;
-		finding.relid = partid;
-		finding.object_type = "table";
-		finding.object_identity = sg_relation_identity(partid);
-		finding.message = psprintf("attaching existing %s to %s builds %s in place",
-								   sg_table_kind_name(part), sg_relation_identity(parentid),
-								   is_constraint ? "constraint indexes" : "indexes");
-		finding.detail = psprintf("ATTACH PARTITION holds an ACCESS EXCLUSIVE lock on the table, blocking reads and writes, "
-								  "while it builds the indexes of %s that the table lacks: %s.",
-								  sg_relation_identity(parentid), sg_built_list(built[is_constraint]));
-		finding.fix = fix;
-		sg_raise(&finding);
-	}
+	if (finding.fix == NULL)
+		finding.fix = pstrdup("Build the partitioned table's missing indexes on the table with CREATE INDEX CONCURRENTLY before attaching it, outside a transaction block.");
+	finding.rule = is_constraint ? SG_RULE_CONSTRAINT_INDEX_IN_PLACE : SG_RULE_INDEX_NOT_CONCURRENT;
+	finding.relid = partid;
+	finding.object_type = "table";
+	finding.object_identity = sg_relation_identity(partid);
+	finding.message = psprintf("attaching existing %s to %s builds %s in place",
+							   sg_table_kind_name(part), sg_relation_identity(parentid),
+							   is_constraint ? "constraint indexes" : "indexes");
+	finding.detail = psprintf("ATTACH PARTITION holds an ACCESS EXCLUSIVE lock on the table, blocking reads and writes, "
+							  "while it builds the indexes of %s that the table lacks: %s.",
+							  sg_relation_identity(parentid), sg_built_list(built[is_constraint]));
 	relation_close(part, AccessShareLock);
+	sg_raise(&finding);
+}
+
+void
+sg_index_not_concurrent_ddl_end(const SgDdlObject *object)
+{
+	if (object->kind == SG_DDL_INDEX)
+		sg_check_index_build(object, SG_RULE_INDEX_NOT_CONCURRENT);
+	else if (object->kind == SG_DDL_ATTACH)
+		sg_check_attach_partition(object->relid, object->objid, false);
+}
+
+void
+sg_constraint_index_in_place_ddl_end(const SgDdlObject *object)
+{
+	if (object->kind == SG_DDL_INDEX)
+		sg_check_index_build(object, SG_RULE_CONSTRAINT_INDEX_IN_PLACE);
+	else if (object->kind == SG_DDL_ATTACH)
+		sg_check_attach_partition(object->relid, object->objid, true);
+}
+
+/*
+ * The index a DROP INDEX names, when the caller may drop it, with its
+ * table and relkind; InvalidOid for anything else.  Neither judge nor lock
+ * what the caller may not drop: PostgreSQL's own permission error comes
+ * first.
+ */
+Oid
+sg_index_dropped_by_owner(RangeVar *rv, Oid *relid, char *relkind)
+{
+	Oid			indexoid = RangeVarGetRelid(rv, NoLock, true);
+	char		kind = get_rel_relkind(indexoid);
+
+	if ((kind != RELKIND_INDEX && kind != RELKIND_PARTITIONED_INDEX) ||
+		!SG_OWNS_RELATION(indexoid))
+		return InvalidOid;
+	*relid = IndexGetRelation(indexoid, true);
+	if (!OidIsValid(*relid))
+		return InvalidOid;
+	if (relkind != NULL)
+		*relkind = kind;
+	return indexoid;
 }
 
 /*
  * drop_index_not_concurrent, at ddl_command_start (afterwards the index is
- * gone).  Every DROP INDEX also remembers which foreign keys were covered,
- * for fk_unindexed at commit.
+ * gone).
  */
 void
-sg_check_drop_index(DropStmt *stmt)
+sg_drop_index_not_concurrent_utility(Node *parsetree)
 {
+	DropStmt   *stmt = (DropStmt *) parsetree;
 	ListCell   *lc;
 
+	/* A concurrent drop is what the rule asks for. */
+	if (!IsA(parsetree, DropStmt) || stmt->removeType != OBJECT_INDEX ||
+		stmt->concurrent)
+		return;
 	foreach(lc, stmt->objects)
 	{
-		RangeVar   *rv = makeRangeVarFromNameList((List *) lfirst(lc));
-		Oid			indexoid = RangeVarGetRelid(rv, NoLock, true);
-		char		relkind = get_rel_relkind(indexoid);
 		Oid			relid;
+		char		relkind;
+		Oid			indexoid = sg_index_dropped_by_owner(makeRangeVarFromNameList((List *) lfirst(lc)),
+														 &relid, &relkind);
 		Relation	index;
 		Relation	rel;
 		SgFinding	finding = {0};
 		char	   *indexident;
 
 		CHECK_FOR_INTERRUPTS();
-		if (relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX)
-			continue;
-
-		/*
-		 * Neither judge nor lock what the caller may not drop: PostgreSQL's
-		 * own permission error comes first.
-		 */
-		if (!SG_OWNS_RELATION(indexoid))
-			continue;
-		relid = IndexGetRelation(indexoid, true);
-		if (!OidIsValid(relid))
-			continue;
-		sg_note_dropped_index(rv->relname);
-		sg_remember_covered_fkeys(relid, stmt->concurrent ? indexoid : InvalidOid);
 
 		/* A partitioned index has no concurrent drop to offer instead. */
-		if (stmt->concurrent || relkind == RELKIND_PARTITIONED_INDEX ||
-			sg_effective_level(SG_RULE_DROP_INDEX_NOT_CONCURRENT) == SG_LEVEL_OFF)
+		if (!OidIsValid(indexoid) || relkind == RELKIND_PARTITIONED_INDEX)
 			continue;
 
 		/*
@@ -546,16 +569,16 @@ sg_exclusion_indexes(List *indexoids, bool *all)
  * ddl_command_start from 17 on (guard_utility.c): never from both.
  */
 void
-sg_check_reindex(ReindexStmt *stmt)
+sg_reindex_not_concurrent_utility(Node *parsetree)
 {
+	ReindexStmt *stmt = (ReindexStmt *) parsetree;
 	SgFinding	finding = {0};
 	const char *kind;
 	char	   *target;
 	char	   *exclusion = NULL;
 	bool		only_exclusion = false;
 
-	if (SG_REINDEX_IS_CONCURRENT(stmt) ||
-		sg_effective_level(SG_RULE_REINDEX_NOT_CONCURRENT) == SG_LEVEL_OFF)
+	if (!IsA(parsetree, ReindexStmt) || SG_REINDEX_IS_CONCURRENT(stmt))
 		return;
 
 	switch (stmt->kind)
@@ -996,22 +1019,17 @@ sg_rewrite_parent(Oid relid, Node *parsetree)
 /*
  * The partitioned table whose partitions the running statement rewrites,
  * once it has been judged: PostgreSQL fires table_rewrite once per
- * partition, the finding is made once per statement.  Forgotten at the
- * statement's end (ddl_command_end), and worthless in another
+ * partition, the finding is made once per statement.  Worthless once the
+ * statement has ended (ddl_command_end counts them), and in another
  * (sub)transaction, where an aborted statement may have left it.
  */
 static struct
 {
 	Oid			parent;
+	uint64		statement;
 	LocalTransactionId lxid;
 	SubTransactionId subxid;
 }			sg_rewrite_judged;
-
-void
-sg_rewrite_statement_end(void)
-{
-	sg_rewrite_judged.parent = InvalidOid;
-}
 
 /*
  * "public.pt_1 (8192 bytes now), ...": the existing, guarded leaf
@@ -1049,7 +1067,7 @@ sg_rewritten_partitions(Oid parent)
  * applies, with its rewritten partitions in DETAIL.
  */
 void
-sg_check_rewrite(Oid relid, int reason, Node *parsetree)
+sg_table_rewrite_rewrite(Oid relid, int reason, Node *parsetree)
 {
 	Relation	rel;
 	SgFinding	finding = {0};
@@ -1058,16 +1076,16 @@ sg_check_rewrite(Oid relid, int reason, Node *parsetree)
 	Oid			parent;
 	char	   *partitions = NULL;
 
-	if (sg_effective_level(SG_RULE_TABLE_REWRITE) == SG_LEVEL_OFF)
-		return;
 	parent = sg_rewrite_parent(relid, parsetree);
 	if (OidIsValid(parent))
 	{
 		if (sg_rewrite_judged.parent == parent &&
+			sg_rewrite_judged.statement == sg_ddl_statements_ended &&
 			sg_rewrite_judged.lxid == SG_LOCAL_XID &&
 			sg_rewrite_judged.subxid == GetCurrentSubTransactionId())
 			return;
 		sg_rewrite_judged.parent = parent;
+		sg_rewrite_judged.statement = sg_ddl_statements_ended;
 		sg_rewrite_judged.lxid = SG_LOCAL_XID;
 		sg_rewrite_judged.subxid = GetCurrentSubTransactionId();
 		partitions = sg_rewritten_partitions(parent);

@@ -21,8 +21,8 @@ SELECT is_empty(
     'every rule has a family, moments, a level and a description');
 SELECT results_eq(
     $$SELECT family, moments FROM schema_guard.rules() WHERE rule = 'fk_unindexed'$$,
-    $$VALUES ('foreign_keys', ARRAY['utility', 'commit'])$$,
-    'fk_unindexed is a foreign_keys rule checked at utility and commit moments');
+    $$VALUES ('foreign_keys', ARRAY['utility', 'ddl_end', 'commit', 'audit'])$$,
+    'fk_unindexed is a foreign_keys rule whose check serves commit and audit');
 SELECT is((SELECT level FROM schema_guard.rules() WHERE rule = 'implicit_nullable'), 'error',
     'default level of implicit_nullable is error');
 SET LOCAL schema_guard.implicit_nullable = warning;
