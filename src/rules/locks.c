@@ -396,9 +396,9 @@ sg_check_attach_partition(Oid parentid, Oid partid, bool is_constraint)
 			continue;
 		foreach(lc2, sg_built_indexes(indexoid))
 		{
-			bool		is_constraint = OidIsValid(get_index_constraint(lfirst_oid(lc2)));
+			bool		of_constraint = OidIsValid(get_index_constraint(lfirst_oid(lc2)));
 
-			built[is_constraint] = lappend_oid(built[is_constraint], lfirst_oid(lc2));
+			built[of_constraint] = lappend_oid(built[of_constraint], lfirst_oid(lc2));
 		}
 	}
 	if (built[is_constraint] == NIL)
