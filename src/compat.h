@@ -75,6 +75,23 @@
 	((t) == AT_AddColumn || (t) == AT_AddColumnRecurse)
 #endif
 
+/* AT_DropColumnRecurse went away in 16 too. */
+#if PG_VERSION_NUM >= 160000
+#define SG_AT_IS_DROP_COLUMN(t) ((t) == AT_DropColumn)
+#else
+#define SG_AT_IS_DROP_COLUMN(t) \
+	((t) == AT_DropColumn || (t) == AT_DropColumnRecurse)
+#endif
+
+/* getObjectIdentity and getObjectTypeDescription gained "missing_ok" in 14. */
+#if PG_VERSION_NUM >= 140000
+#define SG_OBJECT_IDENTITY(address) getObjectIdentity((address), true)
+#define SG_OBJECT_TYPE_DESCRIPTION(address) getObjectTypeDescription((address), true)
+#else
+#define SG_OBJECT_IDENTITY(address) getObjectIdentity(address)
+#define SG_OBJECT_TYPE_DESCRIPTION(address) getObjectTypeDescription(address)
+#endif
+
 /* AlterTableStmt.relkind was renamed objtype in 14. */
 #if PG_VERSION_NUM >= 140000
 #define SG_ALTER_TABLE_OBJTYPE(stmt) ((stmt)->objtype)

@@ -6,11 +6,11 @@
  * Statements reach sg_check_utility() through the ddl_command_start event
  * trigger, which fires in every session of a database where the extension
  * exists, from the first DDL statement on, whether the library was
- * preloaded or not.  PostgreSQL fires no event trigger for REINDEX before
- * version 17, so there the ProcessUtility hook passes that one statement
- * on; the hook exists from the moment the library is loaded.  From 17 on
- * the event trigger sees REINDEX too and the hook is not installed: each
- * statement is judged once (compat.h, SG_REINDEX_FIRES_EVENT_TRIGGERS).
+ * preloaded or not.  PostgreSQL fires no event trigger for TRUNCATE, nor
+ * for REINDEX before version 17, so the ProcessUtility hook passes those
+ * statements on; the hook exists from the moment the library is loaded.
+ * From 17 on the event trigger sees REINDEX, and the hook leaves it alone:
+ * each statement is judged once (compat.h, SG_REINDEX_FIRES_EVENT_TRIGGERS).
  *
  *-------------------------------------------------------------------------
  */
@@ -35,11 +35,13 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_PARAMS)
 	Node	   *parsetree = pstmt->utilityStmt;
 
 	/*
-	 * Only REINDEX, which fires no event trigger on the majors that install
-	 * this hook.  The guard's questions come last (sg_guard_active() reads
-	 * pg_extension), so that other statements cost one tag comparison.
+	 * Only the statements that fire no event trigger: TRUNCATE, and REINDEX
+	 * before 17.  The guard's questions come last (sg_guard_active() reads
+	 * pg_extension), so that other statements cost two tag comparisons.
 	 */
-	if (IsA(parsetree, ReindexStmt) && sg_guard_active())
+	if (((IsA(parsetree, ReindexStmt) && !SG_REINDEX_FIRES_EVENT_TRIGGERS) ||
+		 IsA(parsetree, TruncateStmt)) &&
+		sg_any_rule_enabled(SG_MOMENT_UTILITY) && sg_guard_active())
 	{
 		int			nest = sg_pin_settings(false);
 
@@ -56,8 +58,6 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_PARAMS)
 void
 sg_utility_init(void)
 {
-	if (SG_REINDEX_FIRES_EVENT_TRIGGERS)
-		return;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = sg_ProcessUtility;
 }

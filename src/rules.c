@@ -87,6 +87,27 @@ const SgRule sg_rules[SG_NUM_RULES] = {
 		.ddl_end = sg_implicit_nullable_ddl_end,
 		.commit = sg_implicit_nullable_findings,
 	},
+	[SG_RULE_DESTRUCTIVE_DROP] = {
+		.name = "destructive_drop",
+		.family = "lossy",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "DROP TABLE, DROP COLUMN, TRUNCATE or DROP SCHEMA CASCADE deletes the data of an existing table",
+		.utility = sg_destructive_drop_utility,
+	},
+	[SG_RULE_RENAME_BREAKS_CLIENTS] = {
+		.name = "rename_breaks_clients",
+		.family = "lossy",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "RENAME of an existing table, view or column breaks the clients that use the old name",
+		.utility = sg_rename_breaks_clients_utility,
+	},
+	[SG_RULE_LOSSY_TYPE_CHANGE] = {
+		.name = "lossy_type_change",
+		.family = "lossy",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "ALTER COLUMN TYPE of an existing column to a type that cannot hold every value of the old one",
+		.utility = sg_lossy_type_change_utility,
+	},
 };
 
 int			sg_rule_levels[SG_NUM_RULES];

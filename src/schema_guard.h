@@ -87,6 +87,9 @@ typedef enum SgRuleId
 	SG_RULE_JSON_NOT_JSONB,
 	SG_RULE_JSONB_UNCONTRACTED,
 	SG_RULE_IMPLICIT_NULLABLE,
+	SG_RULE_DESTRUCTIVE_DROP,
+	SG_RULE_RENAME_BREAKS_CLIENTS,
+	SG_RULE_LOSSY_TYPE_CHANGE,
 	SG_NUM_RULES
 } SgRuleId;
 
@@ -282,6 +285,12 @@ extern void sg_constraint_index_in_place_ddl_end(const SgDdlObject *object);
 extern void sg_drop_index_not_concurrent_utility(Node *parsetree);
 extern void sg_reindex_not_concurrent_utility(Node *parsetree);
 extern void sg_table_rewrite_rewrite(Oid relid, int reason, Node *parsetree);
+
+/* rules/destructive.c */
+extern void sg_lossy_define_gucs(void);
+extern void sg_destructive_drop_utility(Node *parsetree);
+extern void sg_rename_breaks_clients_utility(Node *parsetree);
+extern void sg_lossy_type_change_utility(Node *parsetree);
 
 /* jsonb_shape.c, jsonb_contract.c */
 extern void sg_jsonb_define_gucs(void);
