@@ -34,6 +34,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_type.h"
@@ -161,13 +162,16 @@ sg_join_list(List *items)
 }
 
 /*
- * Run a count(*) query as the caller, with the settings pinned; false
- * (and the error's message in *failure, when asked) if it fails.  In a
- * subtransaction: a cast that fails on a value is evidence, not an error
- * of the statement.
+ * Run a query that returns one row as the caller, with the settings
+ * pinned, and give its first ncols values as text (NULL for a null);
+ * false, with the error's message in *failure when asked, if it fails.
+ * In a subtransaction: a cast that fails on a value is evidence, and a
+ * view the caller may not read is a question without an answer, never an
+ * error of the statement.
  */
 static bool
-sg_count_query(const char *query, int64 *count, char **failure)
+sg_query_row(const char *query, int nargs, Oid *argtypes, Datum *args,
+			 int ncols, char **values, char **failure)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -178,13 +182,17 @@ sg_count_query(const char *query, int64 *count, char **failure)
 	PG_TRY();
 	{
 		SgSpi		spi;
-		bool		isnull;
 
 		sg_spi_connect(&spi, false);
-		if (SPI_execute(query, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "could not count rows");
-		*count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											 SPI_tuptable->tupdesc, 1, &isnull));
+		if (SPI_execute_with_args(query, nargs, argtypes, args, NULL, false, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1 || SPI_tuptable->tupdesc->natts < ncols)
+			elog(ERROR, "query returned no row");
+		for (int i = 0; i < ncols; i++)
+		{
+			char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1);
+
+			values[i] = v != NULL ? MemoryContextStrdup(cxt, v) : NULL;
+		}
 		sg_spi_finish(&spi);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
@@ -211,6 +219,18 @@ sg_count_query(const char *query, int64 *count, char **failure)
 	}
 	PG_END_TRY();
 	return ok;
+}
+
+/* A count(*) query's result, through sg_query_row(). */
+static bool
+sg_count_query(const char *query, int64 *count, char **failure)
+{
+	char	   *value;
+
+	if (!sg_query_row(query, 0, NULL, NULL, 1, &value, failure) || value == NULL)
+		return false;
+	*count = strtoi64(value, NULL, 10);
+	return true;
 }
 
 /*
@@ -764,12 +784,624 @@ sg_destructive_drop_utility(Node *parsetree)
 	}
 }
 
+/*
+ * rename_breaks_clients: names that clients, and functions whose body is
+ * text, use to reach the table or column.  Objects that PostgreSQL links
+ * by OID (views, rules, policies, SQL-standard function bodies) follow a
+ * rename; the DETAIL names them, and what names the old name in text.
+ */
+
+/* The regular expression that finds name as a word in SQL text. */
+static const char *const sg_word_regex =
+"'(^|[^[:alnum:]_$])' OPERATOR(pg_catalog.||) "
+"pg_catalog.regexp_replace($1, '([^[:alnum:]_])', '\\\\\\1', 'g') "
+"OPERATOR(pg_catalog.||) '($|[^[:alnum:]_$])'";
+
+/* "2 functions whose body names it: public.f(integer), ..." or NULL. */
+static char *
+sg_functions_naming(const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(name)};
+	char	   *values[2];
+
+	if (!sg_query_row(psprintf("SELECT pg_catalog.count(*), "
+							   "pg_catalog.string_agg(f, ', ') FILTER (WHERE n OPERATOR(pg_catalog.<=) %d) "
+							   "FROM (SELECT p.oid::pg_catalog.regprocedure::pg_catalog.text f, "
+							   "pg_catalog.row_number() OVER (ORDER BY p.oid) n "
+							   "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang "
+							   "JOIN pg_catalog.pg_namespace s ON s.oid OPERATOR(pg_catalog.=) p.pronamespace "
+							   "WHERE l.lanname OPERATOR(pg_catalog.<>) ALL ('{internal,c}') "
+							   "AND s.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema,%s}') "
+							   "AND p.prosrc OPERATOR(pg_catalog.~*) (%s)) x",
+							   SG_LIST_MAX, SG_SCHEMA_NAME, sg_word_regex),
+					  1, argtypes, args, 2, values, NULL) ||
+		values[0] == NULL || strcmp(values[0], "0") == 0)
+		return NULL;
+	return psprintf("%s function%s whose body names it as text (%s%s)", values[0],
+					strcmp(values[0], "1") == 0 ? "" : "s", values[1],
+					strtoi64(values[0], NULL, 10) > SG_LIST_MAX ? ", ..." : "");
+}
+
+/* The schema of an extension, InvalidOid if none (16+ has this). */
+static Oid
+sg_extension_schema(Oid extoid)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nspid = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		nspid = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return nspid;
+}
+
+/*
+ * "pg_stat_statements holds 3 statements of this database that name it:
+ * ..." or NULL: when the extension is installed in this database with its
+ * library loaded, and only what the caller may see there.
+ */
+static char *
+sg_statements_naming(const char *name)
+{
+	Oid			extoid = get_extension_oid("pg_stat_statements", true);
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(name)};
+	char	   *values[2];
+	char	   *nsp;
+
+	/* Without the library its view fails on every read. */
+	if (!OidIsValid(extoid) ||
+		GetConfigOption("pg_stat_statements.max", true, false) == NULL)
+		return NULL;
+	nsp = get_namespace_name(sg_extension_schema(extoid));
+	if (nsp == NULL ||
+		!sg_query_row(psprintf("SELECT pg_catalog.count(*), "
+							   "pg_catalog.string_agg(q, ' | ') FILTER (WHERE n OPERATOR(pg_catalog.<=) 3) "
+							   "FROM (SELECT pg_catalog.left(pg_catalog.regexp_replace(s.query, '\\s+', ' ', 'g'), 80) q, "
+							   "pg_catalog.row_number() OVER (ORDER BY s.calls DESC, s.query) n "
+							   "FROM %s.pg_stat_statements s "
+							   "WHERE s.dbid OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d "
+							   "WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()) "
+							   "AND s.query OPERATOR(pg_catalog.~*) (%s)) x",
+							   quote_identifier(nsp), sg_word_regex),
+					  1, argtypes, args, 2, values, NULL) ||
+		values[0] == NULL || strcmp(values[0], "0") == 0)
+		return NULL;
+	return psprintf("pg_stat_statements holds %s statement%s of this database that name%s it (%s%s)",
+					values[0], strcmp(values[0], "1") == 0 ? "" : "s",
+					strcmp(values[0], "1") == 0 ? "s" : "", values[1],
+					strtoi64(values[0], NULL, 10) > 3 ? " | ..." : "");
+}
+
+/*
+ * The views, rules, policies and functions that use the relation (the
+ * column, when attnum is set) through a normal dependency: they follow a
+ * rename by OID.
+ */
+static List *
+sg_users_by_oid(Oid relid, AttrNumber attnum)
+{
+	Relation	depRel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData key[3];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	List	   *seen = NIL;
+	List	   *items = NIL;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
+				F_INT4EQ, Int32GetDatum(attnum));
+	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL,
+							  attnum > 0 ? 3 : 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+		ObjectAddress user;
+		char	   *desc;
+
+		CHECK_FOR_INTERRUPTS();
+		if (dep->deptype != DEPENDENCY_NORMAL ||
+			(dep->classid != RewriteRelationId && dep->classid != PolicyRelationId &&
+			 dep->classid != ProcedureRelationId))
+			continue;
+		ObjectAddressSet(user, dep->classid, dep->objid);
+		user = sg_whole_object(depRel, &user);
+		/* A relation's own rules (not its view definition) stay its own. */
+		if (user.classId == RelationRelationId && user.objectId == relid)
+			continue;
+		desc = SG_OBJECT_IDENTITY(&user);
+		if (desc == NULL)
+			continue;
+		desc = psprintf("%s %s", SG_OBJECT_TYPE_DESCRIPTION(&user), desc);
+		if (list_member(seen, makeString(desc)))
+			continue;
+		seen = lappend(seen, makeString(desc));
+		items = lappend(items, list_length(items) < SG_LIST_MAX ? desc : "");
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+	return items;
+}
+
 void
 sg_rename_breaks_clients_utility(Node *parsetree)
 {
+	RenameStmt *stmt = (RenameStmt *) parsetree;
+	bool		column;
+	Oid			relid;
+	AttrNumber	attnum = InvalidAttrNumber;
+	Relation	rel;
+	char	   *ident;
+	const char *oldname;
+	const char *kind;
+	List	   *users;
+	char	   *functions;
+	char	   *statements;
+	StringInfoData detail;
+	SgFinding	finding = {0};
+
+	if (!IsA(parsetree, RenameStmt) || stmt->relation == NULL)
+		return;
+	switch (stmt->renameType)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+			column = false;
+			break;
+		case OBJECT_COLUMN:
+			column = true;
+			break;
+		default:
+			return;
+	}
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || !SG_OWNS_RELATION(relid))
+		return;
+	if (column)
+	{
+		attnum = get_attnum(relid, stmt->subname);
+		if (attnum <= 0 || sg_column_is_new(relid, attnum))
+			return;
+	}
+	rel = sg_open_existing(relid, true);
+	if (rel == NULL)
+		return;
+	ident = sg_relation_identity(relid);
+	kind = sg_kind_word(rel->rd_rel->relkind);
+	oldname = column ? stmt->subname : pstrdup(RelationGetRelationName(rel));
+	relation_close(rel, AccessShareLock);
+
+	users = sg_users_by_oid(relid, attnum);
+	functions = sg_functions_naming(oldname);
+	statements = sg_statements_naming(oldname);
+
+	initStringInfo(&detail);
+	appendStringInfo(&detail, "Every query and function body that names \"%s\" fails once it is renamed to \"%s\"",
+					 oldname, stmt->newname);
+	if (functions != NULL || statements != NULL)
+		appendStringInfo(&detail, ": %s%s%s", functions ? functions : "",
+						 functions && statements ? "; " : "", statements ? statements : "");
+	appendStringInfoChar(&detail, '.');
+	if (users != NIL)
+		appendStringInfo(&detail, " These use it by OID and follow the rename: %s.", sg_join_list(users));
+
+	finding.rule = SG_RULE_RENAME_BREAKS_CLIENTS;
+	finding.relid = relid;
+	if (column)
+	{
+		finding.object_type = "column";
+		finding.subname = stmt->subname;
+		finding.object_identity = psprintf("%s.%s", ident, quote_identifier(stmt->subname));
+		finding.message = psprintf("renaming column \"%s\" of existing %s %s breaks the clients that name it",
+								   stmt->subname, kind, ident);
+		finding.fix = pstrdup("Expand and contract instead: add the new column next to the old one and keep both "
+							  "in step (a trigger, or a generated column for reads), move every client to the new "
+							  "name, then drop the old column.");
+	}
+	else
+	{
+		finding.object_type = "table";
+		finding.object_identity = ident;
+		finding.message = psprintf("renaming existing %s %s breaks the clients that name it", kind, ident);
+		finding.fix = pstrdup("Keep the old name working while clients move: in the same transaction as the rename, "
+							  "create a view under the old name that selects every column of the renamed relation "
+							  "(a simple view takes writes too), move every client to the new name, then drop the view.");
+	}
+	finding.detail = detail.data;
+	sg_raise(&finding);
+}
+
+/*
+ * lossy_type_change: ALTER COLUMN ... TYPE to a type that cannot hold
+ * every value of the old one, decided from the catalog's old type and
+ * typmod and the statement's new ones (resolved as the statement resolves
+ * them, in the caller's search_path), before the statement runs: the old
+ * values are the evidence.
+ */
+
+static int
+sg_integer_rank(Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return 1;
+		case INT4OID:
+			return 2;
+		case INT8OID:
+			return 3;
+		default:
+			return 0;
+	}
+}
+
+/* Digits an integer type may need before the decimal point. */
+static int
+sg_integer_digits(Oid typid)
+{
+	return typid == INT2OID ? 5 : typid == INT4OID ? 10 : 19;
+}
+
+static bool
+sg_is_text_like(Oid typid)
+{
+	return typid == TEXTOID || typid == VARCHAROID || typid == BPCHAROID;
+}
+
+/* numeric's typmod: precision and scale (negative scales from 15 on). */
+static void
+sg_numeric_typmod(int32 typmod, int *precision, int *scale)
+{
+	*precision = ((typmod - VARHDRSZ) >> 16) & 0xffff;
+	*scale = (((typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024;
+}
+
+/*
+ * Why a value of type oldtyp (a base type, with its typmod) may not
+ * survive the conversion to newtyp, as a DETAIL fragment; NULL when every
+ * value does.  *meaning is set when the values survive a round trip but
+ * change what they mean (a moment becomes a local time).
+ */
+static char *
+sg_lossy_reason(Oid oldtyp, int32 oldmod, Oid newtyp, int32 newmod, bool *meaning)
+{
+	int			oldrank = sg_integer_rank(oldtyp);
+	int			newrank = sg_integer_rank(newtyp);
+	Oid			oldelem = get_element_type(oldtyp);
+	Oid			newelem = get_element_type(newtyp);
+	char	   *newname = format_type_with_typemod(newtyp, newmod);
+
+	*meaning = false;
+	/* Arrays convert element by element; the typmod is the elements'. */
+	if (OidIsValid(oldelem) && OidIsValid(newelem))
+		return sg_lossy_reason(getBaseType(oldelem), oldmod, getBaseType(newelem), newmod, meaning);
+
+	if (sg_is_text_like(oldtyp) && (newtyp == VARCHAROID || newtyp == BPCHAROID) && newmod >= 0)
+	{
+		int			newlen = newmod - VARHDRSZ;
+		int			oldlen = oldtyp != TEXTOID && oldmod >= 0 ? oldmod - VARHDRSZ : -1;
+
+		if (oldlen < 0 || newlen < oldlen)
+			return psprintf("values longer than %d character%s do not fit", newlen,
+							newlen == 1 ? "" : "s");
+		return NULL;
+	}
+	if (oldrank > 0 && newrank > 0)
+		return oldrank > newrank
+			? psprintf("values outside the range of %s do not fit", newname) : NULL;
+	if (newrank > 0 && (oldtyp == NUMERICOID || oldtyp == FLOAT4OID || oldtyp == FLOAT8OID))
+		return psprintf("fractions are rounded to whole numbers, and values outside the range of %s do not fit",
+						newname);
+	if (oldtyp == NUMERICOID && newtyp == NUMERICOID)
+	{
+		int			op,
+					os,
+					np,
+					ns;
+
+		if (newmod < 0)
+			return NULL;
+		sg_numeric_typmod(newmod, &np, &ns);
+		if (oldmod < 0)
+			return psprintf("values are rounded to %d decimal place%s, and values with more than %d digit%s "
+							"before the point do not fit", ns, ns == 1 ? "" : "s", np - ns,
+							np - ns == 1 ? "" : "s");
+		sg_numeric_typmod(oldmod, &op, &os);
+		if (ns < os)
+			return psprintf("values are rounded from %d to %d decimal place%s", os, ns, ns == 1 ? "" : "s");
+		if (np - ns < op - os)
+			return psprintf("values with more than %d digit%s before the point do not fit",
+							np - ns, np - ns == 1 ? "" : "s");
+		return NULL;
+	}
+	if (oldrank > 0 && newtyp == NUMERICOID && newmod >= 0)
+	{
+		int			np,
+					ns;
+
+		sg_numeric_typmod(newmod, &np, &ns);
+		return np - ns < sg_integer_digits(oldtyp)
+			? psprintf("values with more than %d digit%s do not fit", np - ns, np - ns == 1 ? "" : "s")
+			: NULL;
+	}
+	if (oldtyp == FLOAT8OID && newtyp == FLOAT4OID)
+		return pstrdup("values are rounded to about 6 significant digits, and values beyond the range of real do not fit");
+	if (oldtyp == NUMERICOID && (newtyp == FLOAT4OID || newtyp == FLOAT8OID))
+		return psprintf("values are rounded to about %d significant digits", newtyp == FLOAT4OID ? 6 : 15);
+	if ((oldtyp == INT8OID && (newtyp == FLOAT8OID || newtyp == FLOAT4OID)) ||
+		(oldtyp == INT4OID && newtyp == FLOAT4OID))
+		return psprintf("integers of more than %d significant digits are rounded",
+						newtyp == FLOAT4OID ? 6 : 15);
+	if (oldtyp == TIMESTAMPTZOID && newtyp == TIMESTAMPOID)
+	{
+		*meaning = true;
+		return psprintf("each moment becomes the local time of the session's time zone (%s), "
+						"and the moment it named is lost", pg_get_timezone_name(session_timezone));
+	}
+	if ((oldtyp == TIMESTAMPTZOID || oldtyp == TIMESTAMPOID) && newtyp == DATEOID)
+		return pstrdup("the time of day is lost");
+	if ((oldtyp == TIMESTAMPTZOID || oldtyp == TIMESTAMPOID) && (newtyp == TIMEOID || newtyp == TIMETZOID))
+		return pstrdup("the date is lost");
+	if (oldtyp == TIMETZOID && newtyp == TIMEOID)
+	{
+		*meaning = true;
+		return pstrdup("the time zone offset of each value is lost");
+	}
+	if (oldtyp == newtyp &&
+		(oldtyp == TIMESTAMPOID || oldtyp == TIMESTAMPTZOID || oldtyp == TIMEOID || oldtyp == TIMETZOID))
+		return newmod >= 0 && (oldmod < 0 || newmod < oldmod)
+			? psprintf("fractional seconds are rounded to %d digit%s", newmod, newmod == 1 ? "" : "s")
+			: NULL;
+	if (oldtyp == INTERVALOID && newtyp == INTERVALOID && newmod >= 0)
+	{
+		int			oldrange = oldmod >= 0 ? INTERVAL_RANGE(oldmod) : INTERVAL_FULL_RANGE;
+		int			newrange = INTERVAL_RANGE(newmod);
+		int			oldprec = oldmod >= 0 ? INTERVAL_PRECISION(oldmod) : INTERVAL_FULL_PRECISION;
+		int			newprec = INTERVAL_PRECISION(newmod);
+
+		if ((oldrange & ~newrange) != 0)
+			return psprintf("the fields that %s does not keep are cut off", newname);
+		if (newprec != INTERVAL_FULL_PRECISION &&
+			(oldprec == INTERVAL_FULL_PRECISION || newprec < oldprec))
+			return psprintf("fractional seconds are rounded to %d digit%s", newprec, newprec == 1 ? "" : "s");
+		return NULL;
+	}
+	if ((oldtyp == VARBITOID || oldtyp == BITOID) && newtyp == VARBITOID && newmod >= 0 &&
+		(oldmod < 0 || newmod < oldmod))
+		return psprintf("values longer than %d bit%s do not fit", newmod, newmod == 1 ? "" : "s");
+	return NULL;
+}
+
+/* A type name of the statement, resolved; false when it names none. */
+static bool
+sg_statement_type(TypeName *typname, Oid *typid, int32 *typmod)
+{
+	Type		tup = LookupTypeName(NULL, typname, typmod, true);
+
+	if (tup == NULL)
+		return false;
+	*typid = typeTypeId(tup);
+	ReleaseSysCache(tup);
+	return true;
+}
+
+/* Is the node a reference to the column, as USING may name it? */
+static bool
+sg_names_column(Node *node, const char *colname)
+{
+	ColumnRef  *ref = (ColumnRef *) node;
+
+	return node != NULL && IsA(node, ColumnRef) && list_length(ref->fields) == 1 &&
+		IsA(linitial(ref->fields), String) &&
+		strcmp(strVal(linitial(ref->fields)), colname) == 0;
+}
+
+/*
+ * " In the 3 rows of public.t (counted), 1 value does not survive the
+ * round trip ..." for DETAIL: the values the change alters, counted with
+ * the caller's privileges when the table is small enough; or why they are
+ * not counted.  casts are the types the values go through (TypeName
+ * strings, qualified), the last one the new type.
+ */
+static char *
+sg_lossy_count(Relation rel, bool inh, Form_pg_attribute att, List *casts)
+{
+	Oid			relid = RelationGetRelid(rel);
+	char	   *ident = sg_relation_identity(relid);
+	const char *col = quote_identifier(NameStr(att->attname));
+	double		estimate = 0;
+	bool		known = true;
+	StringInfoData expr;
+	ListCell   *lc;
+	int64		count;
+	char	   *failure = NULL;
+	char	   *rows = NULL;
+	int64		total;
+
+	if (sg_lossy_count_rows == 0)
+		return "";
+	foreach(lc, inh ? find_all_inheritors(relid, NoLock, NULL) : list_make1_oid(relid))
+	{
+		Relation	r = try_relation_open(lfirst_oid(lc), AccessShareLock);
+
+		if (r == NULL)
+			continue;
+		if (r->rd_rel->relkind == RELKIND_RELATION)
+		{
+			if (r->rd_rel->reltuples >= 0)
+				estimate += r->rd_rel->reltuples;
+			if (RelationGetNumberOfBlocks(r) > SG_COUNT_MAX_BLOCKS &&
+				(r->rd_rel->reltuples < 0 || r->rd_rel->relpages == 0))
+				known = false;
+		}
+		relation_close(r, AccessShareLock);
+	}
+	if (!known || estimate > sg_lossy_count_rows)
+		return psprintf(" The values are not counted: %s holds %s rows (reltuples estimate), "
+						"more than schema_guard.lossy_type_change_count_rows (%d).",
+						ident, known ? psprintf("about %.0f", estimate) : "an unknown number of",
+						sg_lossy_count_rows);
+	if (!OidIsValid(lookup_type_cache(att->atttypid, TYPECACHE_EQ_OPR)->eq_opr))
+		return "";
+	if (!sg_may_count(relid, att->attnum))
+		return " The values are not counted: the caller may not read them all.";
+
+	initStringInfo(&expr);
+	appendStringInfo(&expr, "t.%s", col);
+	foreach(lc, casts)
+	{
+		char	   *e = pstrdup(expr.data);
+
+		resetStringInfo(&expr);
+		appendStringInfo(&expr, "CAST(%s AS %s)", e, (char *) lfirst(lc));
+	}
+	if (sg_count_query(psprintf("SELECT pg_catalog.count(*) FROM %s%s", inh ? "" : "ONLY ", ident),
+					   &total, &failure))
+		rows = psprintf(INT64_FORMAT " row%s", total, total == 1 ? "" : "s");
+	if (rows != NULL &&
+		sg_count_query(psprintf("SELECT pg_catalog.count(*) FROM %s%s t WHERE t.%s IS DISTINCT FROM CAST(%s AS %s)",
+								inh ? "" : "ONLY ", ident, col, expr.data,
+								format_type_extended(att->atttypid, att->atttypmod,
+													 FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY)),
+					   &count, &failure))
+		return psprintf(" Of the %s of %s (counted), " INT64_FORMAT " %s not survive the round trip through the new type.",
+						rows, ident, count, count == 1 ? "does" : "do");
+	if (rows != NULL && failure != NULL)
+		return psprintf(" Of the %s of %s (counted), at least one value does not convert: %s.",
+						rows, ident, failure);
+	return "";
+}
+
+static void
+sg_lossy_column(AlterTableStmt *stmt, AlterTableCmd *cmd)
+{
+	ColumnDef  *def = (ColumnDef *) cmd->def;
+	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	AttrNumber	attnum;
+	Relation	rel;
+	Form_pg_attribute att;
+	Oid			newtyp;
+	int32		newmod;
+	Oid			oldbase;
+	int32		oldbasemod;
+	Oid			newbase;
+	int32		newbasemod;
+	char	   *reason;
+	bool		meaning = false;
+	List	   *casts = NIL;
+	char	   *ident;
+	char	   *types;
+	SgFinding	finding = {0};
+
+	if (!OidIsValid(relid) || cmd->name == NULL || def == NULL || !IsA(def, ColumnDef) ||
+		def->typeName == NULL || !SG_OWNS_RELATION(relid))
+		return;
+	attnum = get_attnum(relid, cmd->name);
+	if (attnum <= 0 || sg_column_is_new(relid, attnum))
+		return;
+	if (!sg_statement_type(def->typeName, &newtyp, &newmod))
+		return;
+	rel = sg_open_existing(relid, false);
+	if (rel == NULL)
+		return;
+	att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	oldbasemod = att->atttypmod;
+	oldbase = getBaseTypeAndTypmod(att->atttypid, &oldbasemod);
+	newbasemod = newmod;
+	newbase = getBaseTypeAndTypmod(newtyp, &newbasemod);
+
+	if (def->raw_default == NULL || sg_names_column(def->raw_default, cmd->name))
+		reason = sg_lossy_reason(oldbase, oldbasemod, newbase, newbasemod, &meaning);
+	else if (IsA(def->raw_default, TypeCast) &&
+			 sg_names_column(((TypeCast *) def->raw_default)->arg, cmd->name))
+	{
+		/* USING col::mid: judged through the type it goes by */
+		Oid			midtyp;
+		int32		midmod;
+		int32		midbasemod;
+		Oid			midbase;
+
+		if (!sg_statement_type(((TypeCast *) def->raw_default)->typeName, &midtyp, &midmod))
+		{
+			relation_close(rel, AccessShareLock);
+			return;
+		}
+		midbasemod = midmod;
+		midbase = getBaseTypeAndTypmod(midtyp, &midbasemod);
+		reason = sg_lossy_reason(oldbase, oldbasemod, midbase, midbasemod, &meaning);
+		if (reason == NULL)
+			reason = sg_lossy_reason(midbase, midbasemod, newbase, newbasemod, &meaning);
+		casts = lappend(casts, format_type_extended(midtyp, midmod,
+													FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+	}
+	else
+		reason = pstrdup("the USING expression computes the new values, and nothing shows that it keeps every value");
+	if (reason == NULL)
+	{
+		relation_close(rel, AccessShareLock);
+		return;
+	}
+	/* The casts the values go through; none for another USING expression. */
+	if (def->raw_default == NULL || IsA(def->raw_default, TypeCast) ||
+		sg_names_column(def->raw_default, cmd->name))
+		casts = lappend(casts, format_type_extended(newtyp, newmod,
+													FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+
+	ident = sg_relation_identity(relid);
+	types = psprintf("%s to %s", format_type_with_typemod(att->atttypid, att->atttypmod),
+					 format_type_with_typemod(newtyp, newmod));
+	finding.rule = SG_RULE_LOSSY_TYPE_CHANGE;
+	finding.relid = relid;
+	finding.object_type = "column";
+	finding.subname = pstrdup(cmd->name);
+	finding.object_identity = psprintf("%s.%s", ident, quote_identifier(cmd->name));
+	finding.message = psprintf("column \"%s\" of existing %s %s changes type from %s, which can lose data",
+							   cmd->name, sg_kind_word(rel->rd_rel->relkind), ident, types);
+	/* A USING expression's values cannot be counted without running it. */
+	finding.detail = psprintf("From %s, %s.%s", types, reason,
+							  meaning || casts == NIL
+							  ? "" : sg_lossy_count(rel, stmt->relation->inh, att, casts));
+	finding.fix = pstrdup(casts == NIL
+						  ? "Try the USING expression on a copy of the data first, and keep the old values (a copy "
+						  "column, or a dump) until the change has proven itself."
+						  : meaning
+						  ? "The values change meaning, which no check can prove harmless. Add a column of the new type "
+						  "next to the old one, fill it, move the clients, and drop the old column once the new one "
+						  "has proven itself."
+						  : "Prove first that every value fits: add a CHECK constraint NOT VALID that compares the column "
+						  "with its round trip through the new type, validate it, and keep a copy of the old values "
+						  "until the change has proven itself.");
+	relation_close(rel, AccessShareLock);
+	sg_raise(&finding);
 }
 
 void
 sg_lossy_type_change_utility(Node *parsetree)
 {
+	AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+	ListCell   *lc;
+
+	if (!IsA(parsetree, AlterTableStmt) || SG_ALTER_TABLE_OBJTYPE(stmt) != OBJECT_TABLE)
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AlterColumnType)
+			sg_lossy_column(stmt, cmd);
+	}
 }
