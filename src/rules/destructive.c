@@ -1303,6 +1303,7 @@ sg_lossy_column(AlterTableStmt *stmt, AlterTableCmd *cmd)
 	char	   *reason;
 	bool		meaning = false;
 	List	   *casts = NIL;
+	char	   *through = "";
 	char	   *ident;
 	char	   *types;
 	SgFinding	finding = {0};
@@ -1347,6 +1348,7 @@ sg_lossy_column(AlterTableStmt *stmt, AlterTableCmd *cmd)
 			reason = sg_lossy_reason(midbase, midbasemod, newbase, newbasemod, &meaning);
 		casts = lappend(casts, format_type_extended(midtyp, midmod,
 													FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+		through = psprintf(" (USING a cast to %s)", format_type_with_typemod(midtyp, midmod));
 	}
 	else
 		reason = pstrdup("the USING expression computes the new values, and nothing shows that it keeps every value");
@@ -1362,8 +1364,8 @@ sg_lossy_column(AlterTableStmt *stmt, AlterTableCmd *cmd)
 													FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
 
 	ident = sg_relation_identity(relid);
-	types = psprintf("%s to %s", format_type_with_typemod(att->atttypid, att->atttypmod),
-					 format_type_with_typemod(newtyp, newmod));
+	types = psprintf("%s to %s%s", format_type_with_typemod(att->atttypid, att->atttypmod),
+					 format_type_with_typemod(newtyp, newmod), through);
 	finding.rule = SG_RULE_LOSSY_TYPE_CHANGE;
 	finding.relid = relid;
 	finding.object_type = "column";
