@@ -33,4 +33,5 @@ ALTER TABLE plain_table ALTER COLUMN a TYPE bigint;
 SELECT count(*) FROM pg_extension WHERE extname = 'schema_guard';
 \c :regress_db
 DROP DATABASE sg_load_without;
+SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 DROP TABLE load_existing;

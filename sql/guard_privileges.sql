@@ -7,6 +7,7 @@ DROP ROLE IF EXISTS sg_priv_bob;
 DROP ROLE IF EXISTS sg_priv_mallory;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
+SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 CREATE ROLE sg_priv_bob;
 CREATE ROLE sg_priv_mallory;
 CREATE SCHEMA sg_priv AUTHORIZATION sg_priv_bob;

@@ -5,6 +5,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
+SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 
 -- Fires: a column with neither NOT NULL nor NULL, in CREATE TABLE...
 CREATE TABLE col_customer (id bigint PRIMARY KEY, email text);

@@ -3,6 +3,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
+SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 
 CREATE TABLE fk_customer (id int PRIMARY KEY, region text NOT NULL, UNIQUE (id, region));
 

@@ -233,6 +233,8 @@ SELECT * FROM imm.base_18;
 \set VERBOSITY sqlstate
 SET schema_guard.mode = enforce;
 SET schema_guard.jsonb_uncontracted = error;
+SET schema_guard.rename_breaks_clients = off;  -- renames and drops here are about contracts
+SET schema_guard.destructive_drop = off;
 SET ROLE regress_sg_immune;
 BEGIN;
 CREATE TABLE imm.child (id int PRIMARY KEY, docs_id int NOT NULL REFERENCES imm.docs);
@@ -270,6 +272,8 @@ ALTER TABLE imm.docs RENAME COLUMN body TO doc;
 \c :regress_db
 SET schema_guard.mode = enforce;
 SET schema_guard.jsonb_uncontracted = error;
+SET schema_guard.rename_breaks_clients = off;  -- renames and drops here are about contracts
+SET schema_guard.destructive_drop = off;
 SET ROLE regress_sg_immune;
 SET search_path = evil, pg_catalog, imm, public;
 SET standard_conforming_strings = off;
@@ -319,6 +323,7 @@ SELECT :'base_fk' = :'hostile_fk' AS fk_same, :'base_jsonb' = :'hostile_jsonb' A
        :'base_rewrite' = :'hostile_rewrite' AS rewrite_same;
 
 SET client_min_messages = warning;
+SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 DROP SCHEMA imm CASCADE;
 DROP SCHEMA evil CASCADE;
 DROP OWNED BY regress_sg_immune;
