@@ -5,8 +5,9 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
-SET schema_guard.destructive_drop = off;  -- the drops and renames here test what exemptions follow
+SET schema_guard.destructive_drop = off;  -- the drops, renames and type changes here test what exemptions follow
 SET schema_guard.rename_breaks_clients = off;
+SET schema_guard.lossy_type_change = off;
 
 SET schema_guard.mode = off;
 CREATE SCHEMA exm;

@@ -9,7 +9,8 @@ DROP EXTENSION IF EXISTS schema_guard;
 CREATE EXTENSION schema_guard VERSION '0.1.0';
 RESET client_min_messages;
 \set SHOW_CONTEXT never
-SET schema_guard.rename_breaks_clients = off;  -- the rename here tests what exemptions follow
+SET schema_guard.rename_breaks_clients = off;  -- the rename and the drop here test what exemptions follow
+SET schema_guard.destructive_drop = off;
 -- (the library is already the new one: no DDL that it would follow while
 -- the tables are still those of 0.1.0)
 SET schema_guard.mode = off;

@@ -4,7 +4,6 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
-SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 
 -- The registry, with effective levels.
 SELECT rule, family, moments, level FROM schema_guard.rules() ORDER BY rule;
@@ -12,6 +11,7 @@ SELECT rule, family, moments, level FROM schema_guard.rules() ORDER BY rule;
 -- One PGC_SUSET enum GUC per rule, plus the master switch; all listed.
 SELECT name, setting, context, enumvals
   FROM pg_settings WHERE name LIKE 'schema_guard.%' ORDER BY name;
+SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 
 -- Values are checked (the reserved prefix: guard_reserved_prefix.sql).
 SET schema_guard.mode = 'sometimes';

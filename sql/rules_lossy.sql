@@ -151,6 +151,18 @@ ALTER TABLE ls_scratch RENAME TO ls_scratch2;
 ALTER TABLE IF EXISTS ls_missing RENAME TO ls_missing2;
 ALTER INDEX ls_account_pkey RENAME TO ls_account_key;
 ALTER TABLE ls_account RENAME CONSTRAINT ls_account_key TO ls_account_pkey;
+-- Edge: a rename onto the name of a column that existed before the
+-- transaction and was dropped in it completes a swap (table_rewrite's copy
+-- recipe): the clients keep their name.  A rename onto a name nobody had
+-- still fires.
+CREATE TABLE ls_meter (id int PRIMARY KEY, reading int NOT NULL);
+ALTER TABLE ls_meter ADD COLUMN reading_new bigint NULL;
+BEGIN;
+SET LOCAL schema_guard.destructive_drop = off;
+ALTER TABLE ls_meter DROP COLUMN reading;
+ALTER TABLE ls_meter RENAME COLUMN reading_new TO reading;
+COMMIT;
+ALTER TABLE ls_meter RENAME COLUMN reading TO value;
 
 ------------------------------------------------------------------------
 -- lossy_type_change

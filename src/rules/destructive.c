@@ -139,6 +139,45 @@ sg_column_is_new(Oid relid, AttrNumber attnum)
 	return is_new;
 }
 
+/*
+ * Did a column of the table have this name before the transaction, and
+ * give it up in it (dropped, or renamed away)?  A version of its
+ * pg_attribute row committed before the transaction carries the name, and
+ * this transaction replaced that version.  Then renaming another column
+ * onto the name completes a swap (a copy column replacing the original,
+ * as table_rewrite's recipe does): the clients keep their name.
+ */
+static bool
+sg_column_name_given_up(Oid relid, const char *name)
+{
+	Relation	attrel = table_open(AttributeRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_attribute_attrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(attrel, AttributeRelidNumIndexId, true,
+							  SnapshotAny, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tup);
+		TransactionId xmin = HeapTupleHeaderGetXmin(tup->t_data);
+		TransactionId xmax = HeapTupleHeaderGetUpdateXid(tup->t_data);
+
+		CHECK_FOR_INTERRUPTS();
+		if (att->attnum > 0 && !att->attisdropped &&
+			strcmp(NameStr(att->attname), name) == 0 &&
+			!TransactionIdIsCurrentTransactionId(xmin) && TransactionIdDidCommit(xmin) &&
+			TransactionIdIsValid(xmax) && TransactionIdIsCurrentTransactionId(xmax))
+			found = true;
+	}
+	systable_endscan(scan);
+	table_close(attrel, AccessShareLock);
+	return found;
+}
+
 /* "a, b, c, and 4 more" from a list of strings. */
 static char *
 sg_join_list(List *items)
@@ -974,7 +1013,8 @@ sg_rename_breaks_clients_utility(Node *parsetree)
 	if (column)
 	{
 		attnum = get_attnum(relid, stmt->subname);
-		if (attnum <= 0 || sg_column_is_new(relid, attnum))
+		if (attnum <= 0 || sg_column_is_new(relid, attnum) ||
+			sg_column_name_given_up(relid, stmt->newname))
 			return;
 	}
 	rel = sg_open_existing(relid, true);
