@@ -268,7 +268,7 @@ sg_count_query(const char *query, int64 *count, char **failure)
 
 	if (!sg_query_row(query, 0, NULL, NULL, 1, &value, failure) || value == NULL)
 		return false;
-	*count = strtoi64(value, NULL, 10);
+	*count = strtoll(value, NULL, 10);
 	return true;
 }
 
@@ -859,7 +859,7 @@ sg_functions_naming(const char *name)
 		return NULL;
 	return psprintf("%s function%s whose body names it as text (%s%s)", values[0],
 					strcmp(values[0], "1") == 0 ? "" : "s", values[1],
-					strtoi64(values[0], NULL, 10) > SG_LIST_MAX ? ", ..." : "");
+					strtoll(values[0], NULL, 10) > SG_LIST_MAX ? ", ..." : "");
 }
 
 /* The schema of an extension, InvalidOid if none (16+ has this). */
@@ -918,7 +918,7 @@ sg_statements_naming(const char *name)
 	return psprintf("pg_stat_statements holds %s statement%s of this database that name%s it (%s%s)",
 					values[0], strcmp(values[0], "1") == 0 ? "" : "s",
 					strcmp(values[0], "1") == 0 ? "s" : "", values[1],
-					strtoi64(values[0], NULL, 10) > 3 ? " | ..." : "");
+					strtoll(values[0], NULL, 10) > 3 ? " | ..." : "");
 }
 
 /*
