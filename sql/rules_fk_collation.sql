@@ -6,6 +6,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
+SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 
 -- Against a nondeterministic referenced column of another collation, the
 -- lookup compares under the referenced column's collation: the HINT says so.
