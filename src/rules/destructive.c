@@ -49,6 +49,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
@@ -388,21 +389,34 @@ sg_whole_object(Relation depRel, const ObjectAddress *obj)
 	return whole;
 }
 
-static SgTaken *
-sg_taken_find(List *taken, const ObjectAddress *obj)
+/* What a drop takes, by object: a column, or a whole object (subid 0). */
+typedef struct SgTakenEntry
 {
-	ListCell   *lc;
+	ObjectAddress key;
+	SgTaken    *taken;
+} SgTakenEntry;
 
-	foreach(lc, taken)
+/* The object taken already, whole or this very column, or NULL. */
+static SgTaken *
+sg_taken_find(HTAB *seen, const ObjectAddress *obj)
+{
+	ObjectAddress key = *obj;
+	SgTakenEntry *entry = hash_search(seen, &key, HASH_FIND, NULL);
+
+	if (entry == NULL && key.objectSubId != 0)
 	{
-		SgTaken    *t = lfirst(lc);
-
-		if (t->address.classId == obj->classId &&
-			t->address.objectId == obj->objectId &&
-			(t->address.objectSubId == 0 || t->address.objectSubId == obj->objectSubId))
-			return t;
+		key.objectSubId = 0;
+		entry = hash_search(seen, &key, HASH_FIND, NULL);
 	}
-	return NULL;
+	return entry != NULL ? entry->taken : NULL;
+}
+
+static void
+sg_taken_add(HTAB *seen, SgTaken *t)
+{
+	ObjectAddress key = t->address;
+
+	((SgTakenEntry *) hash_search(seen, &key, HASH_ENTER, NULL))->taken = t;
 }
 
 /*
@@ -421,10 +435,18 @@ sg_drop_closure(const ObjectAddress *start, bool cascade)
 	Relation	depRel = table_open(DependRelationId, AccessShareLock);
 	SgTaken    *first = palloc0(sizeof(SgTaken));
 	List	   *taken;
+	HASHCTL		ctl = {0};
+	HTAB	   *seen;
 
+	ctl.keysize = sizeof(ObjectAddress);
+	ctl.entrysize = sizeof(SgTakenEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("schema_guard objects taken", 64, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	first->address = *start;
 	taken = list_make1(first);
-	for (int i = 0; i < list_length(taken) && i < SG_CLOSURE_MAX; i++)
+	sg_taken_add(seen, first);
+	for (int i = 0; i < list_length(taken); i++)
 	{
 		ObjectAddress obj = ((SgTaken *) list_nth(taken, i))->address;
 		ScanKeyData key[3];
@@ -465,7 +487,7 @@ sg_drop_closure(const ObjectAddress *start, bool cascade)
 			/* A part of obj itself (its row type, its rule) */
 			if (dependent.classId == obj.classId && dependent.objectId == obj.objectId)
 				continue;
-			t = sg_taken_find(taken, &dependent);
+			t = sg_taken_find(seen, &dependent);
 			if (t != NULL)
 			{
 				/* PostgreSQL names only what nothing automatic takes. */
@@ -473,14 +495,18 @@ sg_drop_closure(const ObjectAddress *start, bool cascade)
 					t->normal = false;
 				continue;
 			}
+			if (list_length(taken) >= SG_CLOSURE_MAX)
+				continue;
 			t = palloc0(sizeof(SgTaken));
 			t->address = dependent;
 			t->normal = normal;
 			taken = lappend(taken, t);
+			sg_taken_add(seen, t);
 		}
 		systable_endscan(scan);
 	}
 	table_close(depRel, AccessShareLock);
+	hash_destroy(seen);
 	return taken;
 }
 
