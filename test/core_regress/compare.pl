@@ -172,9 +172,23 @@ sub compare_test {
 	for (my $gi = 1; $gi <= @$g; $gi++) {
 		next unless $g->[ $gi - 1 ] =~ $guard_warning;
 		my $shown = $g->[ $gi - 1 ] =~ s/^WARNING:  [0-9A-Z]{5}: /WARNING:  /r;
-		for my $q (0 .. $#$queue) {
+		# A message whose every logged field psql printed comes first: the
+		# same WARNING line may have been logged before with other fields,
+		# by a statement whose message psql did not show.
+		my @order = grep { $queue->[$_][0][0] eq $shown && @{ $queue->[$_][0] } == 1 } 0 .. $#$queue;
+		my @whole = grep {
+			my ($m, $k, $all) = ($queue->[$_], $gi + 1, 1);
+			for my $f (@$m[ 1 .. $#$m ]) {
+				for my $n (0 .. $#$f) {
+					my $have = $line->($k + $n);
+					$all &&= defined $have && $have eq $f->[$n];
+				}
+				$k += @$f;
+			}
+			$all;
+		} @order;
+		for my $q (@whole ? $whole[0] : @order) {
 			my $m = $queue->[$q];
-			next unless $m->[0][0] eq $shown && @{ $m->[0] } == 1;
 			my $k = $gi + 1;
 			for my $f (@$m[ 1 .. $#$m ]) {
 				my $same = 1;
