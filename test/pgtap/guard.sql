@@ -10,9 +10,10 @@ SELECT plan(46);
 SELECT has_function('schema_guard', 'rules', ARRAY[]::name[], 'schema_guard.rules() exists');
 SELECT results_eq(
     $$SELECT rule FROM schema_guard.rules() ORDER BY rule$$,
-    ARRAY['constraint_index_in_place', 'drop_index_not_concurrent', 'fk_unindexed',
-          'implicit_nullable', 'index_not_concurrent', 'json_not_jsonb',
-          'jsonb_uncontracted', 'reindex_not_concurrent', 'table_rewrite'],
+    ARRAY['constraint_index_in_place', 'destructive_drop', 'drop_index_not_concurrent',
+          'fk_unindexed', 'implicit_nullable', 'index_not_concurrent', 'json_not_jsonb',
+          'jsonb_uncontracted', 'lossy_type_change', 'reindex_not_concurrent',
+          'rename_breaks_clients', 'table_rewrite'],
     'rules() lists every rule of this version');
 SELECT is_empty(
     $$SELECT rule FROM schema_guard.rules()
