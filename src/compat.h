@@ -202,6 +202,52 @@
 #define SG_AT_MAKES_ENFORCED(atc) false
 #endif
 
+/*
+ * DETACH PARTITION ... CONCURRENTLY came in 14 (PartitionCmd.concurrent);
+ * 13 has only the blocking form.
+ */
+#if PG_VERSION_NUM >= 140000
+#define SG_HAS_DETACH_CONCURRENTLY true
+#define SG_DETACH_IS_CONCURRENT(pcmd) ((pcmd)->concurrent)
+#else
+#define SG_HAS_DETACH_CONCURRENTLY false
+#define SG_DETACH_IS_CONCURRENT(pcmd) false
+#endif
+
+/*
+ * A foreign key on a partitioned table may be added NOT VALID from 18 on;
+ * before, ATAddForeignKeyConstraint refuses it.  A domain's NOT NULL
+ * constraint may be added NOT VALID from 18 on too.
+ */
+#define SG_PARTITIONED_FK_NOT_VALID (PG_VERSION_NUM >= 180000)
+
+/* RelationGetPartitionDesc gained "omit_detached" in 14. */
+#if PG_VERSION_NUM >= 140000
+#define SG_PARTITION_DESC(rel) RelationGetPartitionDesc((rel), true)
+#else
+#define SG_PARTITION_DESC(rel) RelationGetPartitionDesc(rel)
+#endif
+/* pg_constraint holds NOT NULL constraints (of domains) from 17 on. */
+#if PG_VERSION_NUM >= 170000
+#define SG_CONTYPE_IS_NOT_NULL(contype) ((contype) == CONSTRAINT_NOTNULL)
+#else
+#define SG_CONTYPE_IS_NOT_NULL(contype) false
+#endif
+#define SG_DOMAIN_NOT_NULL_NOT_VALID (PG_VERSION_NUM >= 180000)
+
+/*
+ * Does a validated NOT NULL hold for the column?  From 18 on a column's
+ * NOT NULL constraint may be NOT VALID: attnotnull is set, and SET NOT
+ * NULL validates it with a scan.
+ */
+#if PG_VERSION_NUM >= 180000
+#define SG_ATT_NOT_NULL_VALID(rel, attnum) \
+	(TupleDescCompactAttr(RelationGetDescr(rel), (attnum) - 1)->attnullability == ATTNULLABLE_VALID)
+#else
+#define SG_ATT_NOT_NULL_VALID(rel, attnum) \
+	(TupleDescAttr(RelationGetDescr(rel), (attnum) - 1)->attnotnull)
+#endif
+
 /* InitMaterializedSRF was SetSingleFuncCall in 15.0 (renamed in 15.1). */
 #if PG_VERSION_NUM == 150000
 #define InitMaterializedSRF SetSingleFuncCall

@@ -501,3 +501,28 @@ sg_fix_attach_partition(Oid parentid, Oid partid, List *built)
 					 boundtext);
 	return buf.data;
 }
+
+/*
+ * Keeping a NOT NULL without a scan under the table's lock: a CHECK added
+ * NOT VALID, validated without blocking writes, lets SET NOT NULL skip its
+ * scan.  "first" goes where the CHECK may be added, "rest" after it: the
+ * validation in its own transaction, not under the lock of the one that
+ * added the CHECK (constraint_validates_in_place).
+ */
+void
+sg_fix_not_null(StringInfo first, StringInfo rest, Relation rel,
+				const char *relident, const char *colname, List **avoid)
+{
+	const char *col = quote_identifier(colname);
+	const char *check = quote_identifier(sg_free_name(RelationGetRelationName(rel), colname, "check",
+													  RelationGetNamespace(rel),
+													  RelationGetRelid(rel), false, avoid));
+
+	appendStringInfo(first, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
+					 relident, check, col);
+	appendStringInfo(rest,
+					 "ALTER TABLE %s VALIDATE CONSTRAINT %s;  -- in its own transaction (outside a transaction block)\n"
+					 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
+					 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
+					 relident, check, relident, col, relident, check);
+}

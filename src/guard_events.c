@@ -268,6 +268,16 @@ sg_ddl_end_simple(const bool *enabled, CollectedCommand *cmd)
 	Node	   *parsetree = cmd->parsetree;
 	ObjectAddress *address = &cmd->d.simple.address;
 
+	if (parsetree != NULL && IsA(parsetree, AlterDomainStmt) &&
+		cmd->d.simple.secondaryObject.classId == ConstraintRelationId)
+	{
+		SgDdlObject object = {0};
+
+		object.kind = SG_DDL_DOMAIN_CONSTRAINT;
+		object.objid = cmd->d.simple.secondaryObject.objectId;
+		sg_ddl_end_dispatch(enabled, &object);
+		return;
+	}
 	if (address->classId != RelationRelationId || parsetree == NULL)
 		return;
 
@@ -413,7 +423,7 @@ sg_ddl_end_rename(Node *parsetree)
 
 /*
  * Can the statement have created anything the ddl_end checks judge
- * (columns, indexes, constraints of a table)?  Reading the collected
+ * (columns, indexes, constraints of a table or a domain)?  Reading the collected
  * commands costs more than most statements' own work, and most DDL of a
  * schema (functions, types, views, grants, comments) creates none.  The
  * tables of IMPORT FOREIGN SCHEMA are defined by the foreign-data wrapper,
@@ -431,6 +441,7 @@ sg_ddl_end_may_judge(Node *parsetree)
 		case T_IndexStmt:
 		case T_AlterTableStmt:
 		case T_CreateSchemaStmt:
+		case T_AlterDomainStmt:
 			return true;
 		default:
 			return false;

@@ -108,6 +108,35 @@ const SgRule sg_rules[SG_NUM_RULES] = {
 		.description = "ALTER COLUMN TYPE of an existing column to a type that cannot hold every value of the old one",
 		.utility = sg_lossy_type_change_utility,
 	},
+	[SG_RULE_CONSTRAINT_VALIDATES_IN_PLACE] = {
+		.name = "constraint_validates_in_place",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "a CHECK or foreign key is validated in place on an existing table, or under the lock of its NOT VALID add",
+		.utility = sg_constraint_validates_in_place_utility,
+		.ddl_end = sg_constraint_validates_in_place_ddl_end,
+	},
+	[SG_RULE_SET_NOT_NULL_SCAN] = {
+		.name = "set_not_null_scan",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "SET NOT NULL or ADD PRIMARY KEY scans an existing table for NULLs that no validated CHECK rules out",
+		.utility = sg_set_not_null_scan_utility,
+	},
+	[SG_RULE_REQUIRED_COLUMN_WITHOUT_DEFAULT] = {
+		.name = "required_column_without_default",
+		.family = "columns",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "ADD COLUMN ... NOT NULL without a default on an existing table fails once the table has rows",
+		.ddl_end = sg_required_column_without_default_ddl_end,
+	},
+	[SG_RULE_PARTITION_DETACH_NOT_CONCURRENT] = {
+		.name = "partition_detach_not_concurrent",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "DETACH PARTITION without CONCURRENTLY locks an existing partitioned table",
+		.utility = sg_partition_detach_not_concurrent_utility,
+	},
 };
 
 int			sg_rule_levels[SG_NUM_RULES];

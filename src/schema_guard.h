@@ -26,6 +26,7 @@
 #include "catalog/objectaddress.h"
 #include "catalog/pg_attribute.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
 #include "utils/relcache.h"
 
@@ -90,6 +91,10 @@ typedef enum SgRuleId
 	SG_RULE_DESTRUCTIVE_DROP,
 	SG_RULE_RENAME_BREAKS_CLIENTS,
 	SG_RULE_LOSSY_TYPE_CHANGE,
+	SG_RULE_CONSTRAINT_VALIDATES_IN_PLACE,
+	SG_RULE_SET_NOT_NULL_SCAN,
+	SG_RULE_REQUIRED_COLUMN_WITHOUT_DEFAULT,
+	SG_RULE_PARTITION_DETACH_NOT_CONCURRENT,
 	SG_NUM_RULES
 } SgRuleId;
 
@@ -103,7 +108,9 @@ typedef enum SgDdlKind
 								 * TABLE adding a key or exclusion */
 	SG_DDL_CONSTRAINT,			/* a constraint ALTER TABLE (or CREATE TABLE's
 								 * REFERENCES) added or made enforced */
-	SG_DDL_ATTACH				/* a table attached as a partition */
+	SG_DDL_ATTACH,				/* a table attached as a partition */
+	SG_DDL_DOMAIN_CONSTRAINT	/* a constraint ALTER DOMAIN added (objid;
+								 * relid is InvalidOid) */
 } SgDdlKind;
 
 typedef struct SgDdlObject
@@ -244,6 +251,8 @@ extern char *sg_fix_index_build(Relation rel, Oid indexoid, List *built);
 extern char *sg_fix_add_constraint(Relation rel, Oid indexoid, Oid conoid,
 								   List *built, const char *drops);
 extern char *sg_fix_attach_partition(Oid parentid, Oid partid, List *built);
+extern void sg_fix_not_null(StringInfo first, StringInfo rest, Relation rel,
+							const char *relident, const char *colname, List **avoid);
 
 /* guard_commit.c: the pending list of commit-time work, by (rule, object) */
 extern void sg_commit_init(void);
@@ -279,6 +288,10 @@ extern void sg_fk_unindexed_ddl_end(const SgDdlObject *object);
 extern List *sg_fk_unindexed_findings(Relation rel, List *only_names);
 
 /* rules/locks.c */
+extern Relation sg_open_existing_table(Oid relid);
+extern char *sg_table_kind_name(Relation rel);
+extern char *sg_table_size(Relation rel);
+extern char *sg_size_sentence(Relation rel);
 extern Oid	sg_index_dropped_by_owner(RangeVar *rv, Oid *relid, char *relkind);
 extern void sg_index_not_concurrent_ddl_end(const SgDdlObject *object);
 extern void sg_constraint_index_in_place_ddl_end(const SgDdlObject *object);
@@ -291,6 +304,12 @@ extern void sg_lossy_define_gucs(void);
 extern void sg_destructive_drop_utility(Node *parsetree);
 extern void sg_rename_breaks_clients_utility(Node *parsetree);
 extern void sg_lossy_type_change_utility(Node *parsetree);
+/* rules/validation.c */
+extern void sg_constraint_validates_in_place_utility(Node *parsetree);
+extern void sg_constraint_validates_in_place_ddl_end(const SgDdlObject *object);
+extern void sg_set_not_null_scan_utility(Node *parsetree);
+extern void sg_required_column_without_default_ddl_end(const SgDdlObject *object);
+extern void sg_partition_detach_not_concurrent_utility(Node *parsetree);
 
 /* jsonb_shape.c, jsonb_contract.c */
 extern void sg_jsonb_define_gucs(void);

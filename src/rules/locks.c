@@ -69,7 +69,7 @@ sg_defelem_list_has(List *options, const char *name)
  * Open the table a lock rule is about; NULL when the rule has nothing to
  * say: the table is gone, not guarded, or new in this transaction.
  */
-static Relation
+Relation
 sg_open_existing_table(Oid relid)
 {
 	Relation	rel;
@@ -91,7 +91,7 @@ sg_open_existing_table(Oid relid)
 }
 
 /* "table public.orders", "materialized view public.counts", ... */
-static char *
+char *
 sg_table_kind_name(Relation rel)
 {
 	const char *kind = "table";
@@ -107,7 +107,7 @@ sg_table_kind_name(Relation rel)
  * The evidence of how much a lock will cover, for DETAIL: "8192 bytes".
  * It changes as the table grows, so it never goes in the primary message.
  */
-static char *
+char *
 sg_table_size(Relation rel)
 {
 	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
@@ -115,7 +115,7 @@ sg_table_size(Relation rel)
 }
 
 /* " public.orders is 8192 bytes now.", or "" for a partitioned table. */
-static char *
+char *
 sg_size_sentence(Relation rel)
 {
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
@@ -813,29 +813,6 @@ sg_serial_sequence(Relation rel, AttrNumber attnum, ColumnDef *def)
 			return DatumGetObjectId(arg->constvalue);
 	}
 	return InvalidOid;
-}
-
-/*
- * Keeping a NOT NULL without a scan under the table's lock: a CHECK added
- * NOT VALID, validated without blocking writes, lets SET NOT NULL skip its
- * scan.  "first" goes where the CHECK may be added, "rest" after it.
- */
-static void
-sg_fix_not_null(StringInfo first, StringInfo rest, Relation rel,
-				const char *relident, const char *colname, List **avoid)
-{
-	const char *col = quote_identifier(colname);
-	const char *check = quote_identifier(sg_free_name(RelationGetRelationName(rel), colname, "check",
-													  RelationGetNamespace(rel),
-													  RelationGetRelid(rel), false, avoid));
-
-	appendStringInfo(first, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n",
-					 relident, check, col);
-	appendStringInfo(rest,
-					 "ALTER TABLE %s VALIDATE CONSTRAINT %s;\n"
-					 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
-					 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
-					 relident, check, relident, col, relident, check);
 }
 
 /*
