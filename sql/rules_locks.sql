@@ -6,6 +6,7 @@ RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.destructive_drop = off;  -- drops and type changes here are about locks, not data
 SET schema_guard.lossy_type_change = off;
+SET schema_guard.partition_detach_not_concurrent = off;  -- detaching is not this file's subject (rules_validation.sql)
 
 CREATE TABLE lk_account (id int PRIMARY KEY, email text NOT NULL, plan text NULL);
 INSERT INTO lk_account SELECT g, 'u' || g || '@example.com', NULL FROM generate_series(1, 100) g;
