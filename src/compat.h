@@ -125,12 +125,15 @@
 #define SG_OWNS_DATABASE(dbid) pg_database_ownercheck((dbid), GetUserId())
 #endif
 
-/* REINDEX of a table or its index needs the MAINTAIN privilege from 17 on. */
+/*
+ * REINDEX, CLUSTER and VACUUM of a table need the MAINTAIN privilege from
+ * 17 on, ownership before (VACUUM also lets the database owner in).
+ */
 #if PG_VERSION_NUM >= 170000
-#define SG_MAY_REINDEX(relid) \
+#define SG_MAY_MAINTAIN(relid) \
 	(pg_class_aclcheck((relid), GetUserId(), ACL_MAINTAIN) == ACLCHECK_OK)
 #else
-#define SG_MAY_REINDEX(relid) SG_OWNS_RELATION(relid)
+#define SG_MAY_MAINTAIN(relid) SG_OWNS_RELATION(relid)
 #endif
 
 /*
@@ -156,6 +159,19 @@
  * missing_ok (getObjectIdentity(..., true)) and skips them.
  */
 #define SG_DDL_COMMANDS_MAY_RAISE (PG_VERSION_NUM < 140000)
+
+/*
+ * event_triggers = off (17+, superuser only) turns every event trigger
+ * off; the ProcessUtility hook then judges nothing either.
+ */
+#if PG_VERSION_NUM >= 170000
+#define SG_EVENT_TRIGGERS_ON event_triggers
+#else
+#define SG_EVENT_TRIGGERS_ON true
+#endif
+
+/* CLUSTER of a partitioned table (each partition) came in 15. */
+#define SG_CLUSTER_PARTITIONED (PG_VERSION_NUM >= 150000)
 
 /*
  * ON DELETE SET NULL (columns) and SET DEFAULT (columns), stored in

@@ -178,7 +178,8 @@ sg_column_added(CollectedCommand *cmd, ColumnDef *def)
  * ALTER COLUMN TYPE, whose definition names the new type but not the
  * column.  Indexes, constraints and attached partitions come from the
  * subcommands PostgreSQL collected, which name the objects created
- * (CREATE TABLE's REFERENCES arrive here too).
+ * (CREATE TABLE's REFERENCES arrive here too); so do the indexes a type
+ * change dropped and created again (AT_ReAddIndex), handed over together.
  */
 static void
 sg_ddl_end_alter_table(const bool *enabled, CollectedCommand *cmd)
@@ -187,6 +188,7 @@ sg_ddl_end_alter_table(const bool *enabled, CollectedCommand *cmd)
 	AlterTableStmt *alter = NULL;
 	List	   *new_columns = NIL;
 	List	   *retyped_columns = NIL;
+	List	   *recreated = NIL;
 	ListCell   *lc;
 
 	if (cmd->d.alterTable.classId != RelationRelationId)
@@ -230,6 +232,14 @@ sg_ddl_end_alter_table(const bool *enabled, CollectedCommand *cmd)
 		if (atc == NULL || !IsA(atc, AlterTableCmd))
 			continue;
 
+		/* An index a type change recreated: all of them go at once, below. */
+		if (atc->subtype == AT_ReAddIndex)
+		{
+			if (sub->address.classId == RelationRelationId)
+				recreated = lappend_oid(recreated, sub->address.objectId);
+			continue;
+		}
+
 		object.relid = relid;
 		object.cmd = atc;
 		object.alter = alter;
@@ -258,6 +268,17 @@ sg_ddl_end_alter_table(const bool *enabled, CollectedCommand *cmd)
 		}
 		else
 			continue;
+		sg_ddl_end_dispatch(enabled, &object);
+	}
+
+	if (recreated != NIL)
+	{
+		SgDdlObject object = {0};
+
+		object.kind = SG_DDL_INDEXES_RECREATED;
+		object.relid = relid;
+		object.alter = alter;
+		object.indexes = recreated;
 		sg_ddl_end_dispatch(enabled, &object);
 	}
 }

@@ -62,7 +62,16 @@ const SgRule sg_rules[SG_NUM_RULES] = {
 		.family = "locks",
 		.default_level = SG_LEVEL_ERROR,
 		.description = "a statement rewrites an existing table under an ACCESS EXCLUSIVE lock",
+		.utility = sg_table_rewrite_utility,
 		.rewrite = sg_table_rewrite_rewrite,
+	},
+	[SG_RULE_INDEX_REBUILD] = {
+		.name = "index_rebuild",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "a statement rebuilds indexes of an existing table that it does not rewrite",
+		.utility = sg_index_rebuild_utility,
+		.ddl_end = sg_index_rebuild_ddl_end,
 	},
 	[SG_RULE_JSON_NOT_JSONB] = {
 		.name = "json_not_jsonb",

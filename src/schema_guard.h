@@ -85,6 +85,7 @@ typedef enum SgRuleId
 	SG_RULE_REINDEX_NOT_CONCURRENT,
 	SG_RULE_CONSTRAINT_INDEX_IN_PLACE,
 	SG_RULE_TABLE_REWRITE,
+	SG_RULE_INDEX_REBUILD,
 	SG_RULE_JSON_NOT_JSONB,
 	SG_RULE_JSONB_UNCONTRACTED,
 	SG_RULE_IMPLICIT_NULLABLE,
@@ -109,8 +110,11 @@ typedef enum SgDdlKind
 	SG_DDL_CONSTRAINT,			/* a constraint ALTER TABLE (or CREATE TABLE's
 								 * REFERENCES) added or made enforced */
 	SG_DDL_ATTACH,				/* a table attached as a partition */
-	SG_DDL_DOMAIN_CONSTRAINT	/* a constraint ALTER DOMAIN added (objid;
+	SG_DDL_DOMAIN_CONSTRAINT,	/* a constraint ALTER DOMAIN added (objid;
 								 * relid is InvalidOid) */
+	SG_DDL_INDEXES_RECREATED	/* the indexes ALTER TABLE dropped and created
+								 * again because a column they use changed
+								 * type (indexes); once per statement */
 } SgDdlKind;
 
 typedef struct SgDdlObject
@@ -131,6 +135,8 @@ typedef struct SgDdlObject
 	IndexStmt  *index;			/* indexes: the statement as written */
 	AlterTableCmd *cmd;			/* the ALTER TABLE subcommand, or NULL */
 	AlterTableStmt *alter;		/* the ALTER TABLE, or NULL */
+	List	   *indexes;		/* recreated indexes: their new OIDs (the
+								 * storage may be the old index's) */
 } SgDdlObject;
 
 /* One object from sql_drop (pg_event_trigger_dropped_objects()). */
@@ -298,6 +304,11 @@ extern void sg_constraint_index_in_place_ddl_end(const SgDdlObject *object);
 extern void sg_drop_index_not_concurrent_utility(Node *parsetree);
 extern void sg_reindex_not_concurrent_utility(Node *parsetree);
 extern void sg_table_rewrite_rewrite(Oid relid, int reason, Node *parsetree);
+extern void sg_table_rewrite_utility(Node *parsetree);
+
+/* rules/index_rebuild.c */
+extern void sg_index_rebuild_utility(Node *parsetree);
+extern void sg_index_rebuild_ddl_end(const SgDdlObject *object);
 
 /* rules/destructive.c */
 extern void sg_lossy_define_gucs(void);

@@ -9,8 +9,11 @@
 #     table), REINDEX is checked;
 #   - ALTER DATABASE ... SET session_preload_libraries = 'schema_guard'
 #     closes the gap for every new session of that database;
-#   - from 17 on the ProcessUtility hook leaves REINDEX to the event
-#     trigger (judged once): with event_triggers = off nothing judges it.
+#   - from 17 on the ProcessUtility hook leaves REINDEX to the event trigger
+#     (judged once): with event_triggers = off nothing judges it;
+#   - VACUUM FULL fires no event trigger on any major: it has the gap above
+#     on every major, closed the same ways, and event_triggers = off (17+)
+#     turns the hook's judgement off too.
 # TRUNCATE fires no event trigger on any major: destructive_drop sees it
 # through the same hook, with the same gap on every major.
 #
@@ -59,23 +62,25 @@ expect_truncate() {
 expect_truncate UNCHECKED "first statement of a session, no preload"
 expect_truncate CHECKED "after a schema_guard function call" "SELECT count(*) FROM schema_guard.rules()"
 
-# expect_reindex CHECKED|UNCHECKED WHAT [SQL run first, same session]
-expect_reindex() {
-    local want=$1 what=$2 first=${3:-} out
+# expect_stmt STATEMENT RULE CHECKED|UNCHECKED WHAT [SQL run first, same session]
+expect_stmt() {
+    local stmt=$1 rule=$2 want=$3 what=$4 first=${5:-} out
     # -c statements run one by one in one session, each in its own transaction.
-    if out=$(sg_psql -d guarded ${first:+-c "$first"} -c "REINDEX TABLE customer" 2>&1); then
+    if out=$(sg_psql -d guarded ${first:+-c "$first"} -c "$stmt" 2>&1); then
         got=UNCHECKED
-    elif grep -q 'reindex_not_concurrent' <<<"$out"; then
+    elif grep -q "$rule" <<<"$out"; then
         got=CHECKED
     else
         got="failed otherwise: $out"
     fi
     if [ "$got" = "$want" ]; then
-        ok "$what: REINDEX ${want,,}"
+        ok "$what: ${stmt%% *} ${want,,}"
     else
-        not_ok "$what: REINDEX should be ${want,,}, was: $got"
+        not_ok "$what: ${stmt%% *} should be ${want,,}, was: $got"
     fi
 }
+expect_reindex() { expect_stmt "REINDEX TABLE customer" reindex_not_concurrent "$@"; }
+expect_vacuum() { expect_stmt "VACUUM FULL customer" table_rewrite "$@"; }
 
 if [ "$major" -lt 17 ]; then
     expect_reindex UNCHECKED "first statement of a session, no preload"
@@ -85,13 +90,19 @@ else
 fi
 expect_reindex CHECKED "after a schema_guard function call" "SELECT count(*) FROM schema_guard.rules()"
 expect_reindex CHECKED "after DDL on a temporary table" "CREATE TEMP TABLE scratch (a int NULL)"
+expect_vacuum UNCHECKED "first statement of a session, no preload (no event trigger on $major)"
+expect_vacuum CHECKED "after a schema_guard function call" "SELECT count(*) FROM schema_guard.rules()"
+expect_vacuum CHECKED "after DDL on a temporary table" "CREATE TEMP TABLE scratch (a int NULL)"
 
 sg_psql -d postgres -c "ALTER DATABASE guarded SET session_preload_libraries = 'schema_guard'"
 expect_reindex CHECKED "first statement of a session, session_preload_libraries set per database"
 expect_truncate CHECKED "first statement of a session, session_preload_libraries set per database"
+expect_vacuum CHECKED "first statement of a session, session_preload_libraries set per database"
 if [ "$major" -ge 17 ]; then
     # The event trigger is the one path: no hook judges REINDEX behind it.
     expect_reindex UNCHECKED "library loaded, event_triggers = off (the manual's escape hatch on $major)" \
+        "SET event_triggers = off"
+    expect_vacuum UNCHECKED "library loaded, event_triggers = off (the manual's escape hatch on $major)" \
         "SET event_triggers = off"
 fi
 

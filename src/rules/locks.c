@@ -3,7 +3,8 @@
  * locks.c
  *		Rule family "locks": statements that lock an existing table for as
  *		long as they work.  index_not_concurrent, drop_index_not_concurrent,
- *		reindex_not_concurrent, constraint_index_in_place, table_rewrite.
+ *		reindex_not_concurrent, constraint_index_in_place, table_rewrite
+ *		(ALTER TABLE from its event, VACUUM FULL and CLUSTER before they run).
  *
  * "Existing" means created before the current transaction, whatever its
  * size: a development database is empty, production is not.
@@ -13,9 +14,11 @@
 #include "schema_guard.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/dependency.h"
@@ -27,6 +30,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
@@ -50,7 +54,7 @@
  * Is a boolean option such as "concurrently" set in a DefElem list?  (13
  * keeps REINDEX's options elsewhere: see SG_REINDEX_IS_CONCURRENT.)
  */
-static pg_attribute_unused() bool
+static bool
 sg_defelem_list_has(List *options, const char *name)
 {
 	ListCell   *lc;
@@ -605,7 +609,7 @@ sg_reindex_not_concurrent_utility(Node *parsetree)
 				 * Neither judge nor lock what the caller may not reindex:
 				 * PostgreSQL's own permission error comes first.
 				 */
-				if (!OidIsValid(relid) || !SG_MAY_REINDEX(relid))
+				if (!OidIsValid(relid) || !SG_MAY_MAINTAIN(relid))
 					return;
 				rel = sg_open_existing_table(relid);
 				if (rel == NULL)
@@ -1010,10 +1014,11 @@ static struct
 
 /*
  * "public.pt_1 (8192 bytes now), ...": the existing, guarded leaf
- * partitions of parent that have storage, which the statement rewrites.
+ * partitions of parent that have storage, which the statement rewrites
+ * (those processes() accepts, when given).
  */
 static char *
-sg_rewritten_partitions(Oid parent)
+sg_rewritten_partitions(Oid parent, bool (*processes) (Oid relid))
 {
 	StringInfoData buf;
 	ListCell   *lc;
@@ -1024,7 +1029,8 @@ sg_rewritten_partitions(Oid parent)
 		Relation	part;
 
 		CHECK_FOR_INTERRUPTS();
-		if (lfirst_oid(lc) == parent || get_rel_relkind(lfirst_oid(lc)) != RELKIND_RELATION)
+		if (lfirst_oid(lc) == parent || get_rel_relkind(lfirst_oid(lc)) != RELKIND_RELATION ||
+			(processes != NULL && !processes(lfirst_oid(lc))))
 			continue;
 		part = sg_open_existing_table(lfirst_oid(lc));
 		if (part == NULL)
@@ -1065,7 +1071,7 @@ sg_table_rewrite_rewrite(Oid relid, int reason, Node *parsetree)
 		sg_rewrite_judged.statement = sg_ddl_statements_ended;
 		sg_rewrite_judged.lxid = SG_LOCAL_XID;
 		sg_rewrite_judged.subxid = GetCurrentSubTransactionId();
-		partitions = sg_rewritten_partitions(parent);
+		partitions = sg_rewritten_partitions(parent, NULL);
 		if (partitions == NULL)
 			return;
 		relid = parent;
@@ -1109,4 +1115,251 @@ sg_table_rewrite_rewrite(Oid relid, int reason, Node *parsetree)
 	finding.fix = sg_rewrite_fix(parsetree);
 	relation_close(rel, AccessShareLock);
 	sg_raise(&finding);
+}
+
+/*
+ * VACUUM processes a table the caller owns (MAINTAIN from 17 on), and any
+ * table of a database the caller owns but shared catalogs; it skips the
+ * others with a warning.  So does CLUSTER with a partitioned table's
+ * partitions (from 17 on MAINTAIN alone: the difference is not worth a
+ * second test).
+ */
+static bool
+sg_may_vacuum(Oid relid)
+{
+	return SG_MAY_MAINTAIN(relid) ||
+		(SG_OWNS_DATABASE(MyDatabaseId) && !IsSharedRelation(relid));
+}
+
+static bool
+sg_may_cluster(Oid relid)
+{
+	return SG_MAY_MAINTAIN(relid);
+}
+
+/* Does the table have an index marked clustered, that CLUSTER uses? */
+static bool
+sg_has_clustered_index(Oid relid)
+{
+	Relation	indRel = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(indRel, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tup = systable_getnext(scan)))
+		found = ((Form_pg_index) GETSTRUCT(tup))->indisclustered;
+	systable_endscan(scan);
+	table_close(indRel, AccessShareLock);
+	return found;
+}
+
+/* The words of every VACUUM FULL and CLUSTER finding. */
+static const char *const sg_vacuum_full_fix =
+"Plain VACUUM makes the space of dead rows reusable without blocking reads or writes. "
+"To give the space back, run VACUUM FULL in a maintenance window, or use an online tool such as pg_repack, "
+"which rebuilds the table while reads and writes go on.";
+static const char *const sg_cluster_fix =
+"Run CLUSTER in a maintenance window, or use an online tool such as pg_repack, "
+"which can order the rows too, and rebuilds the table while reads and writes go on.";
+
+/*
+ * VACUUM FULL or CLUSTER (command) of one relation the statement names:
+ * a table or materialized view is rewritten with its indexes; a
+ * partitioned table (unless VACUUM names it ONLY, 18+) through each
+ * partition, judged once, as the partitioned table, like ALTER TABLE's
+ * rewrites above.  Neither judge nor lock what PostgreSQL skips or
+ * refuses for the caller.
+ */
+static void
+sg_check_maintenance_rewrite(Oid relid, bool inh, const char *command,
+							 bool (*processes) (Oid relid), const char *fix)
+{
+	Relation	rel;
+	SgFinding	finding = {0};
+	char	   *partitions = NULL;
+	char		relkind = get_rel_relkind(relid);
+
+	if (!OidIsValid(relid) || !processes(relid))
+		return;
+	if (relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		if (!inh)
+			return;
+		partitions = sg_rewritten_partitions(relid, sg_may_vacuum);
+		if (partitions == NULL)
+			return;
+		rel = try_relation_open(relid, AccessShareLock);
+		if (rel != NULL && !sg_relation_guarded(rel))
+		{
+			relation_close(rel, AccessShareLock);
+			rel = NULL;
+		}
+	}
+	else if (relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW)
+		rel = sg_open_existing_table(relid);
+	else
+		return;
+	if (rel == NULL)
+		return;
+
+	finding.rule = SG_RULE_TABLE_REWRITE;
+	finding.relid = relid;
+	finding.object_type = "table";
+	finding.object_identity = sg_relation_identity(relid);
+	if (partitions != NULL)
+	{
+		finding.message = psprintf("%s rewrites existing partitions of %s", command,
+								   sg_table_kind_name(rel));
+		finding.detail = psprintf("%s copies every row of each partition and rebuilds its indexes under an "
+								  "ACCESS EXCLUSIVE lock, blocking reads and writes until it finishes. It rewrites %s.",
+								  command, partitions);
+	}
+	else
+	{
+		finding.message = psprintf("%s rewrites existing %s", command, sg_table_kind_name(rel));
+		finding.detail = psprintf("%s copies every row and rebuilds every index under an ACCESS EXCLUSIVE lock, "
+								  "blocking reads and writes until it finishes.%s",
+								  command, sg_size_sentence(rel));
+	}
+	finding.fix = pstrdup(fix);
+	relation_close(rel, AccessShareLock);
+	sg_raise(&finding);
+}
+
+/*
+ * VACUUM FULL without a table list, or CLUSTER without a table: every
+ * table the caller may process (for CLUSTER, those with an index marked
+ * clustered), one after another.  One finding for the database, with the
+ * existing guarded tables it rewrites counted in DETAIL.
+ */
+static void
+sg_check_database_rewrite(bool cluster)
+{
+	Relation	catalog = table_open(cluster ? IndexRelationId : RelationRelationId,
+									 AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(catalog, 0, NULL);
+	HeapTuple	tup;
+	List	   *relids = NIL;
+	ListCell   *lc;
+	int			ntables = 0;
+	int64		bytes = 0;
+	char	   *dbname = get_database_name(MyDatabaseId);
+	SgFinding	finding = {0};
+
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!cluster)
+		{
+			Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+			if (form->relkind == RELKIND_RELATION || form->relkind == RELKIND_MATVIEW)
+				relids = lappend_oid(relids, form->oid);
+		}
+		else if (((Form_pg_index) GETSTRUCT(tup))->indisclustered)
+			relids = list_append_unique_oid(relids, ((Form_pg_index) GETSTRUCT(tup))->indrelid);
+	}
+	table_endscan(scan);
+	table_close(catalog, AccessShareLock);
+
+	foreach(lc, relids)
+	{
+		Relation	rel;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!(cluster ? sg_may_cluster(lfirst_oid(lc)) : sg_may_vacuum(lfirst_oid(lc))))
+			continue;
+		rel = sg_open_existing_table(lfirst_oid(lc));
+		if (rel == NULL)
+			continue;
+		ntables++;
+		bytes += (int64) RelationGetNumberOfBlocks(rel) * BLCKSZ;
+		relation_close(rel, AccessShareLock);
+	}
+	if (ntables == 0 || dbname == NULL)
+		return;
+
+	finding.rule = SG_RULE_TABLE_REWRITE;
+	finding.object_type = "database";
+	finding.subname = dbname;
+	finding.object_identity = pstrdup(quote_identifier(dbname));
+	finding.message = psprintf("%s of the whole database rewrites existing tables",
+							   cluster ? "CLUSTER" : "VACUUM FULL");
+	finding.detail = psprintf("It copies every row and rebuilds every index of %d existing %s (%s now), "
+							  "one after another, each under an ACCESS EXCLUSIVE lock that blocks its reads and writes "
+							  "until it finishes.",
+							  ntables,
+							  cluster
+							  ? (ntables == 1 ? "table clustered before" : "tables clustered before")
+							  : (ntables == 1 ? "table the caller may vacuum" : "tables the caller may vacuum"),
+							  text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+																				 Int64GetDatum(bytes)))));
+	finding.fix = pstrdup(cluster ? sg_cluster_fix : sg_vacuum_full_fix);
+	sg_raise(&finding);
+}
+
+/*
+ * table_rewrite for VACUUM FULL and CLUSTER, which rewrite every table
+ * they process but fire no event trigger, table_rewrite included, on any
+ * major: the ProcessUtility hook hands them over before they run, where
+ * PostgreSQL runs them (guard_utility.c).
+ */
+void
+sg_table_rewrite_utility(Node *parsetree)
+{
+	if (IsA(parsetree, VacuumStmt))
+	{
+		VacuumStmt *stmt = (VacuumStmt *) parsetree;
+		List	   *seen = NIL;
+		ListCell   *lc;
+
+		if (!stmt->is_vacuumcmd || !sg_defelem_list_has(stmt->options, "full"))
+			return;
+		if (stmt->rels == NIL)
+		{
+			sg_check_database_rewrite(false);
+			return;
+		}
+		foreach(lc, stmt->rels)
+		{
+			VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
+			Oid			relid = vrel->oid;
+
+			if (!OidIsValid(relid) && vrel->relation != NULL)
+				relid = RangeVarGetRelid(vrel->relation, NoLock, true);
+			if (!OidIsValid(relid) || list_member_oid(seen, relid))
+				continue;
+			seen = lappend_oid(seen, relid);
+			sg_check_maintenance_rewrite(relid, vrel->relation == NULL || vrel->relation->inh,
+										 "VACUUM FULL", sg_may_vacuum, sg_vacuum_full_fix);
+		}
+	}
+	else if (IsA(parsetree, ClusterStmt))
+	{
+		ClusterStmt *stmt = (ClusterStmt *) parsetree;
+		Oid			relid;
+
+		if (stmt->relation == NULL)
+		{
+			sg_check_database_rewrite(true);
+			return;
+		}
+		relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+
+		/*
+		 * PostgreSQL's errors come first: no index to cluster on, or (before
+		 * 15) a partitioned table.
+		 */
+		if (!OidIsValid(relid) ||
+			(stmt->indexname != NULL
+			 ? !OidIsValid(get_relname_relid(stmt->indexname, get_rel_namespace(relid)))
+			 : !sg_has_clustered_index(relid)) ||
+			(!SG_CLUSTER_PARTITIONED && get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE))
+			return;
+		sg_check_maintenance_rewrite(relid, true, "CLUSTER", sg_may_cluster, sg_cluster_fix);
+	}
 }
