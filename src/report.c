@@ -88,8 +88,8 @@ sg_relation_identity(Oid relid)
 
 /*
  * The settings under which the extension's own code and queries run,
- * whatever the caller chose: the same list pins every SQL function of the
- * extension (its SET clauses in schema_guard--*.sql).  row_security = on
+ * whatever the caller chose: the same list, jit aside, pins every SQL
+ * function of the extension (its SET clauses in schema_guard--*.sql).  row_security = on
  * never shows more than off (which fails instead of filtering); the rest
  * fix how names resolve and how literals and values read and print.
  * search_path comes first: the guard's checks of a statement keep the
@@ -105,6 +105,8 @@ static const char *const sg_pinned_settings[][2] = {
 	{"IntervalStyle", "postgres"},
 	{"extra_float_digits", "1"},
 	{"bytea_output", "hex"},
+	/* cost, not meaning: compiling a catalog query costs more than it runs */
+	{"jit", "off"},
 };
 
 /*
