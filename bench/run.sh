@@ -331,9 +331,10 @@ bench_schema() {
         echo
         section_header
         echo
-        echo "- Migration: \`bench/gen_schema.sh $TABLES\` ($(grep -c '^CREATE TABLE' "$schema") tables, $(grep -c 'REFERENCES' "$schema") foreign keys, every one with"
-        echo "  its index; $(grep -c '^CREATE INDEX' "$schema") CREATE INDEX plus a primary and a unique key per table), each table with its"
-        echo "  indexes in its own transaction, every column explicitly NULL or NOT NULL: a valid migration."
+        echo "- Migration: \`bench/gen_schema.sh $TABLES\` ($(grep -c ';$' "$schema") statements: $(grep -c '^CREATE TABLE' "$schema") tables, $(grep -c 'REFERENCES' "$schema") foreign keys, every one with"
+        echo "  its index; $(grep -c '^CREATE INDEX' "$schema") CREATE INDEX plus a primary and a unique key per table; domains, enums, views,"
+        echo "  functions, triggers, comments and grants; then per table a column, a CHECK added NOT VALID and validated, and a view"
+        echo "  replaced): a history that is valid for every rule."
         echo "- *guard*: cluster with \`shared_preload_libraries = 'schema_guard'\`, fresh database with"
         echo "  \`CREATE EXTENSION schema_guard\` and \`schema_guard.mode = 'warn'\`; *baseline*: cluster without"
         echo "  the library, fresh database without the extension. Same settings otherwise."
