@@ -17,15 +17,21 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_publication_rel.h"
+#include "catalog/pg_rewrite.h"
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -525,4 +531,58 @@ sg_fix_not_null(StringInfo first, StringInfo rest, Relation rel,
 					 "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n"
 					 "ALTER TABLE %s DROP CONSTRAINT %s;\n",
 					 relident, check, relident, col, relident, check);
+}
+
+/*
+ * Does ALTER COLUMN ... TYPE on this column run as written and rewrite
+ * nothing that existed before the transaction?  The table and every
+ * inheritance child or partition it reaches are new, and no view, rule,
+ * policy, publication or generated column depends on the column
+ * (PostgreSQL refuses to retype a column those use).
+ */
+bool
+sg_fix_retype_runs(Relation rel, AttrNumber attnum)
+{
+	Relation	deprel;
+	ScanKeyData key[3];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		runs = true;
+	ListCell   *lc;
+
+	if (!sg_relation_is_new(rel))
+		return false;
+	foreach(lc, find_all_inheritors(RelationGetRelid(rel), AccessShareLock, NULL))
+	{
+		Relation	child = try_relation_open(lfirst_oid(lc), NoLock);
+
+		if (child == NULL)
+			continue;
+		runs &= sg_relation_is_new(child);
+		relation_close(child, NoLock);
+	}
+	if (!runs)
+		return false;
+
+	deprel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationGetRelid(rel)));
+	ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
+				F_INT4EQ, Int32GetDatum(attnum));
+	scan = systable_beginscan(deprel, DependReferenceIndexId, true, NULL, 3, key);
+	while (runs && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+
+		if (dep->classid == RewriteRelationId || dep->classid == PolicyRelationId ||
+			dep->classid == PublicationRelRelationId ||
+			(dep->classid == RelationRelationId && dep->objid == RelationGetRelid(rel) &&
+			 dep->objsubid != 0 && dep->objsubid != attnum))
+			runs = false;
+	}
+	systable_endscan(scan);
+	table_close(deprel, AccessShareLock);
+	return runs;
 }

@@ -302,6 +302,17 @@ sg_ddl_end_simple(const bool *enabled, CollectedCommand *cmd)
 	if (address->classId != RelationRelationId || parsetree == NULL)
 		return;
 
+	/* The table first, then its columns, whichever way it was made. */
+	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt) ||
+		IsA(parsetree, CreateTableAsStmt))
+	{
+		SgDdlObject object = {0};
+
+		object.kind = SG_DDL_TABLE;
+		object.relid = address->objectId;
+		sg_ddl_end_dispatch(enabled, &object);
+	}
+
 	/* CreateForeignTableStmt begins with a CreateStmt. */
 	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateForeignTableStmt))
 		sg_ddl_end_columns(enabled, address->objectId,
@@ -444,11 +455,11 @@ sg_ddl_end_rename(Node *parsetree)
 
 /*
  * Can the statement have created anything the ddl_end checks judge
- * (columns, indexes, constraints of a table or a domain)?  Reading the collected
- * commands costs more than most statements' own work, and most DDL of a
- * schema (functions, types, views, grants, comments) creates none.  The
- * tables of IMPORT FOREIGN SCHEMA are defined by the foreign-data wrapper,
- * not written by the user.
+ * (tables, columns, indexes, constraints of a table or a domain)?  Reading
+ * the collected commands costs more than most statements' own work, and
+ * most DDL of a schema (functions, types, views, grants, comments) creates
+ * none.  The tables of IMPORT FOREIGN SCHEMA are defined by the
+ * foreign-data wrapper, not written by the user.
  */
 static bool
 sg_ddl_end_may_judge(Node *parsetree)
@@ -459,6 +470,7 @@ sg_ddl_end_may_judge(Node *parsetree)
 	{
 		case T_CreateStmt:
 		case T_CreateForeignTableStmt:
+		case T_CreateTableAsStmt:
 		case T_IndexStmt:
 		case T_AlterTableStmt:
 		case T_CreateSchemaStmt:

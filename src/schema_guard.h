@@ -96,6 +96,14 @@ typedef enum SgRuleId
 	SG_RULE_SET_NOT_NULL_SCAN,
 	SG_RULE_REQUIRED_COLUMN_WITHOUT_DEFAULT,
 	SG_RULE_PARTITION_DETACH_NOT_CONCURRENT,
+	SG_RULE_MISSING_PRIMARY_KEY,
+	SG_RULE_EMPTY_STRING_DEFAULT,
+	SG_RULE_FK_TYPE_MISMATCH,
+	SG_RULE_FK_MISSING,
+	SG_RULE_PREFER_BIGINT_KEY,
+	SG_RULE_PREFER_TIMESTAMPTZ,
+	SG_RULE_PREFER_IDENTITY,
+	SG_RULE_CHAR_COLUMN,
 	SG_NUM_RULES
 } SgRuleId;
 
@@ -112,9 +120,10 @@ typedef enum SgDdlKind
 	SG_DDL_ATTACH,				/* a table attached as a partition */
 	SG_DDL_DOMAIN_CONSTRAINT,	/* a constraint ALTER DOMAIN added (objid;
 								 * relid is InvalidOid) */
-	SG_DDL_INDEXES_RECREATED	/* the indexes ALTER TABLE dropped and created
+	SG_DDL_INDEXES_RECREATED,	/* the indexes ALTER TABLE dropped and created
 								 * again because a column they use changed
 								 * type (indexes); once per statement */
+	SG_DDL_TABLE				/* a table CREATE TABLE (AS) made: relid only */
 } SgDdlKind;
 
 typedef struct SgDdlObject
@@ -259,6 +268,7 @@ extern char *sg_fix_add_constraint(Relation rel, Oid indexoid, Oid conoid,
 extern char *sg_fix_attach_partition(Oid parentid, Oid partid, List *built);
 extern void sg_fix_not_null(StringInfo first, StringInfo rest, Relation rel,
 							const char *relident, const char *colname, List **avoid);
+extern bool sg_fix_retype_runs(Relation rel, AttrNumber attnum);
 
 /* guard_commit.c: the pending list of commit-time work, by (rule, object) */
 extern void sg_commit_init(void);
@@ -282,6 +292,28 @@ extern void sg_implicit_nullable_ddl_end(const SgDdlObject *object);
 extern List *sg_implicit_nullable_findings(Relation rel, List *only_names);
 extern bool sg_scan_column(Relation rel, const char *colname,
 						   SgColumnVisitor visit, void *arg);
+extern bool sg_type_not_null(Oid typid);
+
+/* rules/design.c */
+extern void sg_missing_primary_key_utility(Node *parsetree);
+extern void sg_missing_primary_key_ddl_end(const SgDdlObject *object);
+extern List *sg_missing_primary_key_findings(Relation rel, List *only_names);
+extern void sg_empty_string_default_utility(Node *parsetree);
+extern void sg_empty_string_default_ddl_end(const SgDdlObject *object);
+extern List *sg_empty_string_default_findings(Relation rel, List *only_names);
+extern bool sg_table_judged(Relation rel);
+extern List *sg_columns_judged(Relation rel, List *only_names);
+extern bool sg_column_in_primary_key(Relation rel, AttrNumber attnum);
+
+/* rules/types.c */
+extern void sg_prefer_bigint_key_ddl_end(const SgDdlObject *object);
+extern List *sg_prefer_bigint_key_findings(Relation rel, List *only_names);
+extern void sg_prefer_timestamptz_ddl_end(const SgDdlObject *object);
+extern List *sg_prefer_timestamptz_findings(Relation rel, List *only_names);
+extern void sg_prefer_identity_ddl_end(const SgDdlObject *object);
+extern List *sg_prefer_identity_findings(Relation rel, List *only_names);
+extern void sg_char_column_ddl_end(const SgDdlObject *object);
+extern List *sg_char_column_findings(Relation rel, List *only_names);
 
 /* rules/jsonb_columns.c */
 extern void sg_json_not_jsonb_ddl_end(const SgDdlObject *object);
@@ -289,9 +321,15 @@ extern void sg_jsonb_uncontracted_ddl_end(const SgDdlObject *object);
 extern List *sg_jsonb_uncontracted_findings(Relation rel, List *only_names);
 
 /* rules/foreign_keys.c */
+extern Oid	sg_index_access_method(Oid indexoid);
 extern void sg_fk_unindexed_utility(Node *parsetree);
 extern void sg_fk_unindexed_ddl_end(const SgDdlObject *object);
 extern List *sg_fk_unindexed_findings(Relation rel, List *only_names);
+extern void sg_fk_type_mismatch_ddl_end(const SgDdlObject *object);
+extern List *sg_fk_type_mismatch_findings(Relation rel, List *only_names);
+extern void sg_fk_missing_define_gucs(void);
+extern void sg_fk_missing_ddl_end(const SgDdlObject *object);
+extern List *sg_fk_missing_findings(Relation rel, List *only_names);
 
 /* rules/locks.c */
 extern Relation sg_open_existing_table(Oid relid);

@@ -61,7 +61,7 @@ sg_column_nullability_written(ColumnDef *def)
  * Does the type refuse NULL by itself: a domain, or a domain over a domain,
  * declared NOT NULL?
  */
-static bool
+bool
 sg_type_not_null(Oid typid)
 {
 	for (;;)

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * foreign_keys.c
- *		Rule family "foreign_keys": fk_unindexed.
+ *		Rule family "foreign_keys": fk_unindexed, fk_type_mismatch and
+ *		fk_missing.
  *
  * A foreign key is covered when a valid btree index has the referencing
  * columns, in any order, as its leading key columns.  A partial index
@@ -34,7 +35,9 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "regex/regex.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "nodes/makefuncs.h"
@@ -42,6 +45,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
@@ -52,7 +56,9 @@ typedef struct SgFkey
 	char	   *conname;
 	Oid			confrelid;
 	int			nkeys;
+	int			nall;			/* nkeys, and the PERIOD column if any */
 	AttrNumber	keys[INDEX_MAX_KEYS];
+	AttrNumber	refkeys[INDEX_MAX_KEYS];	/* the referenced columns */
 	/* How the lookup of referencing rows compares each key column: */
 	Oid			eqops[INDEX_MAX_KEYS];	/* "fkcol = value", index column left */
 	Oid			colls[INDEX_MAX_KEYS];	/* under this collation (or none) */
@@ -109,6 +115,7 @@ sg_fkey_lookup_ops(HeapTuple contup, TupleDesc condesc, SgFkey *fk)
 		Oid			fkcoll;
 		Oid			pkcoll;
 
+		fk->refkeys[i] = pkatt;
 		fk->eqops[i] = get_commutator(((Oid *) ARR_DATA_PTR(oparr))[i]);
 		get_atttypetypmodcoll(con->conrelid, fk->keys[i], &typid, &typmod, &fkcoll);
 		get_atttypetypmodcoll(con->confrelid, pkatt, &typid, &typmod, &pkcoll);
@@ -161,7 +168,7 @@ sg_relation_fkeys(Relation rel)
 		fk = palloc(sizeof(SgFkey));
 		fk->conname = pstrdup(NameStr(con->conname));
 		fk->confrelid = con->confrelid;
-		fk->nkeys = ARR_DIMS(arr)[0];
+		fk->nkeys = fk->nall = ARR_DIMS(arr)[0];
 		memcpy(fk->keys, ARR_DATA_PTR(arr), fk->nkeys * sizeof(AttrNumber));
 		if (!sg_fkey_lookup_ops(tup, RelationGetDescr(conrel), fk))
 			continue;
@@ -204,7 +211,7 @@ sg_predicate_only_not_null(HeapTuple indtup, const SgFkey *fk)
 	return true;
 }
 
-static Oid
+Oid
 sg_index_access_method(Oid indexoid)
 {
 	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(indexoid));
@@ -635,9 +642,12 @@ sg_fk_unindexed_utility(Node *parsetree)
 	}
 }
 
-/* A foreign key added, or made ENFORCED (18): judged at commit. */
-void
-sg_fk_unindexed_ddl_end(const SgDdlObject *object)
+/*
+ * A foreign key added, or made ENFORCED (18): judged at commit by the
+ * rule, which waits for it by name.
+ */
+static void
+sg_fkey_added(const SgDdlObject *object, SgRuleId rule)
 {
 	HeapTuple	tup;
 	Form_pg_constraint con;
@@ -649,6 +659,398 @@ sg_fk_unindexed_ddl_end(const SgDdlObject *object)
 		return;
 	con = (Form_pg_constraint) GETSTRUCT(tup);
 	if (con->contype == CONSTRAINT_FOREIGN && OidIsValid(con->conrelid))
-		sg_pending_add(SG_RULE_FK_UNINDEXED, con->conrelid, NameStr(con->conname));
+		sg_pending_add(rule, con->conrelid, NameStr(con->conname));
 	ReleaseSysCache(tup);
+}
+
+void
+sg_fk_unindexed_ddl_end(const SgDdlObject *object)
+{
+	sg_fkey_added(object, SG_RULE_FK_UNINDEXED);
+}
+
+void
+sg_fk_type_mismatch_ddl_end(const SgDdlObject *object)
+{
+	sg_fkey_added(object, SG_RULE_FK_TYPE_MISMATCH);
+}
+
+/* A column's declared type and modifier, its base type's, its collation. */
+typedef struct SgColumnType
+{
+	Oid			typid;
+	int32		typmod;
+	Oid			basetype;
+	int32		basetypmod;
+	Oid			collation;
+} SgColumnType;
+
+static void
+sg_column_type(Oid relid, AttrNumber attnum, SgColumnType *type)
+{
+	get_atttypetypmodcoll(relid, attnum, &type->typid, &type->typmod, &type->collation);
+	type->basetypmod = type->typmod;
+	type->basetype = getBaseTypeAndTypmod(type->typid, &type->basetypmod);
+}
+
+/*
+ * Do the two columns hold the same values: the same type with domains
+ * resolved, the same modifier (length, precision) and collation?
+ */
+static bool
+sg_column_types_match(const SgColumnType *a, const SgColumnType *b)
+{
+	return a->basetype == b->basetype && a->basetypmod == b->basetypmod &&
+		a->collation == b->collation;
+}
+
+/* "bigint", "character varying(20) COLLATE "C"": the column's type as written. */
+static char *
+sg_column_type_sql(const SgColumnType *type, bool collate)
+{
+	char	   *sql = format_type_with_typemod(type->typid, type->typmod);
+
+	if (collate && OidIsValid(type->collation))
+	{
+		HeapTuple	tup = SearchSysCache1(COLLOID, ObjectIdGetDatum(type->collation));
+
+		if (HeapTupleIsValid(tup))
+		{
+			Form_pg_collation coll = (Form_pg_collation) GETSTRUCT(tup);
+
+			sql = psprintf("%s COLLATE %s", sql,
+						   quote_qualified_identifier(get_namespace_name(coll->collnamespace),
+													  NameStr(coll->collname)));
+			ReleaseSysCache(tup);
+		}
+	}
+	return sql;
+}
+
+/*
+ * fk_type_mismatch at commit (the foreign keys the transaction added) and
+ * in the audit (every foreign key declared on rel): a referencing column
+ * whose type, modifier or collation differs from the column it
+ * references.  The HINT retypes the referencing columns to the referenced
+ * ones' types where that rewrites nothing existing.
+ */
+List *
+sg_fk_type_mismatch_findings(Relation rel, List *only_names)
+{
+	Oid			relid = RelationGetRelid(rel);
+	List	   *findings = NIL;
+	ListCell   *lc;
+
+	if (!sg_table_judged(rel))
+		return NIL;
+	foreach(lc, sg_relation_fkeys(rel))
+	{
+		SgFkey	   *fk = lfirst(lc);
+		bool		wanted = (only_names == NIL);
+		StringInfoData detail;
+		StringInfoData fix;
+		bool		runs = true;
+		int			nwrong = 0;
+		char	   *relident;
+		char	   *refident;
+		ListCell   *lc2;
+		SgFinding  *finding;
+
+		CHECK_FOR_INTERRUPTS();
+		foreach(lc2, only_names)
+			wanted |= (strcmp(fk->conname, lfirst(lc2)) == 0);
+		if (!wanted)
+			continue;
+
+		relident = sg_relation_identity(relid);
+		refident = sg_relation_identity(fk->confrelid);
+		initStringInfo(&detail);
+		initStringInfo(&fix);
+		for (int i = 0; i < fk->nall; i++)
+		{
+			SgColumnType mine;
+			SgColumnType theirs;
+			char	   *col = get_attname(relid, fk->keys[i], false);
+			char	   *refcol = get_attname(fk->confrelid, fk->refkeys[i], false);
+			bool		collate;
+
+			sg_column_type(relid, fk->keys[i], &mine);
+			sg_column_type(fk->confrelid, fk->refkeys[i], &theirs);
+			if (sg_column_types_match(&mine, &theirs) || !sg_fkey_first_use(fk, i))
+				continue;
+			collate = mine.collation != theirs.collation;
+			appendStringInfo(&detail, "%sColumn \"%s\" is %s, the column \"%s\" it references is %s.",
+							 nwrong > 0 ? " " : "", col, sg_column_type_sql(&mine, collate),
+							 refcol, sg_column_type_sql(&theirs, collate));
+			appendStringInfo(&fix, "%sALTER COLUMN %s TYPE %s",
+							 nwrong > 0 ? ", " : "", quote_identifier(col),
+							 sg_column_type_sql(&theirs, collate));
+			runs &= sg_fix_retype_runs(rel, fk->keys[i]);
+			nwrong++;
+		}
+		if (nwrong == 0)
+			continue;
+
+		finding = palloc0(sizeof(SgFinding));
+		finding->rule = SG_RULE_FK_TYPE_MISMATCH;
+		finding->relid = relid;
+		finding->object_type = "foreign key";
+		finding->subname = fk->conname;
+		finding->object_identity = psprintf("%s on %s", quote_identifier(fk->conname), relident);
+		finding->message = psprintf("foreign key \"%s\" of table %s has columns of other types than the columns of %s it references",
+									fk->conname, relident, refident);
+		finding->detail = psprintf("%s Keys the referenced column can hold may not fit the referencing one, "
+								   "and every check and join compares through a cast or a cross-type operator.",
+								   detail.data);
+		if (runs)
+			finding->fix = psprintf("ALTER TABLE %s %s;", relident, fix.data);
+		else
+			finding->fix = psprintf("Give the referencing columns of foreign key \"%s\" the types of the columns they reference: changing the type of an existing column rewrites its table.",
+									fk->conname);
+		findings = lappend(findings, finding);
+	}
+	return findings;
+}
+
+/* schema_guard.fk_missing_pattern */
+static char *sg_fk_missing_pattern = NULL;
+
+#define SG_FK_MISSING_PATTERN_DEFAULT "^(.*[^_])_?id$"
+
+/* The pattern must compile and capture the table's name in its first group. */
+static bool
+sg_fk_missing_pattern_check(char **newval, void **extra, GucSource source)
+{
+	int			len = strlen(*newval);
+	pg_wchar   *wide = palloc((len + 1) * sizeof(pg_wchar));
+	int			wlen = pg_mb2wchar_with_len(*newval, wide, len);
+	regex_t		re;
+	int			rc;
+
+	rc = pg_regcomp(&re, wide, wlen, REG_ADVANCED, C_COLLATION_OID);
+	pfree(wide);
+	if (rc != REG_OKAY)
+	{
+		char		msg[100];
+
+		pg_regerror(rc, &re, msg, sizeof(msg));
+		GUC_check_errdetail("The pattern is not a valid regular expression: %s.", msg);
+		return false;
+	}
+	rc = re.re_nsub;
+	pg_regfree(&re);
+	if (rc < 1)
+	{
+		GUC_check_errdetail("The pattern has no parenthesized group to capture the table's name.");
+		return false;
+	}
+	return true;
+}
+
+void
+sg_fk_missing_define_gucs(void)
+{
+	DefineCustomStringVariable("schema_guard.fk_missing_pattern",
+							   "Sets the regular expression of column names that name a reference.",
+							   "Its first parenthesized group is the name of the referenced table, "
+							   "or that name without a final s.",
+							   &sg_fk_missing_pattern,
+							   SG_FK_MISSING_PATTERN_DEFAULT,
+							   PGC_SUSET,
+							   0,
+							   sg_fk_missing_pattern_check, NULL, NULL);
+}
+
+/* The table name the column names, by the pattern; NULL if none. */
+static char *
+sg_fk_missing_stem(const char *colname)
+{
+	text	   *pattern = cstring_to_text(sg_fk_missing_pattern);
+	regex_t    *re = RE_compile_and_cache(pattern, REG_ADVANCED, C_COLLATION_OID);
+	int			len = strlen(colname);
+	pg_wchar   *wide = palloc((len + 1) * sizeof(pg_wchar));
+	int			wlen = pg_mb2wchar_with_len(colname, wide, len);
+	regmatch_t	match[2];
+	char	   *stem = NULL;
+
+	if (pg_regexec(re, wide, wlen, 0, NULL, 2, match, 0) == REG_OKAY &&
+		match[1].rm_so >= 0 && match[1].rm_eo > match[1].rm_so)
+	{
+		int			n = match[1].rm_eo - match[1].rm_so;
+		char	   *buf = palloc(n * pg_database_encoding_max_length() + 1);
+
+		pg_wchar2mb_with_len(wide + match[1].rm_so, buf, n);
+		stem = buf;
+	}
+	pfree(wide);
+	return stem;
+}
+
+void
+sg_fk_missing_ddl_end(const SgDdlObject *object)
+{
+	if ((object->kind == SG_DDL_COLUMN || object->kind == SG_DDL_COLUMN_TYPE) &&
+		object->rel->rd_rel->relkind != RELKIND_FOREIGN_TABLE &&
+		sg_fk_missing_stem(NameStr(object->att->attname)) != NULL)
+		sg_pending_add_column(SG_RULE_FK_MISSING, object->relid, object->att->attnum);
+}
+
+/*
+ * The table of the schema named name (or name followed by s) whose
+ * primary key is one column of the same type as the column: that
+ * table, and its key column in *keyattnum; InvalidOid if none.
+ */
+static Oid
+sg_fk_missing_target(Relation rel, AttrNumber attnum, const char *stem,
+					 AttrNumber *keyattnum)
+{
+	SgColumnType mine;
+
+	sg_column_type(RelationGetRelid(rel), attnum, &mine);
+	for (int plural = 0; plural < 2; plural++)
+	{
+		char	   *name = plural ? psprintf("%ss", stem) : (char *) stem;
+		Oid			target = get_relname_relid(name, RelationGetNamespace(rel));
+		Relation	conrel;
+		SysScanDesc scan;
+		ScanKeyData key;
+		HeapTuple	tup;
+		AttrNumber	found = InvalidAttrNumber;
+
+		if (!OidIsValid(target) || strlen(name) >= NAMEDATALEN ||
+			(get_rel_relkind(target) != RELKIND_RELATION &&
+			 get_rel_relkind(target) != RELKIND_PARTITIONED_TABLE))
+			continue;
+		conrel = table_open(ConstraintRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(target));
+		scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+								  NULL, 1, &key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+			bool		isnull;
+			Datum		conkey;
+			ArrayType  *arr;
+
+			if (con->contype != CONSTRAINT_PRIMARY)
+				continue;
+			conkey = heap_getattr(tup, Anum_pg_constraint_conkey,
+								  RelationGetDescr(conrel), &isnull);
+			if (isnull)
+				break;
+			arr = DatumGetArrayTypeP(conkey);
+			if (sg_plain_array(arr, INT2OID, 1))
+				found = ((AttrNumber *) ARR_DATA_PTR(arr))[0];
+			break;
+		}
+		systable_endscan(scan);
+		table_close(conrel, AccessShareLock);
+		if (found != InvalidAttrNumber &&
+			!(target == RelationGetRelid(rel) && found == attnum))
+		{
+			SgColumnType theirs;
+
+			sg_column_type(target, found, &theirs);
+			if (sg_column_types_match(&mine, &theirs))
+			{
+				*keyattnum = found;
+				return target;
+			}
+		}
+	}
+	return InvalidOid;
+}
+
+/* Is the column one of the referencing columns of a foreign key of rel? */
+static bool
+sg_column_references(Relation rel, AttrNumber attnum)
+{
+	ListCell   *lc;
+
+	foreach(lc, RelationGetFKeyList(rel))
+	{
+		ForeignKeyCacheInfo *fk = lfirst_node(ForeignKeyCacheInfo, lc);
+
+		for (int i = 0; i < fk->nkeys; i++)
+			if (fk->conkey[i] == attnum)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * fk_missing at commit (the columns the transaction added or retyped with
+ * a name that matches the pattern) and in the audit (every column): a
+ * column named like a reference to a table of the same schema, typed like
+ * its one-column primary key, that no foreign key of rel covers.
+ */
+List *
+sg_fk_missing_findings(Relation rel, List *only_names)
+{
+	Oid			relid = RelationGetRelid(rel);
+	List	   *findings = NIL;
+	List	   *avoid = NIL;
+	ListCell   *lc;
+
+	if (!sg_table_judged(rel))
+		return NIL;
+	foreach(lc, sg_columns_judged(rel, only_names))
+	{
+		const char *colname = lfirst(lc);
+		AttrNumber	attnum = get_attnum(relid, colname);
+		AttrNumber	keyattnum;
+		char	   *stem;
+		Oid			target;
+		char	   *relident;
+		char	   *targetident;
+		const char *conname;
+		char	   *keycol;
+		SgFinding  *finding;
+
+		CHECK_FOR_INTERRUPTS();
+		if (attnum <= 0 || (stem = sg_fk_missing_stem(colname)) == NULL ||
+			sg_column_references(rel, attnum))
+			continue;
+		target = sg_fk_missing_target(rel, attnum, stem, &keyattnum);
+		if (!OidIsValid(target))
+			continue;
+
+		relident = sg_relation_identity(relid);
+		targetident = sg_relation_identity(target);
+		keycol = get_attname(target, keyattnum, false);
+		finding = palloc0(sizeof(SgFinding));
+		finding->rule = SG_RULE_FK_MISSING;
+		finding->relid = relid;
+		finding->object_type = "column";
+		finding->subname = colname;
+		finding->object_identity = psprintf("%s.%s", relident, quote_identifier(colname));
+		finding->message = psprintf("column \"%s\" of table %s looks like a reference to %s but has no foreign key",
+									colname, relident, targetident);
+		finding->detail = psprintf("Its name matches schema_guard.fk_missing_pattern and names table %s, "
+								   "whose primary key \"%s\" has its type.  Without a foreign key nothing "
+								   "stops it from holding keys of rows that do not exist.",
+								   targetident, keycol);
+		conname = quote_identifier(sg_free_name(RelationGetRelationName(rel), colname, "fkey",
+												RelationGetNamespace(rel), relid, false, &avoid));
+
+		/*
+		 * NOT VALID, then VALIDATE: the add takes its brief lock without
+		 * a scan, the scan takes a lock that lets writes through.  Before
+		 * PostgreSQL 18 a partitioned table takes no NOT VALID foreign key.
+		 */
+		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+			finding->fix = sg_relation_is_new(rel) ?
+				psprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s);",
+						 relident, conname, quote_identifier(colname), targetident,
+						 quote_identifier(keycol)) :
+				psprintf("Add a foreign key on column \"%s\" referencing %s.", colname, targetident);
+		else
+			finding->fix = psprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) NOT VALID;\n"
+									"ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+									relident, conname, quote_identifier(colname), targetident,
+									quote_identifier(keycol), relident, conname);
+		findings = lappend(findings, finding);
+	}
+	return findings;
 }
