@@ -7,6 +7,8 @@ CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
+SET schema_guard.missing_primary_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.prefer_bigint_key = off;  -- key and type choices are not this file's subject
 -- Only whether the commit is refused matters here: SQLSTATE SG001 is the
 -- guard's refusal (the messages are the rules' tests).
 \set VERBOSITY sqlstate

@@ -12,6 +12,8 @@ SELECT rule, family, moments, level FROM schema_guard.rules() ORDER BY rule;
 SELECT name, setting, context, enumvals
   FROM pg_settings WHERE name LIKE 'schema_guard.%' ORDER BY name;
 SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
+SET schema_guard.missing_primary_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.prefer_bigint_key = off;  -- key and type choices are not this file's subject
 
 -- Values are checked (the reserved prefix: guard_reserved_prefix.sql).
 SET schema_guard.mode = 'sometimes';

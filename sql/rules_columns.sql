@@ -7,6 +7,9 @@ RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 SET schema_guard.set_not_null_scan = off;  -- SET NOT NULL's scan is not this file's subject
+SET schema_guard.missing_primary_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.prefer_bigint_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.prefer_identity = off;  -- key and type choices are not this file's subject
 
 -- Fires: a column with neither NOT NULL nor NULL, in CREATE TABLE...
 CREATE TABLE col_customer (id bigint PRIMARY KEY, email text);

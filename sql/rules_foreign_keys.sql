@@ -5,6 +5,9 @@ RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 SET schema_guard.constraint_validates_in_place = off;  -- validating foreign keys in place is not this file's subject
+SET schema_guard.missing_primary_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.prefer_bigint_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.fk_type_mismatch = off;  -- the integer keys are not this file's subject
 
 CREATE TABLE fk_customer (id int PRIMARY KEY, region text NOT NULL, UNIQUE (id, region));
 

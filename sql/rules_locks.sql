@@ -7,6 +7,9 @@ RESET client_min_messages;
 SET schema_guard.destructive_drop = off;  -- drops and type changes here are about locks, not data
 SET schema_guard.lossy_type_change = off;
 SET schema_guard.partition_detach_not_concurrent = off;  -- detaching is not this file's subject (rules_validation.sql)
+SET schema_guard.missing_primary_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.prefer_bigint_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.prefer_identity = off;  -- key and type choices are not this file's subject
 
 CREATE TABLE lk_account (id int PRIMARY KEY, email text NOT NULL, plan text NULL);
 INSERT INTO lk_account SELECT g, 'u' || g || '@example.com', NULL FROM generate_series(1, 100) g;
