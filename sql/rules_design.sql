@@ -168,6 +168,9 @@ CREATE TABLE de_product (id bigint PRIMARY KEY);
 CREATE TABLE de_line (id bigint PRIMARY KEY, de_product_id bigint NOT NULL, de_customerid bigint);
 CREATE TABLE de_invoices (id bigint PRIMARY KEY);
 ALTER TABLE de_line ADD COLUMN de_invoice_id bigint;
+-- An existing table gets such a column: the foreign key is added NOT VALID.
+CREATE TABLE de_line_old (id bigint PRIMARY KEY);
+ALTER TABLE de_line_old ADD COLUMN de_product_id bigint;
 -- Partitioned referencing table, new: a plain foreign key.
 CREATE TABLE de_line_parted (de_product_id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
 -- Quoted names.

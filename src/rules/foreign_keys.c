@@ -1035,21 +1035,27 @@ sg_fk_missing_findings(Relation rel, List *only_names)
 												RelationGetNamespace(rel), relid, false, &avoid));
 
 		/*
-		 * NOT VALID, then VALIDATE: the add takes its brief lock without
-		 * a scan, the scan takes a lock that lets writes through.  Before
-		 * PostgreSQL 18 a partitioned table takes no NOT VALID foreign key.
+		 * A table of this transaction: the add validates what the
+		 * transaction wrote.  An existing table: NOT VALID, which takes a
+		 * brief lock and checks new rows only; the existing rows are
+		 * validated in a later transaction (VALIDATE in the same one would
+		 * hold the add's lock through the scan).  Before PostgreSQL 18 a
+		 * partitioned table takes no NOT VALID foreign key.
 		 */
-		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-			finding->fix = sg_relation_is_new(rel) ?
-				psprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s);",
-						 relident, conname, quote_identifier(colname), targetident,
-						 quote_identifier(keycol)) :
-				psprintf("Add a foreign key on column \"%s\" referencing %s.", colname, targetident);
-		else
-			finding->fix = psprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) NOT VALID;\n"
-									"ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+		if (sg_relation_is_new(rel))
+			finding->fix = psprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s);",
 									relident, conname, quote_identifier(colname), targetident,
-									quote_identifier(keycol), relident, conname);
+									quote_identifier(keycol));
+		else if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+			finding->fix = psprintf("Add a foreign key on column \"%s\" referencing %s.", colname, targetident);
+		else
+		{
+			finding->fix = psprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) NOT VALID;",
+									relident, conname, quote_identifier(colname), targetident,
+									quote_identifier(keycol));
+			finding->detail = psprintf("%s  Added NOT VALID, it checks new rows at once; VALIDATE CONSTRAINT "
+									   "in a later transaction checks the rows that exist.", finding->detail);
+		}
 		findings = lappend(findings, finding);
 	}
 	return findings;
