@@ -7,6 +7,8 @@ CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
+SET schema_guard.prefer_bigint_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.fk_type_mismatch = off;  -- the collation difference is fk_unindexed's subject here
 
 -- Against a nondeterministic referenced column of another collation, the
 -- lookup compares under the referenced column's collation: the HINT says so.
