@@ -12,6 +12,8 @@ SET schema_guard.fk_unindexed = off;
 SET schema_guard.prefer_bigint_key = off;
 SET schema_guard.table_rewrite = off;
 SET schema_guard.constraint_index_in_place = off;
+SET schema_guard.constraint_validates_in_place = off;
+SET schema_guard.set_not_null_scan = off;
 
 SELECT rule, family, moments, level FROM schema_guard.rules()
  WHERE rule IN ('missing_primary_key', 'empty_string_default', 'fk_type_mismatch', 'fk_missing')

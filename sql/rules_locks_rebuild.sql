@@ -9,6 +9,8 @@ RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
 SET schema_guard.lossy_type_change = off;  -- nor is data loss: its type changes are about locks
+SET schema_guard.missing_primary_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.prefer_bigint_key = off;  -- key and type choices are not this file's subject
 
 -- Built in one transaction: new tables are no finding.
 BEGIN;

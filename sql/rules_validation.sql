@@ -13,6 +13,8 @@ SET schema_guard.fk_unindexed = off;
 SET schema_guard.constraint_index_in_place = off;
 SET schema_guard.index_not_concurrent = off;
 SET schema_guard.table_rewrite = off;
+SET schema_guard.missing_primary_key = off;
+SET schema_guard.prefer_bigint_key = off;
 
 CREATE TABLE va_customer (id int PRIMARY KEY, email text NULL, region text NULL);
 INSERT INTO va_customer SELECT g, 'u' || g, 'eu' FROM generate_series(1, 50) g;
