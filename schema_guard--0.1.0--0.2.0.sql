@@ -875,3 +875,29 @@ BEGIN
     END IF;
 END
 $$;
+
+------------------------------------------------------------------------
+-- The audit: the rules applied to what exists
+------------------------------------------------------------------------
+
+-- Runs as the caller and judges only the relations the caller has a
+-- privilege on (the others are rows of audit_skipped).
+CREATE FUNCTION schema_guard.audit(
+    schemas name[] DEFAULT NULL, rules text[] DEFAULT NULL,
+    min_level text DEFAULT 'info', with_data boolean DEFAULT false)
+RETURNS TABLE (rule text, level text, object_type text, object_identity text,
+               message text, detail text, fix text, exempted boolean, evidence jsonb)
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_audit';
+
+COMMENT ON FUNCTION schema_guard.audit(name[], text[], text, boolean) IS
+    'the findings of every rule that judges existing objects, on the relations the caller may see';

@@ -125,6 +125,15 @@
 #define SG_OWNS_DATABASE(dbid) pg_database_ownercheck((dbid), GetUserId())
 #endif
 
+/* USAGE on a schema (object_aclcheck from 16 on). */
+#if PG_VERSION_NUM >= 160000
+#define SG_MAY_USE_NAMESPACE(nspid) \
+	(object_aclcheck(NamespaceRelationId, (nspid), GetUserId(), ACL_USAGE) == ACLCHECK_OK)
+#else
+#define SG_MAY_USE_NAMESPACE(nspid) \
+	(pg_namespace_aclcheck((nspid), GetUserId(), ACL_USAGE) == ACLCHECK_OK)
+#endif
+
 /*
  * REINDEX, CLUSTER and VACUUM of a table need the MAINTAIN privilege from
  * 17 on, ownership before (VACUUM also lets the database owner in).

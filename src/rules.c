@@ -231,6 +231,15 @@ static const struct config_enum_entry sg_rule_level_options[] = {
 	{NULL, 0, false}
 };
 
+/* Rules only the audit judges may also report for information. */
+static const struct config_enum_entry sg_audit_rule_level_options[] = {
+	{"error", SG_LEVEL_ERROR, false},
+	{"warning", SG_LEVEL_WARNING, false},
+	{"info", SG_LEVEL_INFO, false},
+	{"off", SG_LEVEL_OFF, false},
+	{NULL, 0, false}
+};
+
 static const char *const sg_level_names[] = {
 	[SG_LEVEL_OFF] = "off",
 	[SG_LEVEL_INFO] = "info",
@@ -267,6 +276,7 @@ sg_define_rule_gucs(void)
 								 NULL,
 								 &sg_rule_levels[i],
 								 rule->default_level,
+								 rule->audit_check ? sg_audit_rule_level_options :
 								 sg_rule_level_options,
 								 PGC_SUSET,
 								 0,
@@ -309,7 +319,7 @@ sg_rule_serves(SgRuleId rule, SgMoment moment)
 		case SG_MOMENT_COMMIT:
 			return r->commit != NULL;
 		case SG_MOMENT_AUDIT:
-			return r->audit != NULL;
+			return r->audit != NULL || r->audit_check != NULL;
 		case SG_NUM_MOMENTS:
 			break;
 	}

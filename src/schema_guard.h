@@ -170,6 +170,26 @@ typedef struct SgDroppedObject
 typedef List *(*SgRelationCheck) (Relation rel, List *only_names);
 
 /*
+ * What an audit hands the rules that only it runs (audit.c): one per call
+ * of schema_guard.audit().
+ */
+typedef struct SgAudit
+{
+	bool		with_data;		/* with_data => true: data rules run */
+	int64		sample_rows;	/* schema_guard.audit_sample_rows: the most
+								 * rows a data rule reads from one relation */
+	MemoryContext mcxt;			/* lives as long as the audit */
+	void	   *state[SG_NUM_RULES];	/* a rule's own cache, in mcxt */
+} SgAudit;
+
+/*
+ * An audit-only rule's findings on one relation, open with ACCESS SHARE:
+ * a table, partitioned table, materialized view, foreign table or
+ * sequence (indexes are judged through their table).
+ */
+typedef List *(*SgAuditCheck) (Relation rel, SgAudit *audit);
+
+/*
  * A rule: one row of sg_rules[] (rules.c).  Each callback serves one
  * moment, and is NULL when the rule has nothing to judge then; the
  * dispatchers call only the rules whose effective level is not off, and
@@ -201,6 +221,9 @@ typedef struct SgRule
 	 * for one, is only seen in the statement).
 	 */
 	SgRelationCheck audit;
+	/* audit only: every relation, for the rules nothing else runs */
+	SgAuditCheck audit_check;
+	bool		audit_data;		/* audit_check reads rows: with_data only */
 } SgRule;
 
 /*
@@ -218,6 +241,9 @@ typedef struct SgFinding
 	char	   *message;		/* primary message, without the rule id */
 	char	   *detail;			/* the evidence */
 	char	   *fix;			/* the safe SQL to run instead */
+	char	   *evidence;		/* the numbers, as JSON object text, or NULL */
+	bool		skipped;		/* the rule could not judge the object (an
+								 * audit row of audit_skipped) */
 } SgFinding;
 
 /* schema_guard.c */
@@ -255,6 +281,14 @@ typedef struct SgSpi
 
 extern void sg_spi_connect(SgSpi *spi, bool as_owner);
 extern void sg_spi_finish(SgSpi *spi);
+
+/* audit.c */
+extern void sg_audit_define_gucs(void);
+extern SgFinding *sg_audit_skipped(SgRuleId rule, Relation rel,
+								   const char *object_type,
+								   const char *object_identity,
+								   const char *subname, const char *reason);
+extern char *sg_evidence_string(const char *value);
 
 /* fix.c: the safe SQL carried by HINTs */
 extern char *sg_free_name(const char *name1, const char *name2, const char *label,
