@@ -257,6 +257,7 @@ SELECT * FROM schema_guard.jsonb_drift('orders', 'doc', 50, 7) ORDER BY kind, pa
 SELECT * FROM schema_guard.jsonb_changes('orders', 'doc', min_change => 0) ORDER BY change, path, type;
 SELECT * FROM schema_guard.jsonb_workload_paths('orders', 'doc', 'workload') ORDER BY path, operator;
 SELECT * FROM schema_guard.jsonb_suggest('orders', 'doc', 0.5, 'workload') ORDER BY kind, path, fix;
+SELECT * FROM schema_guard.audit();
 SELECT schema_guard.jsonb_path_keys('$.customer."odd key"');
 SELECT schema_guard.not_temporary('orders'), schema_guard.can_read_column('orders', 'doc'),
        schema_guard.owns_table('orders');
