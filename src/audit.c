@@ -360,7 +360,7 @@ sg_audit_relkind_name(char relkind)
  * sleeps, so a migration waiting for its ACCESS EXCLUSIVE lock is never
  * behind the audit, and the audit never behind it for longer than that.
  */
-static bool
+bool
 sg_audit_lock(Oid relid)
 {
 	TimestampTz start;

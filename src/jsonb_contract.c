@@ -32,6 +32,8 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/syscache.h"
 
 PG_FUNCTION_INFO_V1(sg_jsonb_expect);
@@ -640,17 +642,40 @@ sg_relation_owner(Oid relid)
 	return owner;
 }
 
-/* Output of jsonb_drift(). */
-typedef struct SgDrift
+/*
+ * One drift finding, handed to the column's emitter: a row of jsonb_drift(),
+ * or an audit finding (sg_jsonb_drift_findings).
+ */
+typedef struct SgDriftRow
 {
-	ReturnSetInfo *rsinfo;
+	const char *kind;
+	const char *level;
+	const char *path;
+	const char *expected;
+	const char *observed;
+	int64		rows;
+	char	  **examples;
+	int			nexamples;
+	const char *message;
+	const char *detail;
+	const char *fix;
+} SgDriftRow;
+
+typedef struct SgDrift SgDrift;
+typedef void (*SgDriftEmit) (SgDrift *d, const SgDriftRow *row);
+
+/* Drift of one column. */
+struct SgDrift
+{
+	SgDriftEmit emit;
+	void	   *arg;			/* the emitter's */
 	SgShapeScan *s;
 	char	   *column;			/* public.t.doc */
 	char	   *rel;			/* public.t */
 	char	   *colref;			/* doc or doc::jsonb */
 	char	   *row_key_expr;
 	int32	   *below;			/* undocumented paths below each node */
-} SgDrift;
+};
 
 /*
  * Our path as a strict-mode jsonpath that cannot fail: lax mode would
@@ -734,17 +759,16 @@ sg_drift_emit(SgDrift *d, const char *kind, const char *level, const char *path,
 			  char **examples, int nexamples,
 			  const char *message, const char *fix)
 {
-	Datum		values[13];
-	bool		nulls[13] = {0};
+	SgDriftRow	row;
 	StringInfoData detail;
-	ArrayBuildState *astate = NULL;
 
 	initStringInfo(&detail);
 	appendStringInfo(&detail, "%lld of %lld documents",
 					 (long long) rows, (long long) d->s->documents);
 	if (d->s->sampled)
-		appendStringInfo(&detail, " in a %g%% sample (seed %d)",
-						 d->s->sample_percent, d->s->seed);
+		appendStringInfo(&detail, " in a %g%% %ssample (seed %d)",
+						 d->s->sample_percent, d->s->block_sample ? "block " : "",
+						 d->s->seed);
 	appendStringInfoChar(&detail, '.');
 	if (expected)
 		appendStringInfo(&detail, " Expected: %s.", expected);
@@ -754,32 +778,53 @@ sg_drift_emit(SgDrift *d, const char *kind, const char *level, const char *path,
 	{
 		appendStringInfo(&detail, " Rows by %s:", d->s->row_key_label);
 		for (int i = 0; i < nexamples; i++)
-		{
 			appendStringInfo(&detail, "%s %s", i ? "," : "", examples[i]);
-			astate = accumArrayResult(astate, CStringGetTextDatum(examples[i]), false,
-									  TEXTOID, CurrentMemoryContext);
-		}
 		appendStringInfoChar(&detail, '.');
 	}
+	row.kind = kind;
+	row.level = level;
+	row.path = path;
+	row.expected = expected;
+	row.observed = observed;
+	row.rows = rows;
+	row.examples = examples;
+	row.nexamples = nexamples;
+	row.message = message;
+	row.detail = detail.data;
+	row.fix = fix;
+	d->emit(d, &row);
+}
 
+/* jsonb_drift()'s emitter: a row of its result. */
+static void
+sg_drift_put_row(SgDrift *d, const SgDriftRow *row)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) d->arg;
+	Datum		values[13];
+	bool		nulls[13] = {0};
+	ArrayBuildState *astate = NULL;
+
+	for (int i = 0; i < row->nexamples; i++)
+		astate = accumArrayResult(astate, CStringGetTextDatum(row->examples[i]), false,
+								  TEXTOID, CurrentMemoryContext);
 	values[0] = CStringGetTextDatum("jsonb_drift");
-	values[1] = CStringGetTextDatum(level);
+	values[1] = CStringGetTextDatum(row->level);
 	values[2] = CStringGetTextDatum("jsonb path");
-	values[3] = CStringGetTextDatum(psprintf("%s %s", d->column, path));
-	values[4] = CStringGetTextDatum(message);
-	values[5] = CStringGetTextDatum(detail.data);
-	values[6] = fix ? CStringGetTextDatum(fix) : (Datum) 0;
-	nulls[6] = (fix == NULL);
-	values[7] = CStringGetTextDatum(kind);
-	values[8] = CStringGetTextDatum(path);
-	values[9] = expected ? CStringGetTextDatum(expected) : (Datum) 0;
-	nulls[9] = (expected == NULL);
-	values[10] = observed ? CStringGetTextDatum(observed) : (Datum) 0;
-	nulls[10] = (observed == NULL);
-	values[11] = Int64GetDatum(rows);
+	values[3] = CStringGetTextDatum(psprintf("%s %s", d->column, row->path));
+	values[4] = CStringGetTextDatum(row->message);
+	values[5] = CStringGetTextDatum(row->detail);
+	values[6] = row->fix ? CStringGetTextDatum(row->fix) : (Datum) 0;
+	nulls[6] = (row->fix == NULL);
+	values[7] = CStringGetTextDatum(row->kind);
+	values[8] = CStringGetTextDatum(row->path);
+	values[9] = row->expected ? CStringGetTextDatum(row->expected) : (Datum) 0;
+	nulls[9] = (row->expected == NULL);
+	values[10] = row->observed ? CStringGetTextDatum(row->observed) : (Datum) 0;
+	nulls[10] = (row->observed == NULL);
+	values[11] = Int64GetDatum(row->rows);
 	values[12] = astate ? makeArrayResult(astate, CurrentMemoryContext) :
 		PointerGetDatum(construct_empty_array(TEXTOID));
-	tuplestore_putvalues(d->rsinfo->setResult, d->rsinfo->setDesc, values, nulls);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
 /* "string 120, integer 3": the types held at a node, with their documents. */
@@ -992,9 +1037,14 @@ sg_path_order_cmp(const void *a, const void *b)
 	return strcmp(((const SgPathOrder *) a)->path, ((const SgPathOrder *) b)->path);
 }
 
+/*
+ * Compare the column's data, or a sample of it, with its contract; every
+ * finding goes to emit.  The one check of jsonb_drift() and the audit.
+ */
 static void
-sg_drift_column(ReturnSetInfo *rsinfo, Oid relid, AttrNumber attnum,
-				Jsonb *contract, bool sampled, double sample_percent, int32 seed)
+sg_drift_column(SgDriftEmit emit, void *arg, Oid relid, AttrNumber attnum,
+				Jsonb *contract, bool sampled, double sample_percent, int32 seed,
+				bool block_sample)
 {
 	SgShapeScan s;
 	SgDrift		d;
@@ -1008,11 +1058,13 @@ sg_drift_column(ReturnSetInfo *rsinfo, Oid relid, AttrNumber attnum,
 	s.sampled = sampled;
 	s.sample_percent = sampled ? sample_percent : 100;
 	s.seed = seed;
+	s.block_sample = block_sample;
 	s.want_row_keys = true;
 	s.contract = sg_contract_parse(contract, &unchecked);
 	sg_shape_scan(&s);
 
-	d.rsinfo = rsinfo;
+	d.emit = emit;
+	d.arg = arg;
 	d.s = &s;
 	d.column = sg_column_identity(relid, attnum);
 	d.rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
@@ -1156,8 +1208,8 @@ sg_jsonb_drift(PG_FUNCTION_ARGS)
 		}
 		namestrcpy(&colname, cols[i]);
 		attnum = sg_jsonb_column(relids[i], &colname, true);
-		sg_drift_column(rsinfo, relids[i], attnum, contracts[i], sampled, pct,
-						PG_GETARG_INT32(3));
+		sg_drift_column(sg_drift_put_row, rsinfo, relids[i], attnum, contracts[i],
+						sampled, pct, PG_GETARG_INT32(3), false);
 	}
 	return (Datum) 0;
 }
@@ -1233,4 +1285,147 @@ sg_jsonb_forget_dropped(void)
 						false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not forget the jsonb contracts of dropped objects");
 	sg_spi_finish(&spi);
+}
+
+/* The audit's emitter of drift: findings of rule jsonb_drift. */
+typedef struct SgDriftAudit
+{
+	List	   *findings;
+	SgSample   *sample;
+	bool		rls;			/* row-level security hides rows */
+} SgDriftAudit;
+
+static void
+sg_drift_add_finding(SgDrift *d, const SgDriftRow *row)
+{
+	SgDriftAudit *a = (SgDriftAudit *) d->arg;
+	SgFinding  *finding;
+	StringInfoData ev;
+
+	/* that no document seen has a path says nothing of those hidden */
+	if (a->rls && strcmp(row->kind, "never_present") == 0)
+		return;
+	finding = palloc0(sizeof(SgFinding));
+	finding->rule = SG_RULE_JSONB_DRIFT;
+	finding->relid = d->s->relid;
+	finding->object_type = "jsonb path";
+	finding->object_identity = psprintf("%s %s", d->column, row->path);
+	finding->message = pstrdup(row->message);
+	finding->detail = pstrdup(row->detail);
+	finding->fix = row->fix ? pstrdup(row->fix) : NULL;
+	initStringInfo(&ev);
+	appendStringInfoString(&ev, "{\"kind\": ");
+	escape_json(&ev, row->kind);
+	appendStringInfoString(&ev, ", \"drift_level\": ");
+	escape_json(&ev, row->level);
+	appendStringInfoString(&ev, ", \"path\": ");
+	escape_json(&ev, row->path);
+	if (row->expected)
+	{
+		appendStringInfoString(&ev, ", \"expected\": ");
+		escape_json(&ev, row->expected);
+	}
+	if (row->observed)
+	{
+		appendStringInfoString(&ev, ", \"observed\": ");
+		escape_json(&ev, row->observed);
+	}
+	appendStringInfo(&ev, ", \"documents_with_it\": %lld, \"documents\": %lld, \"rows_read\": %lld, "
+					 "\"sampled\": %s, \"rls\": %s",
+					 (long long) row->rows, (long long) d->s->documents,
+					 (long long) d->s->rows_scanned, a->sample->sampled ? "true" : "false",
+					 a->rls ? "true" : "false");
+	sg_sample_evidence(&ev, a->sample);
+	appendStringInfoString(&ev, ", \"examples\": [");
+	for (int i = 0; i < row->nexamples; i++)
+	{
+		if (i)
+			appendStringInfoString(&ev, ", ");
+		escape_json(&ev, row->examples[i]);
+	}
+	appendStringInfoString(&ev, "]}");
+	finding->evidence = ev.data;
+	a->findings = lappend(a->findings, finding);
+}
+
+/*
+ * jsonb_drift in the audit: every contracted column of the table (those
+ * the caller may read: the contracts' policy shows no other), compared
+ * with its contract by jsonb_drift()'s own check, over the data rules'
+ * sample.  The level of each kind of drift in jsonb_drift() is in the
+ * evidence; the audit reports at the rule's level.
+ */
+List *
+sg_jsonb_drift_audit(Relation rel, SgAudit *audit)
+{
+	Oid			relid = RelationGetRelid(rel);
+	char		relkind = rel->rd_rel->relkind;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	SgSpi		spi;
+	int			ncontracts;
+	char	  **cols;
+	Jsonb	  **contracts;
+	MemoryContext outer = CurrentMemoryContext;
+	SgSample	sample;
+	SgDriftAudit a = {0};
+	char	   *why;
+
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_MATVIEW)
+		return NIL;
+	args[0] = ObjectIdGetDatum(relid);
+	sg_spi_connect(&spi, false);
+	if (SPI_execute_with_args("SELECT col, contract FROM schema_guard.jsonb_contracts "
+							  "WHERE tbl::pg_catalog.oid OPERATOR(pg_catalog.=) $1 "
+							  "ORDER BY col",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read schema_guard.jsonb_contracts");
+	ncontracts = (int) SPI_processed;
+	cols = MemoryContextAlloc(outer, sizeof(char *) * Max(ncontracts, 1));
+	contracts = MemoryContextAlloc(outer, sizeof(Jsonb *) * Max(ncontracts, 1));
+	for (int i = 0; i < ncontracts; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		cols[i] = SPI_getvalue(tup, desc, 1);
+		contracts[i] = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 2, &isnull));
+		MemoryContextSwitchTo(old);
+	}
+	sg_spi_finish(&spi);
+	if (ncontracts == 0)
+		return NIL;
+
+	why = sg_data_sample(rel, audit, &sample);
+	if (why != NULL)
+		return list_make1(sg_audit_skipped(SG_RULE_JSONB_DRIFT, rel,
+										   relkind == RELKIND_PARTITIONED_TABLE ? "partitioned table" :
+										   relkind == RELKIND_MATVIEW ? "materialized view" : "table",
+										   sg_relation_identity(relid), NULL, why));
+	a.sample = &sample;
+	a.rls = check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED;
+	for (int i = 0; i < ncontracts; i++)
+	{
+		AttrNumber	attnum = get_attnum(relid, cols[i]);
+		Oid			basetype = attnum > 0 ? getBaseType(get_atttype(relid, attnum)) : InvalidOid;
+
+		CHECK_FOR_INTERRUPTS();
+		if (basetype != JSONBOID && basetype != JSONOID)
+		{
+			a.findings = lappend(a.findings,
+								 sg_audit_skipped(SG_RULE_JSONB_DRIFT, rel, "column",
+												  psprintf("%s.%s", sg_relation_identity(relid),
+														   quote_identifier(cols[i])),
+												  cols[i],
+												  attnum > 0 ? "the column of its contract is no longer json or jsonb"
+												  : "the column of its contract no longer exists"));
+			continue;
+		}
+		sg_drift_column(sg_drift_add_finding, &a, relid, attnum, contracts[i],
+						sample.sampled, sample.percent, sample.seed, true);
+	}
+	return a.findings;
 }

@@ -1558,7 +1558,8 @@ sg_scan_query(SgShapeScan *s)
 	}
 	appendStringInfo(&q, " FROM %s", rel);
 	if (s->sampled)
-		appendStringInfo(&q, " TABLESAMPLE BERNOULLI (%.17g) REPEATABLE (%d)",
+		appendStringInfo(&q, " TABLESAMPLE %s (%.17g) REPEATABLE (%d)",
+						 s->block_sample ? "SYSTEM" : "BERNOULLI",
 						 s->sample_percent, s->seed);
 	return q.data;
 }
@@ -1621,8 +1622,8 @@ sg_receiver_destroy(DestReceiver *self)
  * SPI_execute_plan_extended, the plan's cursor is run into dest, as SPI's own
  * cursor fetch does with its tuple table.
  */
-static int
-sg_execute_plan_into(SPIPlanPtr plan, DestReceiver *dest)
+int
+sg_spi_execute_into(SPIPlanPtr plan, DestReceiver *dest)
 {
 #ifndef SG_NEED_SPI_DEST_SHIM
 	SPIExecuteOptions options;
@@ -1694,7 +1695,7 @@ sg_shape_scan(SgShapeScan *s)
 		sg_scan_reset(s);
 		s->restart = false;
 		/* read-only: every restart reads the same snapshot */
-		rc = sg_execute_plan_into(plan, (DestReceiver *) &r);
+		rc = sg_spi_execute_into(plan, (DestReceiver *) &r);
 		/* a SELECT into a DestReceiver of our own reports SPI_OK_UTILITY */
 		if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
 			elog(ERROR, "could not read %s: %s",

@@ -145,6 +145,7 @@ typedef struct SgShapeScan
 	bool		sampled;
 	double		sample_percent;
 	int32		seed;
+	bool		block_sample;	/* TABLESAMPLE SYSTEM, not BERNOULLI */
 	SgContract *contract;		/* drift: documented shape, or NULL */
 	bool		want_row_keys;	/* drift: remember offending rows */
 

@@ -220,6 +220,46 @@ const SgRule sg_rules[SG_NUM_RULES] = {
 		.commit = sg_char_column_findings,
 		.audit = sg_char_column_findings,
 	},
+	[SG_RULE_NULLABLE_NEVER_NULL] = {
+		.name = "nullable_never_null",
+		.family = "data",
+		.default_level = SG_LEVEL_INFO,
+		.description = "a nullable column holds no NULL in the rows the audit reads",
+		.audit_check = sg_nullable_never_null_audit,
+		.audit_data = true,
+	},
+	[SG_RULE_NOT_NULL_EMPTY_STRINGS] = {
+		.name = "not_null_empty_strings",
+		.family = "data",
+		.default_level = SG_LEVEL_WARNING,
+		.description = "a NOT NULL string column holds the empty string in most rows the audit reads",
+		.audit_check = sg_not_null_empty_strings_audit,
+		.audit_data = true,
+	},
+	[SG_RULE_CHECK_VALUES_UNUSED] = {
+		.name = "check_values_unused",
+		.family = "data",
+		.default_level = SG_LEVEL_INFO,
+		.description = "an enum or a CHECK allows a column values that no row the audit reads uses",
+		.audit_check = sg_check_values_unused_audit,
+		.audit_data = true,
+	},
+	[SG_RULE_ORPHANED_ROWS] = {
+		.name = "orphaned_rows",
+		.family = "data",
+		.default_level = SG_LEVEL_WARNING,
+		.description = "a column named like a reference holds values that the table it names does not have",
+		.audit_check = sg_orphaned_rows_audit,
+		.audit_data = true,
+	},
+	[SG_RULE_JSONB_DRIFT] = {
+		.name = "jsonb_drift",
+		.family = "data",
+		.default_level = SG_LEVEL_WARNING,
+		.description = "a contracted jsonb column holds documents its contract does not describe",
+		.audit_check = sg_jsonb_drift_audit,
+		.audit_data = true,
+	},
 };
 
 int			sg_rule_levels[SG_NUM_RULES];

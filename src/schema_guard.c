@@ -47,6 +47,7 @@ _PG_init(void)
 	sg_lossy_define_gucs();
 	sg_fk_missing_define_gucs();
 	sg_audit_define_gucs();
+	sg_data_define_gucs();
 
 	MarkGUCPrefixReserved("schema_guard");
 

@@ -104,6 +104,11 @@ typedef enum SgRuleId
 	SG_RULE_PREFER_TIMESTAMPTZ,
 	SG_RULE_PREFER_IDENTITY,
 	SG_RULE_CHAR_COLUMN,
+	SG_RULE_NULLABLE_NEVER_NULL,
+	SG_RULE_NOT_NULL_EMPTY_STRINGS,
+	SG_RULE_CHECK_VALUES_UNUSED,
+	SG_RULE_ORPHANED_ROWS,
+	SG_RULE_JSONB_DRIFT,
 	SG_NUM_RULES
 } SgRuleId;
 
@@ -289,6 +294,7 @@ extern SgFinding *sg_audit_skipped(SgRuleId rule, Relation rel,
 								   const char *object_identity,
 								   const char *subname, const char *reason);
 extern char *sg_evidence_string(const char *value);
+extern bool sg_audit_lock(Oid relid);
 
 /* fix.c: the safe SQL carried by HINTs */
 extern char *sg_free_name(const char *name1, const char *name2, const char *label,
@@ -327,6 +333,7 @@ extern List *sg_implicit_nullable_findings(Relation rel, List *only_names);
 extern bool sg_scan_column(Relation rel, const char *colname,
 						   SgColumnVisitor visit, void *arg);
 extern bool sg_type_not_null(Oid typid);
+extern char *sg_fkey_nulling_column(Relation rel, AttrNumber attnum, bool hasdef);
 
 /* rules/design.c */
 extern void sg_missing_primary_key_utility(Node *parsetree);
@@ -364,6 +371,8 @@ extern List *sg_fk_type_mismatch_findings(Relation rel, List *only_names);
 extern void sg_fk_missing_define_gucs(void);
 extern void sg_fk_missing_ddl_end(const SgDdlObject *object);
 extern List *sg_fk_missing_findings(Relation rel, List *only_names);
+extern Oid	sg_fk_missing_reference(Relation rel, AttrNumber attnum,
+									AttrNumber *keyattnum);
 
 /* rules/locks.c */
 extern Relation sg_open_existing_table(Oid relid);
@@ -394,8 +403,32 @@ extern void sg_set_not_null_scan_utility(Node *parsetree);
 extern void sg_required_column_without_default_ddl_end(const SgDdlObject *object);
 extern void sg_partition_detach_not_concurrent_utility(Node *parsetree);
 
+/* rules/data.c: the audit's data rules, and the sample they read */
+typedef struct SgSample
+{
+	int64		sample_rows;	/* the audit's schema_guard.audit_sample_rows */
+	double		estimated_rows; /* the planner's estimate, children included */
+	BlockNumber blocks;
+	bool		sampled;		/* TABLESAMPLE SYSTEM (percent) REPEATABLE
+								 * (seed) */
+	double		percent;
+	int32		seed;
+} SgSample;
+
+extern void sg_data_define_gucs(void);
+extern char *sg_data_sample(Relation rel, SgAudit *audit, SgSample *sample);
+extern void sg_sample_evidence(StringInfo buf, const SgSample *sample);
+extern List *sg_nullable_never_null_audit(Relation rel, SgAudit *audit);
+extern List *sg_not_null_empty_strings_audit(Relation rel, SgAudit *audit);
+extern List *sg_check_values_unused_audit(Relation rel, SgAudit *audit);
+extern List *sg_orphaned_rows_audit(Relation rel, SgAudit *audit);
+
 /* jsonb_shape.c, jsonb_contract.c */
 extern void sg_jsonb_define_gucs(void);
+struct _SPI_plan;
+struct _DestReceiver;
+extern int	sg_spi_execute_into(struct _SPI_plan *plan, struct _DestReceiver *dest);
+extern List *sg_jsonb_drift_audit(Relation rel, SgAudit *audit);
 extern void sg_jsonb_column_renamed(Oid relid, const char *oldname,
 									const char *newname);
 extern void sg_jsonb_forget_dropped(void);

@@ -99,7 +99,7 @@ sg_fkey_action_nulls(char action, bool hasdef)
  * action sets the column to NULL (SET NULL, or SET DEFAULT without a
  * default), or NULL: such a column is meant to be nullable.
  */
-static char *
+char *
 sg_fkey_nulling_column(Relation rel, AttrNumber attnum, bool hasdef)
 {
 	ListCell   *lc;

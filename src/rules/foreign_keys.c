@@ -980,6 +980,24 @@ sg_column_references(Relation rel, AttrNumber attnum)
 }
 
 /*
+ * The table, and its key column in *keyattnum, that column attnum of rel
+ * names (schema_guard.fk_missing_pattern) with the type of that key, when
+ * no foreign key of rel covers the column: fk_missing's match, which
+ * orphaned_rows probes too.  InvalidOid if none.
+ */
+Oid
+sg_fk_missing_reference(Relation rel, AttrNumber attnum, AttrNumber *keyattnum)
+{
+	char	   *stem;
+
+	if (attnum <= 0 ||
+		(stem = sg_fk_missing_stem(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname))) == NULL ||
+		sg_column_references(rel, attnum))
+		return InvalidOid;
+	return sg_fk_missing_target(rel, attnum, stem, keyattnum);
+}
+
+/*
  * fk_missing at commit (the columns the transaction added or retyped with
  * a name that matches the pattern) and in the audit (every column): a
  * column named like a reference to a table of the same schema, typed like
@@ -1000,7 +1018,6 @@ sg_fk_missing_findings(Relation rel, List *only_names)
 		const char *colname = lfirst(lc);
 		AttrNumber	attnum = get_attnum(relid, colname);
 		AttrNumber	keyattnum;
-		char	   *stem;
 		Oid			target;
 		char	   *relident;
 		char	   *targetident;
@@ -1009,10 +1026,7 @@ sg_fk_missing_findings(Relation rel, List *only_names)
 		SgFinding  *finding;
 
 		CHECK_FOR_INTERRUPTS();
-		if (attnum <= 0 || (stem = sg_fk_missing_stem(colname)) == NULL ||
-			sg_column_references(rel, attnum))
-			continue;
-		target = sg_fk_missing_target(rel, attnum, stem, &keyattnum);
+		target = sg_fk_missing_reference(rel, attnum, &keyattnum);
 		if (!OidIsValid(target))
 			continue;
 
