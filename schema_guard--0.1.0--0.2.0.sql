@@ -901,3 +901,41 @@ AS 'MODULE_PATHNAME', 'sg_audit';
 
 COMMENT ON FUNCTION schema_guard.audit(name[], text[], text, boolean) IS
     'the findings of every rule that judges existing objects, on the relations the caller may see';
+
+-- Realistic rows made from the declared schema, deterministic by seed,
+-- inserted as the caller (src/fill.c).
+CREATE FUNCTION schema_guard.fill(
+    rel regclass, rows int, seed int DEFAULT 0,
+    OUT tbl regclass, OUT inserted bigint, OUT not_made bigint, OUT note text)
+RETURNS SETOF record
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_fill';
+COMMENT ON FUNCTION schema_guard.fill(regclass, int, int) IS
+    'insert rows generated from the declared schema (types, NOT NULL, CHECK, UNIQUE, foreign keys, partitions), deterministic by seed';
+
+CREATE FUNCTION schema_guard.fill_schema(
+    rows int, schemas name[] DEFAULT NULL, seed int DEFAULT 0,
+    OUT tbl regclass, OUT inserted bigint, OUT not_made bigint, OUT note text)
+RETURNS SETOF record
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_fill_schema';
+COMMENT ON FUNCTION schema_guard.fill_schema(int, name[], int) IS
+    'fill every table of the schemas (all user schemas by default) in foreign-key order';

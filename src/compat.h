@@ -273,6 +273,13 @@
 	(TupleDescAttr(RelationGetDescr(rel), (attnum) - 1)->attnotnull)
 #endif
 
+/* A table's CHECK constraint may be NOT ENFORCED from 18 on. */
+#if PG_VERSION_NUM >= 180000
+#define SG_CHECK_ENFORCED(check) ((check)->ccenforced)
+#else
+#define SG_CHECK_ENFORCED(check) true
+#endif
+
 /* InitMaterializedSRF was SetSingleFuncCall in 15.0 (renamed in 15.1). */
 #if PG_VERSION_NUM == 150000
 #define InitMaterializedSRF SetSingleFuncCall
