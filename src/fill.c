@@ -1068,6 +1068,12 @@ fill_text(FillCol *col, FillCons *c, int maxlen, uint64 *rng, bool unique,
 static void fill_contract_value(JsonbParseState **st, JsonbIteratorToken tok,
 								SgContract *c, uint64 *rng, int depth);
 
+static Numeric
+fill_numeric(int64 v)
+{
+	return DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(v)));
+}
+
 /* A JSON value documented by a contract (a JSON Schema subset). */
 static void
 fill_contract_value(JsonbParseState **st, JsonbIteratorToken tok,
@@ -1148,7 +1154,7 @@ fill_contract_value(JsonbParseState **st, JsonbIteratorToken tok,
 					else
 					{
 						v.type = jbvNumeric;
-						v.val.numeric = int64_to_numeric((int64) fill_below(rng, 100));
+						v.val.numeric = fill_numeric((int64) fill_below(rng, 100));
 					}
 					(void) pushJsonbValue(st, WJB_VALUE, &v);
 				}
@@ -1198,7 +1204,7 @@ fill_contract_value(JsonbParseState **st, JsonbIteratorToken tok,
 			break;
 		case SG_JT_INTEGER:
 			v.type = jbvNumeric;
-			v.val.numeric = int64_to_numeric((int64) fill_below(rng, 1000));
+			v.val.numeric = fill_numeric((int64) fill_below(rng, 1000));
 			break;
 		case SG_JT_NUMBER:
 			v.type = jbvNumeric;
@@ -2081,12 +2087,9 @@ fill_table(Oid relid, int32 rows, int32 seed, List *nulled, FillResult *res)
 		MemoryContextSwitchTo(cxt);
 		if (++nbatch == batch)
 		{
+			/* the plan lives until SPI_finish */
 			if (plan == NULL)
-			{
 				plan = fill_prepare(t, batch);
-				if (SPI_keepplan(plan) != 0)
-					elog(ERROR, "could not keep the INSERT plan");
-			}
 			fill_flush(t, plan, values, nulls, nbatch, res, &conflicts);
 			MemoryContextReset(batchcxt);
 			nbatch = 0;
@@ -2112,9 +2115,6 @@ fill_table(Oid relid, int32 rows, int32 seed, List *nulled, FillResult *res)
 	res->not_made += failed + conflicts;
 
 done:
-	for (int i = 0; i < t->natts; i++)
-		if (t->cols[i].dom != NULL)
-			UpdateDomainConstraintRef(t->cols[i].dom);
 	ExecDropSingleTupleTableSlot(t->slot);
 	FreeExecutorState(t->estate);
 	table_close(t->rel, NoLock);
