@@ -60,6 +60,7 @@ CREATE TABLE types (
     o oid NOT NULL,
     lsn pg_lsn NOT NULL,
     ch "char" NOT NULL,
+    tl text NOT NULL CHECK (45 >= length(tl) AND length(tl) >= 40),
     created_at timestamptz NOT NULL DEFAULT '2001-02-03 04:05:06+00',
     doubled int GENERATED ALWAYS AS (i2 * 2) STORED
 );
@@ -70,7 +71,8 @@ SELECT count(*) AS rows, count(DISTINCT email) AS emails, count(DISTINCT u) AS u
        bool_and(i2 BETWEEN 10 AND 20 AND i8 >= 5000000000 AND n > 5.5
                 AND vc IN ('a', 'bb', 'ccc') AND dt >= '2030-01-01'
                 AND tstz < '2000-01-01 00:00:00+00' AND b AND sp BETWEEN 1 AND 49
-                AND ev % 2 = 0 AND length(t) >= 3 AND length(c) = 3) AS checks_hold,
+                AND ev % 2 = 0 AND length(t) >= 3 AND length(c) = 3
+                AND length(tl) BETWEEN 40 AND 45) AS checks_hold,
        count(*) FILTER (WHERE i4 IS NULL) > 0 AS nullable_gets_nulls,
        array_agg(DISTINCT feeling ORDER BY feeling) AS labels,
        bool_and(created_at = '2001-02-03 04:05:06+00' AND doubled = i2 * 2) AS server_columns
@@ -78,7 +80,7 @@ SELECT count(*) AS rows, count(DISTINCT email) AS emails, count(DISTINCT u) AS u
 -- Two rows, as the generator makes them (the seed fixes them).
 SELECT i2, i4, i8, n, r, d8, m, t, vc, c, nm, email, dt, tm, ttz, ts, iv, b, u, j, jb,
        by, ip, net, mac, mac8, bt, vb, ints, texts, feeling, sp, ev, ir, dr, pt, bx, ci,
-       tv, o, lsn, ch
+       tv, o, lsn, ch, tl
   FROM types ORDER BY id LIMIT 2 \gx
 
 -- A registered JSONB contract shapes the documents (jsonb_drift finds no drift).
@@ -191,6 +193,11 @@ SELECT * FROM schema_guard.fill('impossible', 100000);
 -- One it cannot read but meets by trying again.
 CREATE TABLE modulo (x int NOT NULL CHECK (x % 7 = 3));
 SELECT * FROM schema_guard.fill('modulo', 20);
+-- A UNIQUE column with exactly as many allowed values as rows: distinct by
+-- construction (drawn at random, they would collide).
+CREATE TABLE ranks (pos smallint NOT NULL UNIQUE CHECK (pos BETWEEN 1 AND 100));
+SELECT * FROM schema_guard.fill('ranks', 100, 3);
+SELECT count(DISTINCT pos), min(pos), max(pos) FROM ranks;
 -- A unique column with few possible values: the conflicts are reported.
 CREATE TABLE few (flag boolean NOT NULL UNIQUE);
 SELECT * FROM schema_guard.fill('few', 5);

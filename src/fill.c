@@ -460,8 +460,6 @@ fill_type(Oid typid, int32 typmod, int depth)
 			ty->kind = FK_TEXT;
 			if (typmod >= (int32) VARHDRSZ)
 				ty->maxlen = typmod - VARHDRSZ;
-			else if (typid == BPCHAROID)
-				ty->maxlen = 1;
 			break;
 		default:
 			{
@@ -781,48 +779,44 @@ fill_extract(Node *node, FillCons *cons, FillCol *cols, int natts, int dom_att)
 	if (IsA(node, OpExpr) && list_length(((OpExpr *) node)->args) == 2)
 	{
 		OpExpr	   *op = (OpExpr *) node;
-		Node	   *l = linitial(op->args);
-		Node	   *r = lsecond(op->args);
-		char	   *opname = get_opname(op->opno);
-		int			att = fill_subject(l, dom_att);
-		Const	   *k = fill_const(r);
-		Node	   *fn;
+		const char *opname = get_opname(op->opno);
 
 		if (opname == NULL)
 			return;
-		if (att < 0 || k == NULL)
+		/* col op const, then const op col read as col flip(op) const */
+		for (int side = 0; side < 2; side++)
 		{
-			att = fill_subject(r, dom_att);
-			k = fill_const(l);
-			opname = (char *) fill_flip(opname);
-			fn = fill_strip(r);
-		}
-		else
-			fn = NULL;
-		if (att >= 0 && att < natts && k != NULL && cols[att].ty != NULL)
-		{
-			if (FILL_ORDERED(cols[att].ty->kind))
-				fill_bound(&cons[att], cols[att].ty, opname, k);
-			else if (strcmp(opname, "=") == 0)
-				fill_in_list(&cons[att], cols[att].ty, &k->constvalue,
-							 k->consttype, 1);
-			return;
-		}
-		/* length(col) op n */
-		fn = fn ? fn : fill_strip(l);
-		k = fill_const(fn == fill_strip(l) ? r : l);
-		if (fn && IsA(fn, FuncExpr) && list_length(((FuncExpr *) fn)->args) == 1 &&
-			k != NULL && (k->consttype == INT4OID || k->consttype == INT8OID))
-		{
-			char	   *fname = get_func_name(((FuncExpr *) fn)->funcid);
+			Node	   *subject = fill_strip(side == 0 ? linitial(op->args) : lsecond(op->args));
+			Const	   *k = fill_const(side == 0 ? lsecond(op->args) : linitial(op->args));
+			const char *o = side == 0 ? opname : fill_flip(opname);
+			int			att = fill_subject(subject, dom_att);
 
-			att = fill_subject(linitial(((FuncExpr *) fn)->args), dom_att);
-			if (fname && att >= 0 && att < natts &&
-				(strcmp(fname, "length") == 0 || strcmp(fname, "char_length") == 0 ||
-				 strcmp(fname, "character_length") == 0))
-				fill_length(&cons[att], opname,
-							k->consttype == INT4OID ? DatumGetInt32(k->constvalue) :
-							DatumGetInt64(k->constvalue));
+			if (k == NULL)
+				continue;
+			if (att >= 0 && att < natts && cols[att].ty != NULL)
+			{
+				if (FILL_ORDERED(cols[att].ty->kind))
+					fill_bound(&cons[att], cols[att].ty, o, k);
+				else if (strcmp(o, "=") == 0)
+					fill_in_list(&cons[att], cols[att].ty, &k->constvalue,
+								 k->consttype, 1);
+				return;
+			}
+			/* length(col) op n */
+			if (IsA(subject, FuncExpr) && list_length(((FuncExpr *) subject)->args) == 1 &&
+				(k->consttype == INT4OID || k->consttype == INT8OID))
+			{
+				char	   *fname = get_func_name(((FuncExpr *) subject)->funcid);
+
+				att = fill_subject(linitial(((FuncExpr *) subject)->args), dom_att);
+				if (fname && att >= 0 && att < natts &&
+					(strcmp(fname, "length") == 0 || strcmp(fname, "char_length") == 0 ||
+					 strcmp(fname, "character_length") == 0))
+					fill_length(&cons[att], o,
+								k->consttype == INT4OID ? DatumGetInt32(k->constvalue) :
+								DatumGetInt64(k->constvalue));
+				return;
+			}
 		}
 		return;
 	}
@@ -2004,6 +1998,13 @@ fill_table(Oid relid, int32 rows, int32 seed, List *nulled, FillResult *res)
 	const char *first_why = NULL;
 	bool		gave_up = false;
 
+	/* no lock for a caller who may insert nothing */
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck_all(relid, GetUserId(), ACL_INSERT, ACLMASK_ANY) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", get_rel_name(relid)),
+				 errdetail("fill inserts as the caller.")));
 	t->rel = table_open(relid, RowExclusiveLock);
 	t->ident = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(t->rel)),
 										  RelationGetRelationName(t->rel));
@@ -2110,7 +2111,7 @@ fill_table(Oid relid, int32 rows, int32 seed, List *nulled, FillResult *res)
 					  failed, first_why, FILL_TRIES,
 					  gave_up ? " (given up after the first " CppAsString2(FILL_GIVE_UP) " rows)" : "");
 	if (conflicts > 0)
-		fill_add_note(res, INT64_FORMAT " rows conflicted with existing unique values and were skipped",
+		fill_add_note(res, INT64_FORMAT " rows not inserted: a unique conflict (ON CONFLICT DO NOTHING) or a trigger skipped them",
 					  conflicts);
 	res->not_made += failed + conflicts;
 
