@@ -1028,7 +1028,7 @@ fill_text(FillCol *col, FillCons *c, int maxlen, uint64 *rng, bool unique,
 	{
 		int			n = 2 + (int) fill_below(rng, 4);
 
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n || s.len + (int) strlen(suffix) < minlen; i++)
 			appendStringInfo(&s, "%s%s", i ? " " : "", fill_word(rng));
 		appendStringInfoString(&s, suffix);
 	}
