@@ -70,55 +70,55 @@ PG_FUNCTION_INFO_V1(sg_fill);
 PG_FUNCTION_INFO_V1(sg_fill_schema);
 
 #define FILL_TRIES		100		/* tries per row before it is given up */
-#define FILL_GIVE_UP	50		/* rows given up in a row: stop the table */
+#define FILL_GIVE_UP	50		/* rows given up before any was made: stop */
 #define FILL_MAX_KEYS	10000	/* referenced keys read per foreign key */
 #define FILL_MAX_BATCH	200		/* rows per INSERT */
 #define FILL_MAX_PARAMS 65535	/* parameters of one statement */
 
 typedef enum FillKind
 {
-	FK_NONE,					/* no generator: NULL or nothing */
-	FK_BOOL,
-	FK_INT,
-	FK_NUMERIC,
-	FK_FLOAT,
-	FK_MONEY,
-	FK_DATE,
-	FK_TIME,
-	FK_TIMESTAMP,
-	FK_TEXT,
-	FK_CHAR1,
-	FK_TIMETZ,
-	FK_INTERVAL,
-	FK_UUID,
-	FK_JSON,
-	FK_JSONB,
-	FK_BYTEA,
-	FK_INET,
-	FK_CIDR,
-	FK_MACADDR,
-	FK_MACADDR8,
-	FK_BIT,
-	FK_VARBIT,
-	FK_ENUM,
-	FK_ARRAY,
-	FK_RANGE,
-	FK_POINT,
-	FK_LINE,
-	FK_LSEG,
-	FK_BOX,
-	FK_PATH,
-	FK_POLYGON,
-	FK_CIRCLE,
-	FK_TSVECTOR,
-	FK_TSQUERY,
-	FK_OID,
-	FK_LSN,
-	FK_XML
+	FILL_K_NONE,				/* no generator: NULL or nothing */
+	FILL_K_BOOL,
+	FILL_K_INT,
+	FILL_K_NUMERIC,
+	FILL_K_FLOAT,
+	FILL_K_MONEY,
+	FILL_K_DATE,
+	FILL_K_TIME,
+	FILL_K_TIMESTAMP,
+	FILL_K_TEXT,
+	FILL_K_CHAR1,
+	FILL_K_TIMETZ,
+	FILL_K_INTERVAL,
+	FILL_K_UUID,
+	FILL_K_JSON,
+	FILL_K_JSONB,
+	FILL_K_BYTEA,
+	FILL_K_INET,
+	FILL_K_CIDR,
+	FILL_K_MACADDR,
+	FILL_K_MACADDR8,
+	FILL_K_BIT,
+	FILL_K_VARBIT,
+	FILL_K_ENUM,
+	FILL_K_ARRAY,
+	FILL_K_RANGE,
+	FILL_K_POINT,
+	FILL_K_LINE,
+	FILL_K_LSEG,
+	FILL_K_BOX,
+	FILL_K_PATH,
+	FILL_K_POLYGON,
+	FILL_K_CIRCLE,
+	FILL_K_TSVECTOR,
+	FILL_K_TSQUERY,
+	FILL_K_OID,
+	FILL_K_LSN,
+	FILL_K_XML
 } FillKind;
 
 /* Ordered kinds draw an int64 in "units" from a range. */
-#define FILL_ORDERED(k) ((k) >= FK_INT && (k) <= FK_TIMESTAMP)
+#define FILL_ORDERED(k) ((k) >= FILL_K_INT && (k) <= FILL_K_TIMESTAMP)
 
 /* How values of one base type are made. */
 typedef struct FillType
@@ -311,12 +311,12 @@ fill_type(Oid typid, int32 typmod, int depth)
 	switch (typid)
 	{
 		case BOOLOID:
-			ty->kind = FK_BOOL;
+			ty->kind = FILL_K_BOOL;
 			break;
 		case INT2OID:
 		case INT4OID:
 		case INT8OID:
-			ty->kind = FK_INT;
+			ty->kind = FILL_K_INT;
 			ty->type_lo = typid == INT2OID ? PG_INT16_MIN :
 				typid == INT4OID ? PG_INT32_MIN : PG_INT64_MIN;
 			ty->type_hi = typid == INT2OID ? PG_INT16_MAX :
@@ -328,7 +328,7 @@ fill_type(Oid typid, int32 typmod, int depth)
 			{
 				int			precision = 18;
 
-				ty->kind = FK_NUMERIC;
+				ty->kind = FILL_K_NUMERIC;
 				ty->scale = 2;
 				if (typmod >= (int32) VARHDRSZ)
 				{
@@ -347,14 +347,14 @@ fill_type(Oid typid, int32 typmod, int depth)
 		case FLOAT4OID:
 		case FLOAT8OID:
 		case CASHOID:
-			ty->kind = typid == CASHOID ? FK_MONEY : FK_FLOAT;
+			ty->kind = typid == CASHOID ? FILL_K_MONEY : FILL_K_FLOAT;
 			ty->type_hi = INT64CONST(1000000000000000);
 			ty->type_lo = -ty->type_hi;
 			ty->def_lo = 0;
 			ty->def_hi = 100000;
 			break;
 		case DATEOID:
-			ty->kind = FK_DATE;
+			ty->kind = FILL_K_DATE;
 			ty->type_lo = -700000;
 			ty->type_hi = 2900000;
 			ty->def_lo = 7305;	/* 2020-01-01, days since 2000-01-01 */
@@ -362,102 +362,102 @@ fill_type(Oid typid, int32 typmod, int depth)
 			break;
 		case TIMESTAMPOID:
 		case TIMESTAMPTZOID:
-			ty->kind = FK_TIMESTAMP;
+			ty->kind = FILL_K_TIMESTAMP;
 			ty->type_lo = -700000 * day;
 			ty->type_hi = 2900000 * day;
 			ty->def_lo = 7305 * day;
 			ty->def_hi = 9497 * day - 1;
 			break;
 		case TIMEOID:
-			ty->kind = FK_TIME;
+			ty->kind = FILL_K_TIME;
 			ty->type_lo = ty->def_lo = 0;
 			ty->type_hi = ty->def_hi = day - 1;
 			break;
 		case TIMETZOID:
-			ty->kind = FK_TIMETZ;
+			ty->kind = FILL_K_TIMETZ;
 			break;
 		case INTERVALOID:
-			ty->kind = FK_INTERVAL;
+			ty->kind = FILL_K_INTERVAL;
 			break;
 		case CHAROID:
-			ty->kind = FK_CHAR1;
+			ty->kind = FILL_K_CHAR1;
 			break;
 		case UUIDOID:
-			ty->kind = FK_UUID;
+			ty->kind = FILL_K_UUID;
 			break;
 		case JSONOID:
-			ty->kind = FK_JSON;
+			ty->kind = FILL_K_JSON;
 			break;
 		case JSONBOID:
-			ty->kind = FK_JSONB;
+			ty->kind = FILL_K_JSONB;
 			break;
 		case BYTEAOID:
-			ty->kind = FK_BYTEA;
+			ty->kind = FILL_K_BYTEA;
 			break;
 		case INETOID:
-			ty->kind = FK_INET;
+			ty->kind = FILL_K_INET;
 			break;
 		case CIDROID:
-			ty->kind = FK_CIDR;
+			ty->kind = FILL_K_CIDR;
 			break;
 		case MACADDROID:
-			ty->kind = FK_MACADDR;
+			ty->kind = FILL_K_MACADDR;
 			break;
 		case MACADDR8OID:
-			ty->kind = FK_MACADDR8;
+			ty->kind = FILL_K_MACADDR8;
 			break;
 		case BITOID:
-			ty->kind = FK_BIT;
+			ty->kind = FILL_K_BIT;
 			ty->maxlen = typmod > 0 ? typmod : 1;
 			break;
 		case VARBITOID:
-			ty->kind = FK_VARBIT;
+			ty->kind = FILL_K_VARBIT;
 			ty->maxlen = typmod > 0 ? Min(typmod, 16) : 8;
 			break;
 		case POINTOID:
-			ty->kind = FK_POINT;
+			ty->kind = FILL_K_POINT;
 			break;
 		case LINEOID:
-			ty->kind = FK_LINE;
+			ty->kind = FILL_K_LINE;
 			break;
 		case LSEGOID:
-			ty->kind = FK_LSEG;
+			ty->kind = FILL_K_LSEG;
 			break;
 		case BOXOID:
-			ty->kind = FK_BOX;
+			ty->kind = FILL_K_BOX;
 			break;
 		case PATHOID:
-			ty->kind = FK_PATH;
+			ty->kind = FILL_K_PATH;
 			break;
 		case POLYGONOID:
-			ty->kind = FK_POLYGON;
+			ty->kind = FILL_K_POLYGON;
 			break;
 		case CIRCLEOID:
-			ty->kind = FK_CIRCLE;
+			ty->kind = FILL_K_CIRCLE;
 			break;
 		case TSVECTOROID:
-			ty->kind = FK_TSVECTOR;
+			ty->kind = FILL_K_TSVECTOR;
 			break;
 		case TSQUERYOID:
-			ty->kind = FK_TSQUERY;
+			ty->kind = FILL_K_TSQUERY;
 			break;
 		case OIDOID:
-			ty->kind = FK_OID;
+			ty->kind = FILL_K_OID;
 			break;
 		case LSNOID:
-			ty->kind = FK_LSN;
+			ty->kind = FILL_K_LSN;
 			break;
 		case XMLOID:
-			ty->kind = FK_XML;
+			ty->kind = FILL_K_XML;
 			break;
 		case NAMEOID:
-			ty->kind = FK_TEXT;
+			ty->kind = FILL_K_TEXT;
 			ty->maxlen = NAMEDATALEN - 1;
 			break;
 		case TEXTOID:
 		case VARCHAROID:
 		case BPCHAROID:
-			ty->kind = FK_TEXT;
+			ty->kind = FILL_K_TEXT;
 			if (typmod >= (int32) VARHDRSZ)
 				ty->maxlen = typmod - VARHDRSZ;
 			break;
@@ -475,7 +475,7 @@ fill_type(Oid typid, int32 typmod, int depth)
 														   ObjectIdGetDatum(typid));
 					float4	   *order = palloc(sizeof(float4) * Max(list->n_members, 1));
 
-					ty->kind = FK_ENUM;
+					ty->kind = FILL_K_ENUM;
 					ty->labels = palloc(sizeof(Oid) * Max(list->n_members, 1));
 					/* insertion sort by enumsortorder: enums are short */
 					for (int i = 0; i < list->n_members; i++)
@@ -494,7 +494,7 @@ fill_type(Oid typid, int32 typmod, int depth)
 					}
 					ReleaseSysCacheList(list);
 					if (ty->nlabels == 0)
-						ty->kind = FK_NONE;
+						ty->kind = FILL_K_NONE;
 				}
 				else if (OidIsValid(elem) && depth == 0 &&
 						 get_typlen(typid) == -1)
@@ -502,10 +502,10 @@ fill_type(Oid typid, int32 typmod, int depth)
 					int32		etypmod = typmod;
 					Oid			ebase = getBaseTypeAndTypmod(elem, &etypmod);
 
-					ty->kind = FK_ARRAY;
+					ty->kind = FILL_K_ARRAY;
 					ty->elem = fill_type(ebase, etypmod, depth + 1);
-					if (ty->elem->kind == FK_NONE)
-						ty->kind = FK_NONE;
+					if (ty->elem->kind == FILL_K_NONE)
+						ty->kind = FILL_K_NONE;
 					get_typlenbyvalalign(elem, &ty->elemlen, &ty->elembyval,
 										 &ty->elemalign);
 					ty->ioparam = elem;
@@ -516,17 +516,17 @@ fill_type(Oid typid, int32 typmod, int depth)
 					Oid			outfn;
 					bool		varlena;
 
-					ty->kind = FK_RANGE;
+					ty->kind = FILL_K_RANGE;
 					ty->elem = fill_type(sub, -1, depth + 1);
 					if (!FILL_ORDERED(ty->elem->kind))
-						ty->kind = FK_NONE;
+						ty->kind = FILL_K_NONE;
 					getTypeOutputInfo(sub, &outfn, &varlena);
 					fmgr_info(outfn, &ty->elemout);
 				}
 				else if (category == TYPCATEGORY_STRING)
-					ty->kind = FK_TEXT;
+					ty->kind = FILL_K_TEXT;
 				else
-					ty->kind = FK_NONE;
+					ty->kind = FILL_K_NONE;
 			}
 	}
 	return ty;
@@ -540,10 +540,10 @@ fill_units(FillType *ty, Datum v, Oid vtype, double *x)
 
 	switch (ty->kind)
 	{
-		case FK_INT:
-		case FK_NUMERIC:
-		case FK_FLOAT:
-		case FK_MONEY:
+		case FILL_K_INT:
+		case FILL_K_NUMERIC:
+		case FILL_K_FLOAT:
+		case FILL_K_MONEY:
 			switch (vtype)
 			{
 				case INT2OID:
@@ -572,19 +572,19 @@ fill_units(FillType *ty, Datum v, Oid vtype, double *x)
 				default:
 					return false;
 			}
-			if (ty->kind == FK_NUMERIC)
+			if (ty->kind == FILL_K_NUMERIC)
 				val *= (double) fill_pow10(ty->scale);
-			else if (ty->kind != FK_INT)
+			else if (ty->kind != FILL_K_INT)
 				val *= 100;
 			break;
-		case FK_DATE:
-		case FK_TIMESTAMP:
+		case FILL_K_DATE:
+		case FILL_K_TIMESTAMP:
 			if (vtype == DATEOID)
 			{
 				if (DATE_NOT_FINITE(DatumGetDateADT(v)))
 					return false;
 				val = DatumGetDateADT(v);
-				if (ty->kind == FK_TIMESTAMP)
+				if (ty->kind == FILL_K_TIMESTAMP)
 					val *= 86400;
 			}
 			else if (vtype == TIMESTAMPOID || vtype == TIMESTAMPTZOID)
@@ -592,13 +592,13 @@ fill_units(FillType *ty, Datum v, Oid vtype, double *x)
 				if (TIMESTAMP_NOT_FINITE(DatumGetTimestamp(v)))
 					return false;
 				val = DatumGetTimestamp(v) / (double) USECS_PER_SEC;
-				if (ty->kind == FK_DATE)
+				if (ty->kind == FILL_K_DATE)
 					val /= 86400;
 			}
 			else
 				return false;
 			break;
-		case FK_TIME:
+		case FILL_K_TIME:
 			if (vtype != TIMEOID)
 				return false;
 			val = DatumGetTimeADT(v) / (double) USECS_PER_SEC;
@@ -864,7 +864,7 @@ fill_extract(Node *node, FillCons *cons, FillCol *cols, int natts, int dom_att)
 		int			att = fill_subject(negated ? linitial(((BoolExpr *) node)->args) : node,
 									   dom_att);
 
-		if (att >= 0 && att < natts && cols[att].ty && cols[att].ty->kind == FK_BOOL)
+		if (att >= 0 && att < natts && cols[att].ty && cols[att].ty->kind == FILL_K_BOOL)
 		{
 			Datum		v = BoolGetDatum(!negated);
 
@@ -933,13 +933,13 @@ fill_units_datum(FillType *ty, int64 v)
 {
 	switch (ty->kind)
 	{
-		case FK_INT:
+		case FILL_K_INT:
 			if (ty->typid == INT2OID)
 				return Int16GetDatum((int16) v);
 			if (ty->typid == INT4OID)
 				return Int32GetDatum((int32) v);
 			return Int64GetDatum(v);
-		case FK_NUMERIC:
+		case FILL_K_NUMERIC:
 			{
 				int64		f = fill_pow10(ty->scale);
 				uint64		a = v < 0 ? -(uint64) v : (uint64) v;
@@ -953,17 +953,17 @@ fill_units_datum(FillType *ty, int64 v)
 					snprintf(buf, sizeof(buf), INT64_FORMAT, v);
 				return InputFunctionCall(&ty->in, buf, ty->ioparam, ty->typmod);
 			}
-		case FK_FLOAT:
+		case FILL_K_FLOAT:
 			if (ty->typid == FLOAT4OID)
 				return Float4GetDatum((float4) (v / 100.0));
 			return Float8GetDatum(v / 100.0);
-		case FK_MONEY:
+		case FILL_K_MONEY:
 			return Int64GetDatum(v);
-		case FK_DATE:
+		case FILL_K_DATE:
 			return DateADTGetDatum((DateADT) v);
-		case FK_TIMESTAMP:
+		case FILL_K_TIMESTAMP:
 			return TimestampGetDatum(v * USECS_PER_SEC);
-		case FK_TIME:
+		case FILL_K_TIME:
 			return TimeADTGetDatum(v * USECS_PER_SEC);
 		default:
 			elog(ERROR, "not an ordered kind");
@@ -1240,7 +1240,7 @@ fill_json(FillCol *col, FillType *ty, uint64 *rng, bool unique, int64 counter)
 		res->val.array.rawScalar = true;
 		doc = JsonbValueToJsonb(res);
 	}
-	if (ty->kind == FK_JSONB)
+	if (ty->kind == FILL_K_JSONB)
 		return JsonbPGetDatum(doc);
 	return InputFunctionCall(&ty->in, JsonbToCString(NULL, &doc->root, VARSIZE(doc)),
 							 ty->ioparam, ty->typmod);
@@ -1261,31 +1261,34 @@ fill_value(FillCol *col, FillType *ty, FillCons *c, uint64 *rng,
 					 fill_below(rng, c->nin)];
 	if (FILL_ORDERED(ty->kind))
 		return fill_units_datum(ty, fill_ordered_units(ty, c, rng, unique, counter,
-														 col->salt));
+													   col->salt));
 
 	switch (ty->kind)
 	{
-		case FK_BOOL:
+		case FILL_K_BOOL:
 			return BoolGetDatum(unique ? counter % 2 == 0 : fill_below(rng, 2) == 0);
-		case FK_ENUM:
+		case FILL_K_ENUM:
 			return ObjectIdGetDatum(ty->labels[(uint64) (counter + col->salt % 1000) %
 											   ty->nlabels]);
-		case FK_TEXT:
+		case FILL_K_TEXT:
 			text = fill_text(col, c, ty->maxlen, rng, unique, counter);
+
 			break;
-		case FK_CHAR1:
+		case FILL_K_CHAR1:
 			return CharGetDatum('a' + (char) (u % 26));
-		case FK_TIMETZ:
+		case FILL_K_TIMETZ:
 			snprintf(buf, sizeof(buf), "%02d:%02d:%02d+00", (int) (u / 3600 % 24),
 					 (int) (u / 60 % 60), (int) (u % 60));
 			text = buf;
+
 			break;
-		case FK_INTERVAL:
+		case FILL_K_INTERVAL:
 			snprintf(buf, sizeof(buf), "%d days %02d:%02d:00", (int) fill_below(rng, 30),
 					 (int) fill_below(rng, 24), (int) fill_below(rng, 60));
 			text = buf;
+
 			break;
-		case FK_UUID:
+		case FILL_K_UUID:
 			{
 				/* 64 bits injective in the counter (fill_mix is a bijection) */
 				pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
@@ -1302,10 +1305,10 @@ fill_value(FillCol *col, FillType *ty, FillCons *c, uint64 *rng,
 				id->data[8] = (id->data[8] & 0x3f) | 0x80;
 				return UUIDPGetDatum(id);
 			}
-		case FK_JSON:
-		case FK_JSONB:
+		case FILL_K_JSON:
+		case FILL_K_JSONB:
 			return fill_json(col, ty, rng, unique, counter);
-		case FK_BYTEA:
+		case FILL_K_BYTEA:
 			{
 				StringInfoData s;
 				int			n = 4 + (int) fill_below(rng, 8);
@@ -1317,65 +1320,74 @@ fill_value(FillCol *col, FillType *ty, FillCons *c, uint64 *rng,
 				for (int i = 0; i < n; i++)
 					appendStringInfo(&s, "%02x", (int) fill_below(rng, 256));
 				text = s.data;
+
 				break;
 			}
-		case FK_INET:
+		case FILL_K_INET:
 			snprintf(buf, sizeof(buf), "10.%d.%d.%d", (int) (u >> 16 & 255),
 					 (int) (u >> 8 & 255), (int) (u & 255));
 			text = buf;
+
 			break;
-		case FK_CIDR:
+		case FILL_K_CIDR:
 			snprintf(buf, sizeof(buf), "10.%d.%d.0/24", (int) (u >> 8 & 255),
 					 (int) (u & 255));
 			text = buf;
+
 			break;
-		case FK_MACADDR:
+		case FILL_K_MACADDR:
 			snprintf(buf, sizeof(buf), "08:00:2b:%02x:%02x:%02x", (int) (u >> 16 & 255),
 					 (int) (u >> 8 & 255), (int) (u & 255));
 			text = buf;
+
 			break;
-		case FK_MACADDR8:
+		case FILL_K_MACADDR8:
 			snprintf(buf, sizeof(buf), "08:00:2b:ff:fe:%02x:%02x:%02x", (int) (u >> 16 & 255),
 					 (int) (u >> 8 & 255), (int) (u & 255));
 			text = buf;
+
 			break;
-		case FK_BIT:
-		case FK_VARBIT:
+		case FILL_K_BIT:
+		case FILL_K_VARBIT:
 			{
-				int			n = ty->kind == FK_BIT ? ty->maxlen :
-					1 + (int) fill_below(rng, ty->maxlen);
+				int			n = ty->kind == FILL_K_BIT ? ty->maxlen :
+				1 + (int) fill_below(rng, ty->maxlen);
 
 				n = Min(n, (int) sizeof(buf) - 1);
 				for (int i = 0; i < n; i++)
 					buf[i] = (i < 64 && (u >> i) & 1) ? '1' : '0';
 				buf[n] = '\0';
 				text = buf;
+
 				break;
 			}
-		case FK_POINT:
+		case FILL_K_POINT:
 			snprintf(buf, sizeof(buf), "(%d,%d)", (int) fill_below(rng, 100),
 					 (int) fill_below(rng, 100));
 			text = buf;
+
 			break;
-		case FK_LINE:
+		case FILL_K_LINE:
 			snprintf(buf, sizeof(buf), "{%d,-1,%d}", 1 + (int) fill_below(rng, 9),
 					 (int) fill_below(rng, 100));
 			text = buf;
+
 			break;
-		case FK_LSEG:
-		case FK_BOX:
-		case FK_PATH:
+		case FILL_K_LSEG:
+		case FILL_K_BOX:
+		case FILL_K_PATH:
 			{
 				int			x = (int) fill_below(rng, 100),
 							y = (int) fill_below(rng, 100);
 
-				snprintf(buf, sizeof(buf), ty->kind == FK_BOX ? "((%d,%d),(%d,%d))" :
+				snprintf(buf, sizeof(buf), ty->kind == FILL_K_BOX ? "((%d,%d),(%d,%d))" :
 						 "[(%d,%d),(%d,%d)]", x, y, x + 1 + (int) fill_below(rng, 10),
 						 y + 1 + (int) fill_below(rng, 10));
 				text = buf;
+
 				break;
 			}
-		case FK_POLYGON:
+		case FILL_K_POLYGON:
 			{
 				int			x = (int) fill_below(rng, 100),
 							y = (int) fill_below(rng, 100);
@@ -1383,31 +1395,36 @@ fill_value(FillCol *col, FillType *ty, FillCons *c, uint64 *rng,
 				snprintf(buf, sizeof(buf), "((%d,%d),(%d,%d),(%d,%d))", x, y,
 						 x + 5, y, x, y + 5);
 				text = buf;
+
 				break;
 			}
-		case FK_CIRCLE:
+		case FILL_K_CIRCLE:
 			snprintf(buf, sizeof(buf), "<(%d,%d),%d>", (int) fill_below(rng, 100),
 					 (int) fill_below(rng, 100), 1 + (int) fill_below(rng, 10));
 			text = buf;
+
 			break;
-		case FK_TSVECTOR:
-		case FK_TSQUERY:
-			snprintf(buf, sizeof(buf), ty->kind == FK_TSVECTOR ? "%s %s" : "%s & %s",
+		case FILL_K_TSVECTOR:
+		case FILL_K_TSQUERY:
+			snprintf(buf, sizeof(buf), ty->kind == FILL_K_TSVECTOR ? "%s %s" : "%s & %s",
 					 fill_word(rng), fill_word(rng));
 			text = buf;
+
 			break;
-		case FK_OID:
+		case FILL_K_OID:
 			return ObjectIdGetDatum((Oid) (unique ? counter + 1 : 1 + fill_below(rng, 100000)));
-		case FK_LSN:
+		case FILL_K_LSN:
 			snprintf(buf, sizeof(buf), "0/%X", (unsigned int) (unique ? counter + 1 :
 															   fill_below(rng, 1 << 30)));
 			text = buf;
+
 			break;
-		case FK_XML:
+		case FILL_K_XML:
 			snprintf(buf, sizeof(buf), "<item>%s</item>", fill_word(rng));
 			text = buf;
+
 			break;
-		case FK_ARRAY:
+		case FILL_K_ARRAY:
 			{
 				int			n = 1 + (int) fill_below(rng, 3);
 				Datum	   *elems = palloc(sizeof(Datum) * n);
@@ -1422,7 +1439,7 @@ fill_value(FillCol *col, FillType *ty, FillCons *c, uint64 *rng,
 														  ty->ioparam, ty->elemlen,
 														  ty->elembyval, ty->elemalign));
 			}
-		case FK_RANGE:
+		case FILL_K_RANGE:
 			{
 				int64		a = fill_ordered_units(ty->elem, NULL, rng, false, 0, 0);
 				int64		b = a + 1 + (int64) fill_below(rng, 1000);
@@ -1430,6 +1447,7 @@ fill_value(FillCol *col, FillType *ty, FillCons *c, uint64 *rng,
 				text = psprintf("[\"%s\",\"%s\")",
 								OutputFunctionCall(&ty->elemout, fill_units_datum(ty->elem, a)),
 								OutputFunctionCall(&ty->elemout, fill_units_datum(ty->elem, b)));
+
 				break;
 			}
 		default:
@@ -1444,20 +1462,14 @@ fill_value(FillCol *col, FillType *ty, FillCons *c, uint64 *rng,
  * ---------------------------------------------------------------------
  */
 
-static bool
-fill_oid_in(List *list, Oid oid)
-{
-	return list_member_oid(list, oid);
-}
-
 /* A kind whose values the counter makes distinct without limit. */
 static bool
 fill_injective(FillType *ty)
 {
-	return ty != NULL && ty->kind != FK_NONE && ty->kind != FK_BOOL &&
-		ty->kind != FK_ENUM && ty->kind != FK_CHAR1 && ty->kind != FK_ARRAY &&
-		ty->kind != FK_RANGE && ty->kind != FK_BIT && ty->kind != FK_VARBIT &&
-		ty->kind < FK_POINT;
+	return ty != NULL && ty->kind != FILL_K_NONE && ty->kind != FILL_K_BOOL &&
+		ty->kind != FILL_K_ENUM && ty->kind != FILL_K_CHAR1 && ty->kind != FILL_K_ARRAY &&
+		ty->kind != FILL_K_RANGE && ty->kind != FILL_K_BIT && ty->kind != FILL_K_VARBIT &&
+		ty->kind < FILL_K_POINT;
 }
 
 /* Columns of UNIQUE and primary keys get distinct values. */
@@ -1640,7 +1652,7 @@ fill_plan(FillTable *t, List *nulled)
 			col->dom = palloc0(sizeof(DomainConstraintRef));
 			InitDomainConstraintRef(att->atttypid, col->dom, CurrentMemoryContext, true);
 		}
-		if (col->ty->kind == FK_JSON || col->ty->kind == FK_JSONB)
+		if (col->ty->kind == FILL_K_JSON || col->ty->kind == FILL_K_JSONB)
 			col->contract = fill_contract(RelationGetRelid(rel), col->name);
 	}
 
@@ -1655,7 +1667,7 @@ fill_plan(FillTable *t, List *nulled)
 		fk->confrelid = info->confrelid;
 		fk->ncols = info->nkeys;
 		fk->nullable = true;
-		fk->nulled = fill_oid_in(nulled, info->conoid);
+		fk->nulled = list_member_oid(nulled, info->conoid);
 		fk->salt = fill_mix(t->seed ^ fill_mix(UINT64CONST(0xf0f0) + t->nfks));
 		for (int j = 0; j < info->nkeys; j++)
 		{
@@ -1739,7 +1751,7 @@ fill_plan(FillTable *t, List *nulled)
 	{
 		FillCol    *col = &t->cols[i];
 
-		if (!col->server && col->fk < 0 && col->ty->kind == FK_NONE && col->notnull)
+		if (!col->server && col->fk < 0 && col->ty->kind == FILL_K_NONE && col->notnull)
 			t->impossible = psprintf("no values of type %s can be made for column %s",
 									 format_type_be(col->typid), quote_identifier(col->name));
 	}
@@ -2339,6 +2351,7 @@ fill_order(Oid *relids, int n, FillEdge *edges, int nedges, List **nulled,
 			}
 			from = seen[cur];
 			text = fill_cycle_text(relids, path + from, len - from);
+
 			for (int k = from; k < len && !broke; k++)
 			{
 				int			a = path[k],
