@@ -292,4 +292,39 @@
 #define SG_LOCAL_XID (MyProc->lxid)
 #endif
 
+/* LockHeldByMe gained "orstronger" in 17. */
+#if PG_VERSION_NUM >= 170000
+#define SG_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode), false)
+#else
+#define SG_LOCK_HELD_BY_ME(tag, mode) LockHeldByMe((tag), (mode))
+#endif
+
+/* ATTACH and DETACH PARTITION gained CONCURRENTLY (DETACH) in 14. */
+#if PG_VERSION_NUM >= 140000
+#define SG_PARTITION_CMD_CONCURRENT(cmd) ((cmd)->concurrent)
+#else
+#define SG_PARTITION_CMD_CONCURRENT(cmd) false
+#endif
+
+/* pg_locks.waitstart came in 14. */
+#if PG_VERSION_NUM >= 140000
+#define SG_LOCK_WAIT_START(inst) ((inst)->waitStart)
+#else
+#define SG_LOCK_WAIT_START(inst) ((TimestampTz) 0)
+#endif
+
+/* The predefined roles were renamed in 14. */
+#if PG_VERSION_NUM >= 140000
+#define SG_ROLE_READ_ALL_STATS ROLE_PG_READ_ALL_STATS
+#else
+#define SG_ROLE_READ_ALL_STATS DEFAULT_ROLE_READ_ALL_STATS
+#endif
+
+/* A backend's status by its index (1..n), as pg_stat_activity reads it. */
+#if PG_VERSION_NUM >= 170000
+#define SG_LOCAL_BEENTRY_BY_INDEX(i) pgstat_get_local_beentry_by_index(i)
+#else
+#define SG_LOCAL_BEENTRY_BY_INDEX(i) pgstat_fetch_stat_local_beentry(i)
+#endif
+
 #endif							/* SCHEMA_GUARD_COMPAT_H */

@@ -19,6 +19,21 @@
  * serves; nothing else calls them.
  */
 const SgRule sg_rules[SG_NUM_RULES] = {
+	/* First: they judge the statement before any rule opens a table. */
+	[SG_RULE_NO_LOCK_TIMEOUT] = {
+		.name = "no_lock_timeout",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "a statement takes a write-blocking lock on an existing table without a short lock_timeout",
+		.utility = sg_no_lock_timeout_utility,
+	},
+	[SG_RULE_LOCK_QUEUE] = {
+		.name = "lock_queue",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "a statement needs a lock on an existing table that conflicts with one another session holds or awaits",
+		.utility = sg_lock_queue_utility,
+	},
 	[SG_RULE_FK_UNINDEXED] = {
 		.name = "fk_unindexed",
 		.family = "foreign_keys",
@@ -259,6 +274,21 @@ const SgRule sg_rules[SG_NUM_RULES] = {
 		.description = "a contracted jsonb column holds documents its contract does not describe",
 		.audit_check = sg_jsonb_drift_audit,
 		.audit_data = true,
+	},
+	[SG_RULE_BACKFILL_UNDER_LOCK] = {
+		.name = "backfill_under_lock",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "data is written to an existing table while the transaction holds a write-blocking lock its DDL took on it",
+		.utility = sg_backfill_under_lock_utility,
+	},
+	[SG_RULE_LOCK_HELD_TOO_LONG] = {
+		.name = "lock_held_too_long",
+		.family = "locks",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "at commit, an ACCESS EXCLUSIVE lock on an existing table was held longer than the knob allows",
+		.utility = sg_lock_held_too_long_utility,
+		.commit = sg_lock_held_too_long_findings,
 	},
 };
 

@@ -48,6 +48,7 @@ _PG_init(void)
 	sg_fk_missing_define_gucs();
 	sg_audit_define_gucs();
 	sg_data_define_gucs();
+	sg_lock_waits_init();
 
 	MarkGUCPrefixReserved("schema_guard");
 

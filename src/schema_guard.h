@@ -79,6 +79,8 @@ typedef enum SgMoment
  */
 typedef enum SgRuleId
 {
+	SG_RULE_NO_LOCK_TIMEOUT,
+	SG_RULE_LOCK_QUEUE,
 	SG_RULE_FK_UNINDEXED,
 	SG_RULE_INDEX_NOT_CONCURRENT,
 	SG_RULE_DROP_INDEX_NOT_CONCURRENT,
@@ -109,6 +111,8 @@ typedef enum SgRuleId
 	SG_RULE_CHECK_VALUES_UNUSED,
 	SG_RULE_ORPHANED_ROWS,
 	SG_RULE_JSONB_DRIFT,
+	SG_RULE_BACKFILL_UNDER_LOCK,
+	SG_RULE_LOCK_HELD_TOO_LONG,
 	SG_NUM_RULES
 } SgRuleId;
 
@@ -402,6 +406,14 @@ extern void sg_constraint_validates_in_place_ddl_end(const SgDdlObject *object);
 extern void sg_set_not_null_scan_utility(Node *parsetree);
 extern void sg_required_column_without_default_ddl_end(const SgDdlObject *object);
 extern void sg_partition_detach_not_concurrent_utility(Node *parsetree);
+
+/* rules/lock_waits.c */
+extern void sg_lock_waits_init(void);
+extern void sg_no_lock_timeout_utility(Node *parsetree);
+extern void sg_lock_queue_utility(Node *parsetree);
+extern void sg_backfill_under_lock_utility(Node *parsetree);
+extern void sg_lock_held_too_long_utility(Node *parsetree);
+extern List *sg_lock_held_too_long_findings(Relation rel, List *only_names);
 
 /* rules/data.c: the audit's data rules, and the sample they read */
 typedef struct SgSample
