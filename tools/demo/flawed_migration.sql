@@ -6,6 +6,9 @@
 \set SHOW_CONTEXT never
 \set ECHO queries
 
+-- Its author knew to bound lock waits (no_lock_timeout); the flaws are below.
+SET lock_timeout = '5s';
+
 -- 1. A new column without a decision about NULL: implicit_nullable.
 ALTER TABLE customers ADD COLUMN phone text;
 
