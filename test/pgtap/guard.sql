@@ -10,13 +10,13 @@ SELECT plan(46);
 SELECT has_function('schema_guard', 'rules', ARRAY[]::name[], 'schema_guard.rules() exists');
 SELECT results_eq(
     $$SELECT rule FROM schema_guard.rules() ORDER BY rule$$,
-    ARRAY['char_column', 'check_values_unused', 'constraint_index_in_place',
-          'constraint_validates_in_place',
+    ARRAY['backfill_under_lock', 'char_column', 'check_values_unused',
+          'constraint_index_in_place', 'constraint_validates_in_place',
           'destructive_drop', 'drop_index_not_concurrent', 'empty_string_default',
           'fk_missing', 'fk_type_mismatch', 'fk_unindexed', 'implicit_nullable',
           'index_not_concurrent', 'index_rebuild', 'json_not_jsonb', 'jsonb_drift',
-          'jsonb_uncontracted',
-          'lossy_type_change', 'missing_primary_key', 'not_null_empty_strings',
+          'jsonb_uncontracted', 'lock_held_too_long', 'lock_queue', 'lossy_type_change',
+          'missing_primary_key', 'no_lock_timeout', 'not_null_empty_strings',
           'nullable_never_null', 'orphaned_rows', 'partition_detach_not_concurrent',
           'prefer_bigint_key', 'prefer_identity', 'prefer_timestamptz',
           'reindex_not_concurrent', 'rename_breaks_clients',
