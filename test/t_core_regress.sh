@@ -110,15 +110,23 @@ run() {
     [ "$rc" -le 1 ] || { tail -n 20 "$SCRATCH/$name.log"; return 1; }
 }
 
+# PostgreSQL's parallel schedule has tests wait for each other's locks, as
+# long as it takes: no lock_timeout in either cluster (test/common.conf's
+# would cancel such a wait on a loaded machine, in one cluster only).
+{
+    cat "$SG_CONF_PLAIN"
+    echo "lock_timeout = 0"
+} >"$SCRATCH/plain.conf"
 # The guarded server logs each message whole, tagged with pg_regress/TEST:
 # compare.pl takes the exact text of the guard's messages from there.
 {
     cat "$SG_CONF_PRELOAD"
+    echo "lock_timeout = 0"
     echo "schema_guard.mode = warn"
     echo "log_line_prefix = 'sg_log %a| '"
 } >"$SCRATCH/guarded.conf"
 
-run plain "$SG_CONF_PLAIN"
+run plain "$SCRATCH/plain.conf"
 run guarded "$SCRATCH/guarded.conf" --load-extension=schema_guard
 
 # The guard's rule ids, from the extension itself.
