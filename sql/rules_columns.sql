@@ -10,7 +10,7 @@ SET schema_guard.set_not_null_scan = off;  -- SET NOT NULL's scan is not this fi
 SET schema_guard.missing_primary_key = off;  -- key and type choices are not this file's subject
 SET schema_guard.prefer_bigint_key = off;  -- key and type choices are not this file's subject
 SET schema_guard.prefer_identity = off;  -- key and type choices are not this file's subject
-SET schema_guard.backfill_under_lock = off;  -- backfills in the migration's transaction are this file's subject
+SET schema_guard.backfill_under_lock = off;  -- its backfills show implicit_nullable's net result, not a lock's cost
 
 -- Fires: a column with neither NOT NULL nor NULL, in CREATE TABLE...
 CREATE TABLE col_customer (id bigint PRIMARY KEY, email text);

@@ -8,6 +8,8 @@ RESET client_min_messages;
 \set SHOW_CONTEXT never
 SET schema_guard.index_not_concurrent = off;  -- the lock rules' subject is the lock, not the build
 SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
+SET schema_guard.missing_primary_key = off;  -- key and type choices are not this file's subject
+SET schema_guard.prefer_bigint_key = off;  -- key and type choices are not this file's subject
 
 CREATE TABLE lw (id int NOT NULL PRIMARY KEY, v text NULL);
 INSERT INTO lw SELECT g, NULL FROM generate_series(1, 10) g;
