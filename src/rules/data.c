@@ -454,6 +454,10 @@ sg_check_values(Node *conjunct, AttrNumber *attnum)
 		right->constisnull ||
 		!op_mergejoinable(saop->opno, exprType(linitial(saop->args))))
 		return NULL;
+	/* the audit calls it as the caller: only the type's own equality, never a table owner's */
+	if (saop->opno != lookup_type_cache(getBaseType(exprType(linitial(saop->args))),
+										TYPECACHE_EQ_OPR)->eq_opr)
+		return NULL;
 
 	arr = DatumGetArrayTypeP(right->constvalue);
 	elemtype = ARR_ELEMTYPE(arr);
@@ -688,7 +692,7 @@ sg_data_query(SgDataScan *scan)
 				continue;
 			appendStringInfo(&q, ", CASE WHEN t.%s IS NOT NULL AND NOT EXISTS "
 							 "(SELECT FROM %s%s r WHERE r.%s %s t.%s) "
-							 "THEN t.%s::pg_catalog.text END",
+							 "THEN t.%s END",
 							 c,
 							 get_rel_relkind(col->refrelid) == RELKIND_RELATION ? "ONLY " : "",
 							 sg_relation_identity(col->refrelid),
@@ -745,10 +749,11 @@ sg_data_value(SgDataScan *scan, int column, Datum value)
 	}
 }
 
+/* value as its type's output function writes it: a cast to text may be the table owner's function */
 static void
-sg_data_orphan(SgDataReceiver *r, SgDataColumn *col, Datum value)
+sg_data_orphan(SgDataReceiver *r, SgDataColumn *col, Oid typid, Datum value)
 {
-	char	   *str = TextDatumGetCString(value);
+	char	   *str = sg_data_output(typid, value);
 	MemoryContext old;
 
 	col->orphans++;
@@ -798,7 +803,8 @@ sg_data_receive(TupleTableSlot *slot, DestReceiver *self)
 				break;
 			case SG_ITEM_ORPHAN:
 				if (!isnull)
-					sg_data_orphan(r, col, d);
+					sg_data_orphan(r, col,
+								   TupleDescAttr(slot->tts_tupleDescriptor, i + 1)->atttypid, d);
 				break;
 		}
 	}
