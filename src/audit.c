@@ -44,6 +44,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #define SG_AUDIT_SKIPPED	"audit_skipped"
@@ -610,8 +611,13 @@ sg_audit(PG_FUNCTION_ARGS)
 		SgAuditRel *r = lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
+		/* dropped since the scan of pg_class: the ACL checks would fail */
+		if (!SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(r->nspid)))
+			continue;
 		if (!SG_MAY_USE_NAMESPACE(r->nspid))
 			rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_SCHEMA));
+		else if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(r->relid)))
+			continue;
 		else if (pg_class_aclmask(r->relid, userid,
 								  ACL_ALL_RIGHTS_RELATION | ACL_ALL_RIGHTS_SEQUENCE,
 								  ACLMASK_ANY) == 0)

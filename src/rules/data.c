@@ -211,6 +211,9 @@ sg_data_lock_tree(Oid relid, List **relids)
 	if (!sg_audit_lock(relid))
 		return psprintf("its ACCESS SHARE lock on %s was not granted within "
 						"schema_guard.audit_lock_timeout", sg_relation_identity(relid));
+	/* a referenced table, dropped by the migration whose lock was awaited */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		return pstrdup("a table it reads was dropped while the audit ran");
 	*relids = find_all_inheritors(relid, NoLock, NULL);
 	foreach(lc, *relids)
 	{
