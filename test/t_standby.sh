@@ -258,6 +258,7 @@ SELECT * FROM schema_guard.jsonb_changes('orders', 'doc', min_change => 0) ORDER
 SELECT * FROM schema_guard.jsonb_workload_paths('orders', 'doc', 'workload') ORDER BY path, operator;
 SELECT * FROM schema_guard.jsonb_suggest('orders', 'doc', 0.5, 'workload') ORDER BY kind, path, fix;
 SELECT * FROM schema_guard.audit();
+SELECT * FROM schema_guard.audit(with_data => true);
 SELECT schema_guard.jsonb_path_keys('$.customer."odd key"');
 SELECT schema_guard.not_temporary('orders'), schema_guard.can_read_column('orders', 'doc'),
        schema_guard.owns_table('orders');
