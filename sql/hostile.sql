@@ -1,7 +1,8 @@
 -- A hostile table owner against the audit run by a superuser: the audit's
 -- data queries must call no function the owner wrote (a cast to text of the
 -- owner's type, a CHECK's own operator), or that function runs with the
--- auditor's privileges.  The trojans raise an error when a superuser runs them.
+-- auditor's privileges (the trojans raise an error when a superuser runs
+-- them); no table may end the whole audit with an error.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
@@ -54,6 +55,20 @@ FROM schema_guard.audit(ARRAY['sghostile'], ARRAY['data'], with_data => true);
 -- the trojans do run when called, as the superuser
 SELECT 'green'::sghostile.colour::text;
 SELECT 'a'::text OPERATOR(sghostile.=) 'a';
+
+-- A table whose columns need more values than one query returns (1664):
+-- a row of audit_skipped, not an error that ends the whole audit.
+CREATE TYPE sghostile.e AS ENUM ('a', 'b');
+DO $$
+BEGIN
+    EXECUTE 'CREATE TABLE sghostile.wide ('
+        || (SELECT string_agg(format('c%s sghostile.e', i), ', ') FROM generate_series(1, 1000) i)
+        || ')';
+END $$;
+INSERT INTO sghostile.wide (c1) VALUES ('a');
+SELECT rule, object_identity, message
+FROM schema_guard.audit(ARRAY['sghostile'], ARRAY['data'], with_data => true)
+WHERE object_identity = 'sghostile.wide';
 
 SET client_min_messages = warning;
 DROP SCHEMA sghostile CASCADE;

@@ -859,6 +859,14 @@ sg_data_run(Relation rel, SgAudit *audit, SgDataScan *scan)
 	query = sg_data_query(scan);
 	if (query == NULL)
 		return;
+	/* a wide table's items need not fit in one target list */
+	if (scan->nitems + 1 > MaxTupleAttributeNumber)
+	{
+		scan->skipped = psprintf("reading its columns takes %d values a row, more than "
+								 "one query returns (%d)",
+								 scan->nitems + 1, MaxTupleAttributeNumber);
+		return;
+	}
 
 	memset(&r, 0, sizeof(r));
 	r.pub.receiveSlot = sg_data_receive;
