@@ -41,6 +41,25 @@ CREATE TABLE lw_ref (id int NOT NULL PRIMARY KEY, lw_id int NOT NULL REFERENCES 
 CREATE TABLE lw_part_2 PARTITION OF lw_part FOR VALUES FROM (100) TO (200);
 REFRESH MATERIALIZED VIEW lw_mv;
 ALTER TABLE "LW s"."Tab" ADD COLUMN b int NULL;
+-- Fires: statements the ProcessUtility hook passes on (TRUNCATE, LOCK,
+-- CLUSTER; VACUUM FULL cannot run in a transaction block, so the rule's
+-- once per transaction is each statement's).
+CREATE TABLE lw_trunc (id int NOT NULL PRIMARY KEY);
+TRUNCATE lw_trunc;
+BEGIN;
+LOCK TABLE lw_trunc IN SHARE MODE;
+ROLLBACK;
+SET schema_guard.table_rewrite = off;  -- their rewrite is table_rewrite's subject, not their lock
+CLUSTER lw_trunc USING lw_trunc_pkey;
+VACUUM (FULL) lw_trunc;
+RESET schema_guard.table_rewrite;
+-- Does not fire: LOCK in a mode that does not block writes; VACUUM without
+-- FULL.  LOCK outside a transaction block: PostgreSQL's error comes first.
+BEGIN;
+LOCK TABLE lw_trunc IN ROW EXCLUSIVE MODE;
+ROLLBACK;
+VACUUM lw_trunc;
+LOCK TABLE lw_trunc IN SHARE MODE;
 -- Fires from a DO block and a function.
 DO $$ BEGIN ALTER TABLE lw ADD COLUMN a int NULL; END $$;
 CREATE FUNCTION lw_migrate() RETURNS void LANGUAGE plpgsql AS $$
@@ -136,6 +155,14 @@ ROLLBACK;
 BEGIN;
 ALTER TABLE lw_part ADD COLUMN g int NULL;
 INSERT INTO lw_part_1 (id, k) VALUES (1, 1);
+ROLLBACK;
+-- Does not fire: a reload after TRUNCATE, writes under a lock taken with
+-- LOCK TABLE (neither changes the schema).
+BEGIN;
+TRUNCATE lw_trunc;
+INSERT INTO lw_trunc VALUES (1);
+LOCK TABLE lw IN SHARE ROW EXCLUSIVE MODE;
+UPDATE lw SET v = v WHERE id = 1;
 ROLLBACK;
 -- Does not fire: the DDL committed first; reads; EXPLAIN without ANALYZE;
 -- a table new in the transaction; a weak lock; DDL rolled back to a

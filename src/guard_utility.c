@@ -50,6 +50,7 @@ sg_hook_statement(Node *parsetree)
 			return ((VacuumStmt *) parsetree)->is_vacuumcmd;
 		case T_ClusterStmt:
 		case T_TruncateStmt:
+		case T_LockStmt:
 			return true;
 		default:
 			return false;
@@ -59,7 +60,7 @@ sg_hook_statement(Node *parsetree)
 /*
  * Will PostgreSQL run it here?  VACUUM, and CLUSTER of every table or of a
  * partitioned one, refuse to run in a transaction block or a function, and
- * their own error comes first.
+ * LOCK outside one; their own error comes first.
  */
 static bool
 sg_runs_here(Node *parsetree, ProcessUtilityContext context)
@@ -69,6 +70,8 @@ sg_runs_here(Node *parsetree, ProcessUtilityContext context)
 
 	if (IsA(parsetree, VacuumStmt))
 		return outside;
+	if (IsA(parsetree, LockStmt))
+		return !outside;
 	if (IsA(parsetree, ClusterStmt))
 	{
 		RangeVar   *rv = ((ClusterStmt *) parsetree)->relation;

@@ -379,6 +379,7 @@ extern Oid	sg_fk_missing_reference(Relation rel, AttrNumber attnum,
 									AttrNumber *keyattnum);
 
 /* rules/locks.c */
+extern bool sg_defelem_list_has(List *options, const char *name);
 extern Relation sg_open_existing_table(Oid relid);
 extern char *sg_table_kind_name(Relation rel);
 extern char *sg_table_size(Relation rel);

@@ -204,8 +204,8 @@ sg_add_fk_lock(List **locks, Node *node)
  * caller owns it, where PostgreSQL checks that before it locks; tables it
  * locks before any check (a foreign key's referenced table, a partition's
  * parent, a trigger's or rule's table) always count.  LOCK, TRUNCATE,
- * VACUUM, CLUSTER and REINDEX (the last four reach the utility moment
- * through the ProcessUtility hook, for their own rules) are not read.
+ * VACUUM FULL and CLUSTER reach the utility moment through the
+ * ProcessUtility hook; REINDEX is reindex_not_concurrent's.
  */
 static List *
 sg_statement_locks(Node *parsetree)
@@ -331,6 +331,55 @@ sg_statement_locks(Node *parsetree)
 				}
 				foreach(lc, stmt->constraints)
 					sg_add_fk_lock(&locks, lfirst(lc));
+				break;
+			}
+		case T_TruncateStmt:
+			/* checked for the TRUNCATE privilege before it is locked */
+			foreach(lc, ((TruncateStmt *) parsetree)->relations)
+			{
+				Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true);
+
+				if (OidIsValid(relid) &&
+					pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE) == ACLCHECK_OK)
+					sg_add_lock(&locks, relid, AccessExclusiveLock);
+			}
+			break;
+		case T_LockStmt:
+			{
+				LockStmt   *stmt = (LockStmt *) parsetree;
+
+				/* the modes that block writes need one of these privileges */
+				foreach(lc, stmt->relations)
+				{
+					Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc), NoLock, true);
+
+					if (OidIsValid(relid) &&
+						pg_class_aclmask(relid, GetUserId(), ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE,
+										 ACLMASK_ANY) != 0)
+						sg_add_lock(&locks, relid, stmt->mode);
+				}
+				break;
+			}
+		case T_ClusterStmt:
+			sg_add_owned_lock_rv(&locks, ((ClusterStmt *) parsetree)->relation,
+								 AccessExclusiveLock);
+			break;
+		case T_VacuumStmt:
+			{
+				VacuumStmt *stmt = (VacuumStmt *) parsetree;
+
+				/* VACUUM FULL locks each table before it checks the owner */
+				if (!stmt->is_vacuumcmd || !sg_defelem_list_has(stmt->options, "full"))
+					break;
+				foreach(lc, stmt->rels)
+				{
+					VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
+
+					if (OidIsValid(vrel->oid))
+						sg_add_lock(&locks, vrel->oid, AccessExclusiveLock);
+					else
+						sg_add_lock_rv(&locks, vrel->relation, AccessExclusiveLock);
+				}
 				break;
 			}
 		default:
@@ -734,6 +783,13 @@ sg_backfill_under_lock_utility(Node *parsetree)
 {
 	const char *tag = CreateCommandName(parsetree);
 	ListCell   *lc;
+
+	/*
+	 * Not schema changes: a reload after TRUNCATE, or writes under a lock
+	 * taken on purpose (table_rewrite's copy-column recipe takes one).
+	 */
+	if (IsA(parsetree, TruncateStmt) || IsA(parsetree, LockStmt))
+		return;
 
 	foreach(lc, sg_statement_locks(parsetree))
 	{

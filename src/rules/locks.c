@@ -54,7 +54,7 @@
  * Is a boolean option such as "concurrently" set in a DefElem list?  (13
  * keeps REINDEX's options elsewhere: see SG_REINDEX_IS_CONCURRENT.)
  */
-static bool
+bool
 sg_defelem_list_has(List *options, const char *name)
 {
 	ListCell   *lc;
