@@ -5,6 +5,18 @@
 -- Every change to schema_guard--0.2.0.sql is repeated here, in order, so
 -- that an updated 0.1.0 installation equals a fresh 0.2.0 one.
 
+-- (First, out of order: this script's own drops reach sql_drop, which
+-- deletes the rows of dropped indexes from this table.)
+-- When the guard saw each index created (index_unused's ddl_end), so that
+-- the audit does not call a new index unused.  The guard's bookkeeping:
+-- written as the extension owner, not readable by others; rows of dropped
+-- indexes go at sql_drop.  Not dumped: a restore creates new indexes.
+CREATE TABLE schema_guard.index_created (
+    indexrelid oid         NOT NULL CONSTRAINT index_created_pkey PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON schema_guard.index_created FROM PUBLIC;
+
 -- Every function runs under pinned settings, whatever the caller set (the
 -- list of sg_pinned_settings in src/report.c; the event triggers keep the
 -- user's search_path); helpers that only read are PARALLEL SAFE.

@@ -1168,3 +1168,13 @@ SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_fill_schema';
 COMMENT ON FUNCTION schema_guard.fill_schema(int, name[], int) IS
     'fill every table of the schemas (all user schemas by default) in foreign-key order';
+
+-- When the guard saw each index created (index_unused's ddl_end), so that
+-- the audit does not call a new index unused.  The guard's bookkeeping:
+-- written as the extension owner, not readable by others; rows of dropped
+-- indexes go at sql_drop.  Not dumped: a restore creates new indexes.
+CREATE TABLE schema_guard.index_created (
+    indexrelid oid         NOT NULL CONSTRAINT index_created_pkey PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON schema_guard.index_created FROM PUBLIC;

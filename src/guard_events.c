@@ -763,6 +763,12 @@ schema_guard_sql_drop(PG_FUNCTION_ARGS)
 					"ELSE false END",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not forget the exemptions of dropped objects");
+	if (SPI_execute("DELETE FROM schema_guard.index_created c "
+					"USING pg_catalog.pg_event_trigger_dropped_objects() d "
+					"WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+					"AND c.indexrelid OPERATOR(pg_catalog.=) d.objid",
+					false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not forget the creation times of dropped indexes");
 	sg_spi_finish(&spi);
 	sg_jsonb_forget_dropped();
 

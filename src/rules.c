@@ -290,6 +290,49 @@ const SgRule sg_rules[SG_NUM_RULES] = {
 		.utility = sg_lock_held_too_long_utility,
 		.commit = sg_lock_held_too_long_findings,
 	},
+	[SG_RULE_INDEX_INVALID] = {
+		.name = "index_invalid",
+		.family = "indexes",
+		.default_level = SG_LEVEL_WARNING,
+		.description = "an index left invalid by a failed concurrent build: no query uses it",
+		.audit_check = sg_index_invalid_audit,
+	},
+	[SG_RULE_INDEX_DUPLICATE] = {
+		.name = "index_duplicate",
+		.family = "indexes",
+		.default_level = SG_LEVEL_WARNING,
+		.description = "two indexes of a table have the same definition",
+		.audit_check = sg_index_duplicate_audit,
+	},
+	[SG_RULE_INDEX_REDUNDANT] = {
+		.name = "index_redundant",
+		.family = "indexes",
+		.default_level = SG_LEVEL_INFO,
+		.description = "another index of the table serves every lookup of an index",
+		.audit_check = sg_index_redundant_audit,
+	},
+	[SG_RULE_INDEX_UNUSED] = {
+		.name = "index_unused",
+		.family = "indexes",
+		.default_level = SG_LEVEL_INFO,
+		.description = "an index has not been scanned since statistics were reset",
+		.ddl_end = sg_index_unused_ddl_end,
+		.audit_check = sg_index_unused_audit,
+	},
+	[SG_RULE_SEQUENCE_NEAR_EXHAUSTION] = {
+		.name = "sequence_near_exhaustion",
+		.family = "sequences",
+		.default_level = SG_LEVEL_ERROR,
+		.description = "a sequence has used most of the values its own limit or its columns' types allow",
+		.audit_check = sg_sequence_near_exhaustion_audit,
+	},
+	[SG_RULE_CONSTRAINT_NOT_VALIDATED] = {
+		.name = "constraint_not_validated",
+		.family = "constraints",
+		.default_level = SG_LEVEL_WARNING,
+		.description = "a CHECK, foreign key or NOT NULL constraint added NOT VALID was never validated",
+		.audit_check = sg_constraint_not_validated_audit,
+	},
 };
 
 int			sg_rule_levels[SG_NUM_RULES];

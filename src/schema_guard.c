@@ -49,6 +49,8 @@ _PG_init(void)
 	sg_audit_define_gucs();
 	sg_data_define_gucs();
 	sg_lock_waits_init();
+	sg_indexes_define_gucs();
+	sg_sequences_define_gucs();
 
 	MarkGUCPrefixReserved("schema_guard");
 

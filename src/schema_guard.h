@@ -113,6 +113,12 @@ typedef enum SgRuleId
 	SG_RULE_JSONB_DRIFT,
 	SG_RULE_BACKFILL_UNDER_LOCK,
 	SG_RULE_LOCK_HELD_TOO_LONG,
+	SG_RULE_INDEX_INVALID,
+	SG_RULE_INDEX_DUPLICATE,
+	SG_RULE_INDEX_REDUNDANT,
+	SG_RULE_INDEX_UNUSED,
+	SG_RULE_SEQUENCE_NEAR_EXHAUSTION,
+	SG_RULE_CONSTRAINT_NOT_VALIDATED,
 	SG_NUM_RULES
 } SgRuleId;
 
@@ -370,6 +376,7 @@ extern Oid	sg_index_access_method(Oid indexoid);
 extern void sg_fk_unindexed_utility(Node *parsetree);
 extern void sg_fk_unindexed_ddl_end(const SgDdlObject *object);
 extern List *sg_fk_unindexed_findings(Relation rel, List *only_names);
+extern List *sg_fkey_supporting_indexes(Relation rel, List *indexoids);
 extern void sg_fk_type_mismatch_ddl_end(const SgDdlObject *object);
 extern List *sg_fk_type_mismatch_findings(Relation rel, List *only_names);
 extern void sg_fk_missing_define_gucs(void);
@@ -401,12 +408,25 @@ extern void sg_lossy_define_gucs(void);
 extern void sg_destructive_drop_utility(Node *parsetree);
 extern void sg_rename_breaks_clients_utility(Node *parsetree);
 extern void sg_lossy_type_change_utility(Node *parsetree);
+/* rules/indexes.c */
+extern void sg_indexes_define_gucs(void);
+extern void sg_index_unused_ddl_end(const SgDdlObject *object);
+extern List *sg_index_invalid_audit(Relation rel, SgAudit *audit);
+extern List *sg_index_duplicate_audit(Relation rel, SgAudit *audit);
+extern List *sg_index_redundant_audit(Relation rel, SgAudit *audit);
+extern List *sg_index_unused_audit(Relation rel, SgAudit *audit);
+
+/* rules/sequences.c */
+extern void sg_sequences_define_gucs(void);
+extern List *sg_sequence_near_exhaustion_audit(Relation rel, SgAudit *audit);
+
 /* rules/validation.c */
 extern void sg_constraint_validates_in_place_utility(Node *parsetree);
 extern void sg_constraint_validates_in_place_ddl_end(const SgDdlObject *object);
 extern void sg_set_not_null_scan_utility(Node *parsetree);
 extern void sg_required_column_without_default_ddl_end(const SgDdlObject *object);
 extern void sg_partition_detach_not_concurrent_utility(Node *parsetree);
+extern List *sg_constraint_not_validated_audit(Relation rel, SgAudit *audit);
 
 /* rules/lock_waits.c */
 extern void sg_lock_waits_init(void);

@@ -361,6 +361,37 @@ sg_fkey_covered(List *indexoids, Oid relid, const SgFkey *fk, StringInfo why)
 }
 
 /*
+ * The indexes among indexoids that serve the lookups of a foreign key of
+ * rel, as fk_unindexed judges them: the audit's index rules never propose
+ * to drop one of them in favour of an index that would not.
+ */
+List *
+sg_fkey_supporting_indexes(Relation rel, List *indexoids)
+{
+	List	   *fkeys = sg_relation_fkeys(rel);
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (fkeys == NIL)
+		return NIL;
+	foreach(lc, indexoids)
+	{
+		ListCell   *lc2;
+
+		foreach(lc2, fkeys)
+		{
+			if (sg_index_serves_fkey(lfirst_oid(lc), RelationGetRelid(rel),
+									 lfirst(lc2), NULL))
+			{
+				result = lappend_oid(result, lfirst_oid(lc));
+				break;
+			}
+		}
+	}
+	return result;
+}
+
+/*
  * A btree operator class for the type whose family has the operator: the
  * type's default one, or else the first by name (NULL: none).
  */

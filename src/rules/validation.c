@@ -709,3 +709,62 @@ sg_partition_detach_not_concurrent_utility(Node *parsetree)
 		sg_raise(&finding);
 	}
 }
+
+/*
+ * constraint_not_validated (audit): a CHECK, foreign key or NOT NULL
+ * constraint added NOT VALID and never validated: old rows may break it,
+ * and the planner cannot rely on it.  A partition's or inheritance
+ * child's copy is judged on the parent, where it was added.
+ */
+List *
+sg_constraint_not_validated_audit(Relation rel, SgAudit *audit)
+{
+	Relation	conrel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	List	   *findings = NIL;
+	char	   *relident;
+	char		kind = rel->rd_rel->relkind;
+
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		return NIL;
+	relident = sg_relation_identity(RelationGetRelid(rel));
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationGetRelid(rel)));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+							  NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		const char *conname = NameStr(con->conname);
+		SgFinding  *finding;
+		char	   *def;
+
+		CHECK_FOR_INTERRUPTS();
+		if (con->convalidated || OidIsValid(con->conparentid) || !con->conislocal ||
+			(con->contype != CONSTRAINT_CHECK && con->contype != CONSTRAINT_FOREIGN &&
+			 con->contype != 'n'))
+			continue;
+		def = TextDatumGetCString(DirectFunctionCall1(pg_get_constraintdef,
+													  ObjectIdGetDatum(con->oid)));
+		finding = palloc0(sizeof(SgFinding));
+		finding->rule = SG_RULE_CONSTRAINT_NOT_VALIDATED;
+		finding->relid = RelationGetRelid(rel);
+		finding->object_type = con->contype == CONSTRAINT_FOREIGN ? "foreign key" : "constraint";
+		finding->subname = pstrdup(conname);
+		finding->object_identity = psprintf("%s on %s", quote_identifier(conname), relident);
+		finding->message = psprintf("constraint \"%s\" of table %s is not validated",
+									conname, relident);
+		finding->detail = psprintf("%s: rows written since it was added obey it, older rows may "
+								   "not, and the planner cannot rely on it.", def);
+		finding->fix = psprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;", relident,
+								quote_identifier(conname));
+		finding->evidence = psprintf("{\"definition\": %s}", sg_evidence_string(def));
+		findings = lappend(findings, finding);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return findings;
+}
