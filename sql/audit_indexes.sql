@@ -145,7 +145,6 @@ REVOKE ALL ON aix.red FROM aix_reader;
 -- schema_guard.index_unused_min_age; the guard records when it saw an index
 -- created, so that a new index is not called unused.
 RESET schema_guard.index_unused;
-SET schema_guard.index_unused_min_age = '1h';
 SET schema_guard.mode = off;
 CREATE SCHEMA aiu;
 CREATE TABLE aiu.t (id bigint PRIMARY KEY, a int NOT NULL, b int NOT NULL, t text NOT NULL,
@@ -160,15 +159,11 @@ CREATE TABLE aiu.p (id bigint NOT NULL, at date NOT NULL, PRIMARY KEY (id, at))
 CREATE TABLE aiu.p_2026 PARTITION OF aiu.p FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 CREATE INDEX p_at ON aiu.p (at);               -- judged on the parent, summing its partitions'
 RESET schema_guard.mode;
-BEGIN;
-CREATE TABLE aiu.fresh (id bigint PRIMARY KEY, a int NOT NULL);
-CREATE INDEX fresh_a ON aiu.fresh (a);         -- the guard saw it created just now
-COMMIT;
 SET enable_seqscan = off;
 SELECT count(*) FROM aiu.t WHERE b = 1;
 RESET enable_seqscan;
 -- (statistics reach the shared counters when the backend goes idle, at
--- most once a second)
+-- most once a second; before 15 through the statistics collector)
 SELECT pg_sleep(1.2);
 DO $$
 BEGIN
@@ -179,9 +174,18 @@ BEGIN
     END LOOP;
 END
 $$;
+-- The minimum age is 2 s here: the statistics (never reset, or, before 15,
+-- since the database's first statistics) are older than that by now; the
+-- index the guard sees created next is not.
+SELECT pg_sleep(2.1);
+SET schema_guard.index_unused_min_age = '2s';
+BEGIN;
+CREATE TABLE aiu.fresh (id bigint PRIMARY KEY, a int NOT NULL);
+CREATE INDEX fresh_a ON aiu.fresh (a);         -- the guard saw it created just now
+COMMIT;
 SELECT c.relname FROM schema_guard.index_created i JOIN pg_class c ON c.oid = i.indexrelid
  WHERE c.relnamespace = 'aiu'::regnamespace ORDER BY 1;
-SELECT rule, level, object_identity, message, fix, evidence->'scans' AS scans,
+SELECT rule, level, object_identity, fix, evidence->'scans' AS scans,
        evidence->'size_bytes' AS size_bytes, evidence->'created_at' AS created_at
   FROM schema_guard.audit(schemas => '{aiu}', rules => '{index_unused}');
 -- an index younger than the minimum age is called unused once it is older
@@ -196,6 +200,15 @@ RESET ROLE;
 -- statistics reset a moment ago tell nothing yet; with no minimum age the
 -- reset time is in evidence
 SELECT pg_stat_reset();
+DO $$
+BEGIN
+    FOR i IN 1..100 LOOP
+        PERFORM pg_stat_clear_snapshot();
+        EXIT WHEN pg_stat_get_numscans('aiu.t_b'::regclass) = 0;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END
+$$;
 SET schema_guard.index_unused_min_age = '1h';
 SELECT count(*) FROM schema_guard.audit(schemas => '{aiu}', rules => '{index_unused}');
 SET schema_guard.index_unused_min_age = 0;
