@@ -28,6 +28,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -44,6 +45,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -441,9 +443,35 @@ sg_audit_skip_row(const SgAuditRel *r, const bool *selected, SgAuditSkip why)
 	return row;
 }
 
+/*
+ * The rules that have an exemption now: only their findings are put to
+ * the guard's exemption test, a query each.
+ */
+static void
+sg_audit_exempted_rules(bool *exempted)
+{
+	SgSpi		spi;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	sg_spi_connect(&spi, true);
+	if (SPI_execute("SELECT DISTINCT rule FROM schema_guard.exemption_rows",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read schema_guard.exemption_rows");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+
+		for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+			if (name != NULL && strcmp(sg_rules[rule].name, name) == 0)
+				exempted[rule] = true;
+	}
+	sg_spi_finish(&spi);
+	PopActiveSnapshot();
+}
+
 /* A finding as a row of the result, copied into the audit's context. */
 static SgAuditRow *
-sg_audit_finding_row(const SgFinding *f, MemoryContext mcxt)
+sg_audit_finding_row(const SgFinding *f, MemoryContext mcxt, const bool *exempted)
 {
 	MemoryContext old = MemoryContextSwitchTo(mcxt);
 	SgAuditRow *row = palloc0(sizeof(SgAuditRow));
@@ -467,7 +495,7 @@ sg_audit_finding_row(const SgFinding *f, MemoryContext mcxt)
 	row->evidence = f->evidence ? pstrdup(f->evidence) : NULL;
 	MemoryContextSwitchTo(old);
 	/* the guard's own test, against what is committed now */
-	if (!f->skipped)
+	if (!f->skipped && exempted[f->rule])
 		row->exempted = sg_is_exempt(f);
 	return row;
 }
@@ -479,8 +507,8 @@ sg_audit_finding_row(const SgFinding *f, MemoryContext mcxt)
  * in the lock table).
  */
 static List *
-sg_audit_relation(const SgAuditRel *r, const bool *selected, SgAudit *audit,
-				  List *rows, MemoryContext relcxt)
+sg_audit_relation(const SgAuditRel *r, const bool *selected, const bool *exempted,
+				  SgAudit *audit, List *rows, MemoryContext relcxt)
 {
 	ResourceOwner saved = CurrentResourceOwner;
 	ResourceOwner owner = ResourceOwnerCreate(saved, "schema_guard audit");
@@ -509,7 +537,8 @@ sg_audit_relation(const SgAuditRel *r, const bool *selected, SgAudit *audit,
 					findings = sg_rules[rule].audit_check(rel, audit);
 				foreach(lc, findings)
 				{
-					SgAuditRow *row = sg_audit_finding_row(lfirst(lc), audit->mcxt);
+					SgAuditRow *row = sg_audit_finding_row(lfirst(lc), audit->mcxt,
+														   exempted);
 
 					MemoryContextSwitchTo(audit->mcxt);
 					rows = lappend(rows, row);
@@ -572,6 +601,7 @@ sg_audit(PG_FUNCTION_ARGS)
 	ArrayType  *rules = PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1);
 	SgLevel		min_level;
 	bool		selected[SG_NUM_RULES];
+	bool		exempted[SG_NUM_RULES] = {false};
 	bool		any = false;
 	SgAudit		audit = {0};
 	List	   *extension_nsps = NIL;
@@ -604,6 +634,7 @@ sg_audit(PG_FUNCTION_ARGS)
 
 	relcxt = AllocSetContextCreate(CurrentMemoryContext, "schema_guard audit relation",
 								   ALLOCSET_DEFAULT_SIZES);
+	sg_audit_exempted_rules(exempted);
 	sg_audit_extension_members(&extension_nsps, &extension_rels);
 	foreach(lc, sg_audit_relations(sg_audit_schemas(schemas, extension_nsps),
 								   extension_rels))
@@ -623,7 +654,7 @@ sg_audit(PG_FUNCTION_ARGS)
 								  ACLMASK_ANY) == 0)
 			rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_PRIVILEGE));
 		else
-			rows = sg_audit_relation(r, selected, &audit, rows, relcxt);
+			rows = sg_audit_relation(r, selected, exempted, &audit, rows, relcxt);
 	}
 	MemoryContextDelete(relcxt);
 

@@ -34,8 +34,6 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "pgstat.h"
-#include "storage/bufmgr.h"
-#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -89,6 +87,7 @@ typedef struct SgIndex
 	bool		ready;
 	bool		replident;
 	bool		fkey;			/* serves a foreign key's lookups */
+	int64		pages;			/* pg_class.relpages */
 } SgIndex;
 
 /* The indexes of the relation the audit is on, kept for its four rules. */
@@ -126,6 +125,7 @@ sg_index_read(Oid indexoid)
 	idx->relkind = ((Form_pg_class) GETSTRUCT(classtup))->relkind;
 	idx->ispartition = ((Form_pg_class) GETSTRUCT(classtup))->relispartition;
 	idx->am = ((Form_pg_class) GETSTRUCT(classtup))->relam;
+	idx->pages = ((Form_pg_class) GETSTRUCT(classtup))->relpages;
 	ReleaseSysCache(classtup);
 	idx->natts = form->indnatts;
 	idx->nkeyatts = form->indnkeyatts;
@@ -304,42 +304,31 @@ sg_index_scans(const SgIndex *idx)
 }
 
 /*
- * The size of the index (its partitions' for a partitioned one), or -1
- * when one of them is locked by a statement that may be rewriting it: the
- * audit never waits for an index.
+ * The size of the index (its partitions' for a partitioned one) as
+ * pg_class.relpages has it (its last VACUUM, ANALYZE or build): reading
+ * the file's would open every index the audit reports.
  */
-static int64
-sg_index_size(const SgIndex *idx)
-{
-	List	   *oids = idx->relkind == RELKIND_PARTITIONED_INDEX ?
-		find_all_inheritors(idx->oid, NoLock, NULL) : list_make1_oid(idx->oid);
-	int64		size = 0;
-	ListCell   *lc;
-
-	foreach(lc, oids)
-	{
-		Relation	irel;
-
-		if (get_rel_relkind(lfirst_oid(lc)) != RELKIND_INDEX)
-			continue;
-		if (!ConditionalLockRelationOid(lfirst_oid(lc), AccessShareLock))
-			return -1;
-		irel = try_relation_open(lfirst_oid(lc), NoLock);
-		if (irel == NULL)
-			return -1;
-		size += (int64) RelationGetNumberOfBlocks(irel) * BLCKSZ;
-		relation_close(irel, NoLock);
-	}
-	return size;
-}
-
-/* "size_bytes": n, or null, for evidence */
 static char *
 sg_index_size_json(const SgIndex *idx)
 {
-	int64		size = sg_index_size(idx);
+	int64		pages = idx->pages;
+	ListCell   *lc;
 
-	return size < 0 ? pstrdup("null") : psprintf(INT64_FORMAT, size);
+	if (idx->relkind == RELKIND_PARTITIONED_INDEX)
+	{
+		pages = 0;
+		foreach(lc, find_all_inheritors(idx->oid, NoLock, NULL))
+		{
+			HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
+
+			if (!HeapTupleIsValid(tup))
+				continue;
+			if (((Form_pg_class) GETSTRUCT(tup))->relkind == RELKIND_INDEX)
+				pages += Max(((Form_pg_class) GETSTRUCT(tup))->relpages, 0);
+			ReleaseSysCache(tup);
+		}
+	}
+	return psprintf(INT64_FORMAT, Max(pages, 0) * BLCKSZ);
 }
 
 static char *
