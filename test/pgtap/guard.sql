@@ -11,16 +11,20 @@ SELECT has_function('schema_guard', 'rules', ARRAY[]::name[], 'schema_guard.rule
 SELECT results_eq(
     $$SELECT rule FROM schema_guard.rules() ORDER BY rule$$,
     ARRAY['backfill_under_lock', 'char_column', 'check_values_unused',
-          'constraint_index_in_place', 'constraint_validates_in_place',
+          'constraint_index_in_place', 'constraint_not_validated',
+          'constraint_validates_in_place',
           'destructive_drop', 'drop_index_not_concurrent', 'empty_string_default',
           'fk_missing', 'fk_type_mismatch', 'fk_unindexed', 'implicit_nullable',
-          'index_not_concurrent', 'index_rebuild', 'json_not_jsonb', 'jsonb_drift',
+          'index_duplicate', 'index_invalid',
+          'index_not_concurrent', 'index_rebuild', 'index_redundant', 'index_unused',
+          'json_not_jsonb', 'jsonb_drift',
           'jsonb_uncontracted', 'lock_held_too_long', 'lock_queue', 'lossy_type_change',
           'missing_primary_key', 'no_lock_timeout', 'not_null_empty_strings',
           'nullable_never_null', 'orphaned_rows', 'partition_detach_not_concurrent',
           'prefer_bigint_key', 'prefer_identity', 'prefer_timestamptz',
           'reindex_not_concurrent', 'rename_breaks_clients',
-          'required_column_without_default', 'set_not_null_scan', 'table_rewrite'],
+          'required_column_without_default', 'sequence_near_exhaustion',
+          'set_not_null_scan', 'table_rewrite'],
     'rules() lists every rule of this version');
 SELECT is_empty(
     $$SELECT rule FROM schema_guard.rules()
