@@ -26,10 +26,14 @@
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
+/* Counts the statements judged: the rules' key for work they share. */
+uint64		sg_utility_statements = 0;
+
 /* A statement before it runs, to every rule that judges one. */
 void
 sg_check_utility(Node *parsetree)
 {
+	sg_utility_statements++;
 	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
 		if (sg_rule_enabled(rule, SG_MOMENT_UTILITY))
 			sg_rules[rule].utility(parsetree);

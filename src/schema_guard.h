@@ -331,6 +331,9 @@ extern List *sg_index_names_dropped_in_xact(void);
 /* guard_events.c */
 extern uint64 sg_ddl_statements_ended;
 
+/* guard_utility.c */
+extern uint64 sg_utility_statements;
+
 /*
  * The rules' callbacks (named in sg_rules[]) and what families share.
  */

@@ -208,7 +208,7 @@ sg_add_fk_lock(List **locks, Node *node)
  * ProcessUtility hook; REINDEX is reindex_not_concurrent's.
  */
 static List *
-sg_statement_locks(Node *parsetree)
+sg_read_statement_locks(Node *parsetree)
 {
 	List	   *locks = NIL;
 	ListCell   *lc;
@@ -386,6 +386,44 @@ sg_statement_locks(Node *parsetree)
 			break;
 	}
 	return locks;
+}
+
+/*
+ * The statement's locks, read once for the four rules that ask: the list
+ * lives in the memory context of the dispatch, which outlasts their calls
+ * for the same statement (sg_utility_statements tells them apart).
+ */
+static List *
+sg_statement_locks(Node *parsetree)
+{
+	static uint64 statement = 0;
+	static Node *tree = NULL;
+	static List *locks = NIL;
+
+	if (statement != sg_utility_statements || tree != parsetree)
+	{
+		locks = sg_read_statement_locks(parsetree);
+		statement = sg_utility_statements;
+		tree = parsetree;
+	}
+	return locks;
+}
+
+/*
+ * Does any other backend hold a lock on the table?  Cheap (the table's
+ * lock partition and the backends' fast-path slots), unlike a copy of the
+ * whole lock table: a session that waits for a lock waits behind one that
+ * holds one, so without holders nothing queues.
+ */
+static bool
+sg_lock_held_elsewhere(Oid relid)
+{
+	LOCKTAG		tag;
+	int			count = 0;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	(void) GetLockConflicts(&tag, AccessExclusiveLock, &count);
+	return count > 0;
 }
 
 /*
@@ -580,14 +618,18 @@ sg_lock_queue_utility(Node *parsetree)
 			continue;
 		if (!has_subclass(lock->relid))
 		{
-			locks = lappend(locks, lock);
+			if (sg_lock_held_elsewhere(lock->relid))
+				locks = lappend(locks, lock);
 			continue;
 		}
 		foreach(lc2, find_all_inheritors(lock->relid, NoLock, NULL))
 		{
-			SgStatementLock *part = palloc(sizeof(SgStatementLock));
+			SgStatementLock *part;
 
 			CHECK_FOR_INTERRUPTS();
+			if (!sg_lock_held_elsewhere(lfirst_oid(lc2)))
+				continue;
+			part = palloc(sizeof(SgStatementLock));
 			part->relid = lfirst_oid(lc2);
 			part->mode = lock->mode;
 			locks = lappend(locks, part);
