@@ -56,7 +56,7 @@ instructions() {
         sg_psql -d postgres -c "SELECT 1" >/dev/null 2>&1 && break
         sleep 0.5
     done
-    "$SG_BINDIR/pgbench" -h "$SG_PGHOST" -p "$SG_PGPORT" -U postgres -n -b "$workload" \
+    "$SG_BINDIR/pgbench" -h "$SG_PGHOST" -p "$SG_PGPORT" -U postgres -n -b "$workload" --random-seed=1 \
         -c 1 -j 1 -t "$TX" bench >"$data.pgbench" 2>&1
     pid=$(sed -n 's/.*\[\([0-9]*\)\] .*connection authorized: user=postgres database=bench application_name=pgbench.*/\1/p' "$data.log" | tail -n 1)
     "$SG_BINDIR/pg_ctl" -D "$data" -m fast -w -t 600 stop >/dev/null
@@ -70,5 +70,5 @@ for w in select-only tpcb-like; do
     guard=$(instructions guard "$SG_CONF_PRELOAD" "$w" "CREATE EXTENSION schema_guard")
     base=$(instructions baseline "$SG_CONF_PLAIN" "$w")
     awk -v w="$w" -v a="$guard" -v b="$base" 'BEGIN {
-        printf "| %s | %d | %d | %.4f | **%.4f** |\n", w, b, a, a / b, b / a }'
+        printf "| %s | %.0f | %.0f | %.4f | **%.4f** |\n", w, b, a, a / b, b / a }'
 done
