@@ -1178,3 +1178,61 @@ CREATE TABLE schema_guard.index_created (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 REVOKE ALL ON schema_guard.index_created FROM PUBLIC;
+
+-- ==== Fingerprints (issue 11) ====
+-- What a round trip compares (doc/schema_guard.md, "Fingerprints"): schema
+-- and data described without OIDs, as the caller sees them.
+
+CREATE FUNCTION schema_guard.schema_fingerprint(schemas name[] DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_schema_fingerprint';
+
+COMMENT ON FUNCTION schema_guard.schema_fingerprint(name[]) IS
+'Every object of the schemas (default: all but the system''s, temporary ones and schema_guard''s), described by name and definition without OIDs, as jsonb';
+
+CREATE FUNCTION schema_guard.schema_diff(a jsonb, b jsonb)
+RETURNS TABLE (object_type text, object_identity text, kind text, before jsonb, after jsonb)
+LANGUAGE C STABLE STRICT SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_schema_diff';
+
+COMMENT ON FUNCTION schema_guard.schema_diff(jsonb, jsonb) IS
+'Every difference between two schema fingerprints, one row each: missing, extra, renamed, changed_type, changed_default, changed_nullability, changed_definition, reordered_columns';
+
+-- TimeZone too: a value hashed through its text (a composite holding a
+-- timestamptz) must not depend on the session's.
+CREATE FUNCTION schema_guard.data_fingerprint(rel regclass)
+RETURNS jsonb
+LANGUAGE C VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+SET TimeZone = 'UTC'
+AS 'MODULE_PATHNAME', 'sg_data_fingerprint';
+
+COMMENT ON FUNCTION schema_guard.data_fingerprint(regclass) IS
+'Row count, and per column the NULL count and an order-independent hash of the values, of one scan of the relation as the caller';
