@@ -74,8 +74,8 @@ CREATE FUNCTION fpt.plus1(a integer) RETURNS integer LANGUAGE sql AS 'SELECT a +
 CREATE VIEW fpt.big_customers AS SELECT id, name FROM fpt.customer WHERE id > 10;
 GRANT SELECT (note) ON fpt.orders TO PUBLIC;
 GRANT SELECT ON fpt.customer TO PUBLIC;
-GRANT UPDATE ON fpt.customer TO PUBLIC;
-REVOKE UPDATE ON fpt.customer FROM PUBLIC;
+GRANT UPDATE ON fpt.orders TO PUBLIC;
+REVOKE UPDATE ON fpt.orders FROM PUBLIC;
 SELECT nextval('fpt.counter');
 INSERT INTO fps SELECT 'second', schema_guard.schema_fingerprint('{fpt}');
 
