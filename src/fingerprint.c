@@ -738,7 +738,7 @@ static void
 sg_push_hash(JsonbParseState **state, uint64 h)
 {
 	/* pushJsonbValue() keeps the pointer: the string must outlive the call */
-	sg_push_string(state, psprintf("%016" INT64_MODIFIER "x", h));
+	sg_push_string(state, psprintf("%016llx", (unsigned long long) h));
 }
 
 /*
