@@ -1,6 +1,7 @@
 -- Fingerprints: schema_fingerprint(), schema_diff(), data_fingerprint().
 -- Every fingerprint names its schemas: the regression database holds the
--- schemas of the other files too.
+-- schemas of the other files too.  fingerprint_1.out: 17 and later, whose
+-- owners hold the MAINTAIN privilege too (arwdDxtm).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
