@@ -264,6 +264,11 @@ SELECT schema_guard.not_temporary('orders'), schema_guard.can_read_column('order
        schema_guard.owns_table('orders');
 SELECT tbl, col, contract FROM schema_guard.jsonb_contracts;
 SELECT count(*) FROM schema_guard.jsonb_snapshots;
+-- without sequence states: a standby reads them as WAL-logged, up to 32 values ahead
+SELECT schema_guard.schema_fingerprint() #- '{objects,sequence}' AS schema_fingerprint;
+SELECT count(*) AS differences FROM schema_guard.schema_diff(schema_guard.schema_fingerprint('{public}'),
+                                                              schema_guard.schema_fingerprint('{public}'));
+SELECT schema_guard.data_fingerprint('orders');
 SELECT txid_current_if_assigned() IS NULL AS no_transaction_id;
 COMMIT;
 SQL
