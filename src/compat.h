@@ -64,6 +64,31 @@
 #define SG_REINDEX_IS_CONCURRENT(stmt) ((stmt)->concurrent)
 #endif
 
+/*
+ * A round trip runs CONCURRENTLY statements without it: REINDEX's options
+ * became a DefElem list in 14, when DETACH PARTITION ... CONCURRENTLY came
+ * (SG_DETACH_IS_CONCURRENT below).
+ */
+#if PG_VERSION_NUM >= 140000
+#define SG_REINDEX_SET_PLAIN(stmt) \
+	((stmt)->params = sg_defelem_list_without((stmt)->params, "concurrently"))
+#define SG_DETACH_SET_PLAIN(cmd) ((cmd)->concurrent = false)
+#else
+#define SG_REINDEX_SET_PLAIN(stmt) ((stmt)->concurrent = false)
+#define SG_DETACH_SET_PLAIN(cmd) ((void) (cmd))
+#endif
+
+/* raw_parser() gained a mode in 14, ProcessUtility() "readOnlyTree". */
+#if PG_VERSION_NUM >= 140000
+#define SG_RAW_PARSER(str) raw_parser((str), RAW_PARSE_DEFAULT)
+#define SG_PROCESS_UTILITY_CALL(pstmt, sql, context, dest) \
+	ProcessUtility((pstmt), (sql), false, (context), NULL, NULL, (dest), NULL)
+#else
+#define SG_RAW_PARSER(str) raw_parser(str)
+#define SG_PROCESS_UTILITY_CALL(pstmt, sql, context, dest) \
+	ProcessUtility((pstmt), (sql), (context), NULL, NULL, (dest), NULL)
+#endif
+
 /* The internal AT_Add*Recurse subcommands went away in 16. */
 #if PG_VERSION_NUM >= 160000
 #define SG_AT_IS_ADD_CONSTRAINT(t) ((t) == AT_AddConstraint)

@@ -37,12 +37,14 @@
  * database at the library's version (checked last: it reads the catalog).
  * Nor on a hot standby: PostgreSQL refuses there every statement we judge,
  * but only after the ProcessUtility hook has run, and its own error is the
- * one to give.
+ * one to give.  Nor inside schema_guard.roundtrip(), which rolls back all
+ * it runs, some of it without CONCURRENTLY.
  */
 bool
 sg_guard_active(void)
 {
 	return sg_mode != SG_MODE_OFF &&
+		!sg_roundtrip_running &&
 		!IsBinaryUpgrade &&
 		!creating_extension &&
 		IsTransactionState() &&

@@ -306,6 +306,10 @@ extern SgFinding *sg_audit_skipped(SgRuleId rule, Relation rel,
 extern char *sg_evidence_string(const char *value);
 extern bool sg_audit_lock(Oid relid);
 
+/* roundtrip.c */
+extern bool sg_roundtrip_running;
+extern List *sg_defelem_list_without(List *options, const char *name);
+
 /* fix.c: the safe SQL carried by HINTs */
 extern char *sg_free_name(const char *name1, const char *name2, const char *label,
 						  Oid nspid, Oid relid, bool column, List **avoid);

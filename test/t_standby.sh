@@ -295,7 +295,7 @@ done
 
 # Every function of the extension is covered: read in reports.sql, written
 # below, or an event-trigger function.
-WRITERS=" exempt unexempt jsonb_expect jsonb_unexpect jsonb_snapshot jsonb_snapshot_drop fill fill_schema "
+WRITERS=" exempt unexempt jsonb_expect jsonb_unexpect jsonb_snapshot jsonb_snapshot_drop fill fill_schema roundtrip "
 uncovered=""
 for f in $(q "$P" -Atc "SELECT DISTINCT proname FROM pg_proc WHERE pronamespace = 'schema_guard'::regnamespace
                         AND prorettype <> 'event_trigger'::regtype ORDER BY 1"); do
@@ -316,7 +316,8 @@ for call in "schema_guard.exempt('fk_unindexed', 'orders_customer_id_fkey on pub
     "schema_guard.jsonb_unexpect('orders', 'doc')" \
     "schema_guard.jsonb_snapshot_drop((SELECT max(id) FROM schema_guard.jsonb_snapshots))" \
     "schema_guard.fill('orders', 1)" \
-    "schema_guard.fill_schema(1)"; do
+    "schema_guard.fill_schema(1)" \
+    "schema_guard.roundtrip('SELECT 1', 'SELECT 1')"; do
     out=$("$SG_BINDIR/psql" -X -q -h "$S" -p 5432 -U postgres -d app -v VERBOSITY=verbose \
         -c "SELECT $call" 2>&1 || true)
     first=$(head -n 1 <<<"$out")

@@ -1,0 +1,265 @@
+-- schema_guard.roundtrip(up, down, seed_sql, schemas): up then down in a
+-- subtransaction that is always rolled back; every schema and data
+-- difference they leave is a row.  Fixtures of issue 11, section 3, each
+-- with its known outcome, then what is refused, and a proof that a round
+-- trip leaves no trace (catalog, data and sequences compared before and
+-- after every round trip of this file).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS schema_guard;
+DROP ROLE IF EXISTS regress_rt_reader;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+-- The fixtures' own tables are not this file's subject: the guard is off
+-- while they are built, and on (enforce) for the round trips.
+SET schema_guard.mode = off;
+
+CREATE TYPE rt_mood AS ENUM ('happy', 'ok', 'sad');
+CREATE TABLE rt_item (
+    id int PRIMARY KEY,
+    name varchar(10) NOT NULL,
+    price numeric(10,2) NULL DEFAULT 1 CONSTRAINT rt_item_price_check CHECK (price >= 0),
+    note text NULL,
+    mood rt_mood NULL,
+    doc json NULL,
+    seen_at timestamptz NULL,
+    day_at timestamp NULL);
+CREATE INDEX rt_item_name_idx ON rt_item (name);
+INSERT INTO rt_item VALUES
+    (1, 'abcdefghij', 12.34, 'first', 'happy', '{"b":1,  "a":[1,2]}',
+     '2024-01-15 12:00:00+01', '2024-01-15 13:45:00'),
+    (2, 'short', 5.00, NULL, 'ok', '{"a": 1}',
+     '2024-07-15 12:00:00+02', '2024-01-16 00:00:00'),
+    (3, 'lengthy ok', 7.25, 'third', 'ok', '[1,2]',
+     NULL, '2024-01-17 08:00:00');
+CREATE TABLE rt_order (id serial PRIMARY KEY, item_id int NOT NULL);
+INSERT INTO rt_order (item_id) VALUES (1), (2), (3);
+CREATE TABLE rt_log (msg text NULL, n int NULL);
+INSERT INTO rt_log VALUES ('Started', 1), ('Stopped', 2), ('Started', 1);
+CREATE TABLE rt_empty (id int PRIMARY KEY, code varchar(8) NOT NULL);
+CREATE TABLE rt_secret (id int PRIMARY KEY, pin text NOT NULL);
+INSERT INTO rt_secret VALUES (1, '1234');
+CREATE ROLE regress_rt_reader;
+GRANT SELECT ON rt_item, rt_order, rt_log, rt_empty TO regress_rt_reader;
+RESET schema_guard.mode;
+-- Inside a round trip the guard judges nothing (it would see CONCURRENTLY
+-- statements run without it); at error level here, it would fail up.
+SET schema_guard.index_not_concurrent = error;
+SET TimeZone = 'Europe/Berlin';
+
+-- What "no trace" compares: the catalog rows of every user object by
+-- name, every table's rows, every sequence's state.
+CREATE FUNCTION rt_state() RETURNS text LANGUAGE sql AS $$
+SELECT md5(string_agg(x, E'\n' ORDER BY x COLLATE "C")) FROM (
+  SELECT format('class %s %s %s %s %s', c.oid::regclass, c.relkind, c.relnatts,
+                c.relfilenode, c.relacl)
+    FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT format('attribute %s %s %s %s %s %s', a.attrelid::regclass, a.attname,
+                format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attnum,
+                pg_get_expr(d.adbin, d.adrelid))
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT format('constraint %s %s %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid))
+    FROM pg_constraint k WHERE k.connamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT format('index %s', pg_get_indexdef(i.indexrelid)) FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT format('type %s %s', t.oid::regtype, (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+                                              FROM pg_enum e WHERE e.enumtypid = t.oid))
+    FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT format('namespace %s', n.nspname) FROM pg_namespace n
+  UNION ALL
+  SELECT format('function %s', p.oid::regprocedure) FROM pg_proc p
+   WHERE p.pronamespace = 'public'::regnamespace
+  UNION ALL
+  SELECT format('sequence %s %s %s', s.last_value, s.is_called, 'rt_order_id_seq')
+    FROM rt_order_id_seq s
+  UNION ALL
+  SELECT 'rt_item ' || r::text FROM rt_item r
+  UNION ALL
+  SELECT 'rt_order ' || r::text FROM rt_order r
+  UNION ALL
+  SELECT 'rt_log ' || r::text FROM rt_log r
+  UNION ALL
+  SELECT 'rt_empty ' || r::text FROM rt_empty r
+  UNION ALL
+  SELECT 'rt_secret ' || r::text FROM rt_secret r) s(x)
+$$;
+-- The report, narrowed to what each fixture is about.
+CREATE FUNCTION rt(up text, down text, seed text DEFAULT NULL)
+RETURNS TABLE (phase text, kind text, object_identity text, count bigint,
+               examples text[], detail text)
+LANGUAGE sql AS $$
+SELECT r.phase, r.kind, r.object_identity, r.count, r.examples, r.detail
+  FROM schema_guard.roundtrip(up, down, seed) r
+$$;
+
+SELECT rt_state() AS state_before \gset
+
+------------------------------------------------------------------------
+-- Fixtures with known outcomes
+------------------------------------------------------------------------
+-- A clean pair reports nothing (a column, an index and a row, all undone).
+SELECT * FROM rt($$ALTER TABLE rt_item ADD COLUMN extra int NULL;
+                  CREATE INDEX rt_item_extra_idx ON rt_item (extra);
+                  INSERT INTO rt_log VALUES ('Added', 3)$$,
+                 $$DELETE FROM rt_log WHERE n = 3;
+                  DROP INDEX rt_item_extra_idx;
+                  ALTER TABLE rt_item DROP COLUMN extra$$);
+-- An empty down: said so, and what up did remains (an extra column).
+SELECT * FROM rt('ALTER TABLE rt_item ADD COLUMN extra int NULL', '-- nothing to undo');
+-- DROP COLUMN re-added empty: the values are NULL (set_to_null) or the
+-- new default (set_to_default, the NULL of row 2 too), and the column
+-- moved to the end.
+SELECT * FROM rt('ALTER TABLE rt_item DROP COLUMN note', 'ALTER TABLE rt_item ADD COLUMN note text NULL');
+SELECT * FROM rt('ALTER TABLE rt_item DROP COLUMN day_at',
+                 $$ALTER TABLE rt_item ADD COLUMN day_at timestamp NULL DEFAULT '2000-01-01'$$);
+-- varchar narrowed: rows 1 and 3 truncated, row 2 ("short") intact.
+SELECT * FROM rt('ALTER TABLE rt_item ALTER COLUMN name TYPE varchar(5) USING left(name, 5)',
+                 'ALTER TABLE rt_item ALTER COLUMN name TYPE varchar(10)');
+-- numeric scale reduced: 12.34 and 7.25 rounded, 5.00 intact.
+SELECT * FROM rt('ALTER TABLE rt_item ALTER COLUMN price TYPE numeric(10,1)',
+                 'ALTER TABLE rt_item ALTER COLUMN price TYPE numeric(10,2)');
+-- timestamptz to timestamp (as UTC) and back (under Europe/Berlin): one
+-- hour off in winter, two in summer.
+SELECT * FROM rt($$ALTER TABLE rt_item ALTER COLUMN seen_at TYPE timestamp USING seen_at AT TIME ZONE 'UTC'$$,
+                 'ALTER TABLE rt_item ALTER COLUMN seen_at TYPE timestamptz');
+-- The same pair through the session's time zone both ways is lossless.
+SELECT * FROM rt('ALTER TABLE rt_item ALTER COLUMN seen_at TYPE timestamp',
+                 'ALTER TABLE rt_item ALTER COLUMN seen_at TYPE timestamptz');
+-- timestamp to date and back: rows 1 and 3 lose their time of day; row
+-- 2 was at midnight.
+SELECT * FROM rt('ALTER TABLE rt_item ALTER COLUMN day_at TYPE date',
+                 'ALTER TABLE rt_item ALTER COLUMN day_at TYPE timestamp');
+-- The report does not depend on the caller's settings (the statements
+-- run with them; the round trip's own queries pin theirs).
+SET DateStyle = 'SQL, DMY';
+SET IntervalStyle = sql_standard;
+SET extra_float_digits = 3;
+SET search_path = pg_catalog, public;
+SELECT * FROM rt('ALTER TABLE rt_item ALTER COLUMN day_at TYPE date',
+                 'ALTER TABLE rt_item ALTER COLUMN day_at TYPE timestamp');
+SELECT * FROM rt('ALTER TABLE rt_item ALTER COLUMN price TYPE numeric(10,1)',
+                 'ALTER TABLE rt_item ALTER COLUMN price TYPE numeric(10,2)');
+RESET DateStyle;
+RESET IntervalStyle;
+RESET extra_float_digits;
+RESET search_path;
+-- An enum value removed (mapped to "happy") and added back: rows 2 and 3
+-- collapsed; the type reads the same again.
+SELECT * FROM rt($$CREATE TYPE rt_mood_new AS ENUM ('happy', 'sad');
+                  ALTER TABLE rt_item ALTER COLUMN mood TYPE rt_mood_new
+                        USING (CASE mood WHEN 'ok' THEN 'happy' ELSE mood::text END)::rt_mood_new;
+                  DROP TYPE rt_mood;
+                  ALTER TYPE rt_mood_new RENAME TO rt_mood$$,
+                 $$ALTER TYPE rt_mood ADD VALUE 'ok' AFTER 'happy'$$);
+-- json through jsonb: rows 1 and 3 reformatted (same JSON value), row 2
+-- was already in jsonb's format.
+SELECT * FROM rt('ALTER TABLE rt_item ALTER COLUMN doc TYPE jsonb',
+                 'ALTER TABLE rt_item ALTER COLUMN doc TYPE json');
+-- An index not restored, a default restored with another value.
+SELECT * FROM rt('DROP INDEX rt_item_name_idx; ALTER TABLE rt_item ALTER COLUMN price DROP DEFAULT',
+                 'ALTER TABLE rt_item ALTER COLUMN price SET DEFAULT 0');
+-- A constraint restored under another name.
+SELECT * FROM rt('ALTER TABLE rt_item DROP CONSTRAINT rt_item_price_check',
+                 'ALTER TABLE rt_item ADD CONSTRAINT rt_item_price_not_negative CHECK (price >= 0)');
+-- A sequence reset by down (setval is not rolled back: the round trip sets
+-- it back itself), and one advanced by rows up added and down deleted.
+SELECT * FROM rt('ALTER TABLE rt_order ADD COLUMN code text NULL',
+                 $$ALTER TABLE rt_order DROP COLUMN code; SELECT setval('rt_order_id_seq', 1, false)$$);
+SELECT * FROM rt('INSERT INTO rt_order (item_id) VALUES (1), (1)', 'DELETE FROM rt_order WHERE id > 3');
+-- Rows lost and added, by primary key.
+SELECT * FROM rt('DELETE FROM rt_item WHERE id = 2',
+                 $$INSERT INTO rt_item (id, name) VALUES (4, 'new')$$);
+-- A table without a primary key: rows compared whole ("Started" twice);
+-- initcap() restores these values, lower() does not.
+SELECT * FROM rt('UPDATE rt_log SET msg = upper(msg)', 'UPDATE rt_log SET msg = initcap(msg)');
+SELECT * FROM rt('UPDATE rt_log SET msg = upper(msg)', 'UPDATE rt_log SET msg = lower(msg)');
+SELECT * FROM rt('DELETE FROM rt_log WHERE n = 1', 'SELECT 1');
+-- A table dropped and not restored: its rows lost, the table missing
+-- (the detail, its fingerprint, is left out: it spells out the ACL, whose
+-- letters differ by major).
+SELECT phase, kind, object_identity, count, examples FROM rt('DROP TABLE rt_log', 'SELECT 1');
+
+------------------------------------------------------------------------
+-- Outcomes: up fails, down fails, seed rows
+------------------------------------------------------------------------
+-- up fails (the table has rows): the statement and its error; down does
+-- not run.
+SELECT * FROM rt('ALTER TABLE rt_item ADD COLUMN qty int NULL; ALTER TABLE rt_item ADD COLUMN code int NOT NULL',
+                 'ALTER TABLE rt_item DROP COLUMN code');
+-- down fails: its own outcome.
+SELECT * FROM rt('ALTER TABLE rt_item ADD COLUMN flag boolean NULL',
+                 'ALTER TABLE rt_item DROP COLUMN flg');
+-- seed_sql gives an empty table rows, inside the same rolled-back
+-- transaction: the narrowing then shows.
+SELECT * FROM rt('ALTER TABLE rt_empty ALTER COLUMN code TYPE varchar(4) USING left(code, 4)',
+                 'ALTER TABLE rt_empty ALTER COLUMN code TYPE varchar(8)',
+                 $$INSERT INTO rt_empty VALUES (1, 'ABCDEFGH'), (2, 'AB')$$);
+-- Without the seed, the empty table hides it.
+SELECT * FROM rt('ALTER TABLE rt_empty ALTER COLUMN code TYPE varchar(4) USING left(code, 4)',
+                 'ALTER TABLE rt_empty ALTER COLUMN code TYPE varchar(8)');
+-- A failing seed is its own outcome; the error's DETAIL names the row.
+SELECT * FROM rt('SELECT 1', 'SELECT 1', 'INSERT INTO rt_empty VALUES (1, NULL)');
+-- A round trip inside up: refused, as up's failure.
+SELECT * FROM rt($$SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1')$$, 'SELECT 1');
+
+------------------------------------------------------------------------
+-- CONCURRENTLY: run without it, and said so; the guard judges nothing
+------------------------------------------------------------------------
+SELECT * FROM rt('CREATE INDEX CONCURRENTLY rt_item_note_idx ON rt_item (note)',
+                 'DROP INDEX CONCURRENTLY rt_item_note_idx');
+SELECT * FROM rt('REINDEX INDEX CONCURRENTLY rt_item_name_idx', 'SELECT 1');
+-- index_not_concurrent is at error level: outside a round trip it rejects
+-- this statement; inside, up runs.
+SELECT * FROM rt('CREATE INDEX rt_item_note_idx ON rt_item (note)', 'DROP INDEX rt_item_note_idx');
+
+------------------------------------------------------------------------
+-- Refused before anything runs
+------------------------------------------------------------------------
+-- up's nextval would survive a rollback; down is refused first, so the
+-- sequence is untouched (compared at the end).
+SELECT * FROM rt($$SELECT nextval('rt_order_id_seq')$$, 'VACUUM rt_order');
+SELECT * FROM rt('ALTER TABLE rt_item ADD COLUMN qty int NULL; COMMIT', 'SELECT 1');
+SELECT * FROM rt('CREATE DATABASE rt_db', 'DROP DATABASE rt_db');
+SELECT * FROM rt($$ALTER SYSTEM SET work_mem = '8MB'$$, 'ALTER SYSTEM RESET work_mem');
+SELECT * FROM rt('NOTIFY rt_channel', 'SELECT 1');
+SELECT * FROM rt('SELECT 1', 'COPY rt_item TO STDOUT');
+SELECT * FROM rt('SELECT 1', 'SELECT 1', 'DISCARD ALL');
+-- A syntax error names its script and the position in it.
+SELECT * FROM rt('SELECT 1', E'SELECT 1;\nSELEC 2');
+-- Not refused: ANALYZE is transactional.
+SELECT * FROM rt('ANALYZE rt_item', 'SELECT 1');
+-- Arguments.
+SELECT * FROM rt(NULL, 'SELECT 1');
+BEGIN READ ONLY;
+SELECT * FROM rt('SELECT 1', 'SELECT 1');
+ROLLBACK;
+
+------------------------------------------------------------------------
+-- As a role that reads some tables only
+------------------------------------------------------------------------
+SET ROLE regress_rt_reader;
+SELECT * FROM rt('SELECT 1', 'SELECT 1');
+RESET ROLE;
+
+------------------------------------------------------------------------
+-- No trace: catalog, rows and sequences as before every round trip above
+------------------------------------------------------------------------
+SELECT rt_state() = :'state_before' AS no_trace;
+SELECT last_value, is_called FROM rt_order_id_seq;
+SELECT count(*) AS temporary_tables_left FROM pg_class WHERE relname LIKE 'sg_roundtrip%';
+
+SET schema_guard.mode = off;
+DROP FUNCTION rt(text, text, text);
+DROP FUNCTION rt_state();
+DROP TABLE rt_item, rt_order, rt_log, rt_empty, rt_secret;
+DROP TYPE rt_mood;
+DROP ROLE regress_rt_reader;
+RESET schema_guard.mode;
+RESET schema_guard.index_not_concurrent;
+RESET TimeZone;
