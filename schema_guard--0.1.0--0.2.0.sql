@@ -1014,11 +1014,11 @@ COMMENT ON FUNCTION schema_guard.data_fingerprint(regclass) IS
 -- No SET clause: up, down and seed_sql run with the caller's settings; the
 -- function pins its own queries' settings itself.
 CREATE FUNCTION schema_guard.roundtrip(up text, down text, seed_sql text DEFAULT NULL,
-                                       schemas name[] DEFAULT NULL)
+                                       schemas name[] DEFAULT NULL, fill_rows int DEFAULT 0)
 RETURNS TABLE (phase text, object_type text, object_identity text, kind text,
                detail text, count bigint, examples text[])
 LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'sg_roundtrip';
 
-COMMENT ON FUNCTION schema_guard.roundtrip(text, text, text, name[]) IS
+COMMENT ON FUNCTION schema_guard.roundtrip(text, text, text, name[], int) IS
 'Runs up then down in a transaction that is always rolled back, and reports every difference of schema and data they leave, with the likely cause of each changed value';

@@ -38,6 +38,9 @@ INSERT INTO rt_log VALUES ('Started', 1), ('Stopped', 2), ('Started', 1);
 CREATE TABLE rt_empty (id int PRIMARY KEY, code varchar(8) NOT NULL);
 CREATE TABLE rt_secret (id int PRIMARY KEY, pin text NOT NULL);
 INSERT INTO rt_secret VALUES (1, '1234');
+-- fill_rows fills every table of the schemas it is given: its own schema.
+CREATE SCHEMA rt_fill;
+CREATE TABLE rt_fill.code (id int PRIMARY KEY, code varchar(8) NOT NULL);
 CREATE ROLE regress_rt_reader;
 GRANT SELECT ON rt_item, rt_order, rt_log, rt_empty TO regress_rt_reader;
 RESET schema_guard.mode;
@@ -87,7 +90,9 @@ SELECT md5(string_agg(x, E'\n' ORDER BY x COLLATE "C")) FROM (
   UNION ALL
   SELECT 'rt_empty ' || r::text FROM rt_empty r
   UNION ALL
-  SELECT 'rt_secret ' || r::text FROM rt_secret r) s(x)
+  SELECT 'rt_secret ' || r::text FROM rt_secret r
+  UNION ALL
+  SELECT 'rt_fill.code ' || r::text FROM rt_fill.code r) s(x)
 $$;
 -- The report, narrowed to what each fixture is about.
 CREATE FUNCTION rt(up text, down text, seed text DEFAULT NULL)
@@ -203,6 +208,12 @@ SELECT * FROM rt('ALTER TABLE rt_empty ALTER COLUMN code TYPE varchar(4) USING l
 -- Without the seed, the empty table hides it.
 SELECT * FROM rt('ALTER TABLE rt_empty ALTER COLUMN code TYPE varchar(4) USING left(code, 4)',
                  'ALTER TABLE rt_empty ALTER COLUMN code TYPE varchar(8)');
+-- fill_rows: fill_schema() gives the tables of the schemas generated rows
+-- (after the seed's) inside the same rolled-back transaction: the empty
+-- table's codes are truncated now.
+SELECT * FROM schema_guard.roundtrip('ALTER TABLE rt_fill.code ALTER COLUMN code TYPE varchar(4) USING left(code, 4)',
+                                     'ALTER TABLE rt_fill.code ALTER COLUMN code TYPE varchar(8)',
+                                     schemas => '{rt_fill}', fill_rows => 3);
 -- A failing seed is its own outcome; the error's DETAIL names the row.
 SELECT * FROM rt('SELECT 1', 'SELECT 1', 'INSERT INTO rt_empty VALUES (1, NULL)');
 -- A round trip inside up: refused, as up's failure.
@@ -236,6 +247,7 @@ SELECT * FROM rt('SELECT 1', E'SELECT 1;\nSELEC 2');
 SELECT * FROM rt('ANALYZE rt_item', 'SELECT 1');
 -- Arguments.
 SELECT * FROM rt(NULL, 'SELECT 1');
+SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', fill_rows => -1);
 BEGIN READ ONLY;
 SELECT * FROM rt('SELECT 1', 'SELECT 1');
 ROLLBACK;
@@ -258,6 +270,7 @@ SET schema_guard.mode = off;
 DROP FUNCTION rt(text, text, text);
 DROP FUNCTION rt_state();
 DROP TABLE rt_item, rt_order, rt_log, rt_empty, rt_secret;
+DROP SCHEMA rt_fill CASCADE;
 DROP TYPE rt_mood;
 DROP ROLE regress_rt_reader;
 RESET schema_guard.mode;

@@ -24,7 +24,7 @@ SELECT f.oid::regprocedure AS function, pins.setting AS missing
  WHERE f.pronamespace = 'schema_guard'::regnamespace
    AND NOT pins.setting = ANY (coalesce(f.proconfig, '{}'))
    AND f.prorettype <> 'event_trigger'::regtype
-   AND f.oid <> 'schema_guard.roundtrip(text,text,text,name[])'::regprocedure
+   AND f.oid <> 'schema_guard.roundtrip(text,text,text,name[],integer)'::regprocedure
  ORDER BY f.oid::regprocedure::text, pins.setting;
 -- ...and the event-trigger functions and roundtrip() have no SET clause (nor
 -- SECURITY DEFINER):
@@ -32,7 +32,7 @@ SELECT f.oid::regprocedure AS function
   FROM pg_proc f
  WHERE f.pronamespace = 'schema_guard'::regnamespace
    AND (f.prorettype = 'event_trigger'::regtype
-        OR f.oid = 'schema_guard.roundtrip(text,text,text,name[])'::regprocedure)
+        OR f.oid = 'schema_guard.roundtrip(text,text,text,name[],integer)'::regprocedure)
    AND (f.proconfig IS NOT NULL OR f.prosecdef);
 
 -- IMMUTABLE functions are PARALLEL SAFE: none is not.

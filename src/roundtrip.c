@@ -39,6 +39,7 @@
 #include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -1054,13 +1055,48 @@ sg_rt_tables(Datum fingerprint)
 	return tables;
 }
 
+/*
+ * fill_schema() after the seed rows, as a script of one statement: its
+ * failure is a row of the report, and so is every table that did not get
+ * all its rows (not_made, with fill's note).
+ */
+static bool
+sg_rt_fill(SgRt *rt, int rows, Datum schemas, bool schemas_null)
+{
+	SgRtStmt   *s = palloc0(sizeof(SgRtStmt));
+
+	/* the caller's search_path: the identity is spelled out */
+	s->sql = psprintf("SELECT pg_catalog.format('%%I.%%I', n.nspname, c.relname),"
+					  " f.not_made, f.note"
+					  " FROM schema_guard.fill_schema(%d, %s) f"
+					  " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) f.tbl"
+					  " JOIN pg_catalog.pg_namespace n"
+					  " ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+					  " WHERE f.not_made OPERATOR(pg_catalog.>) 0", rows,
+					  schemas_null ? "NULL" :
+					  psprintf("%s::pg_catalog.name[]",
+							   quote_literal_cstr(OidOutputFunctionCall(F_ARRAY_OUT, schemas))));
+	if (!sg_rt_run_script(rt, "fill", s->sql, list_make1(s)))
+		return false;
+	/* the released subtransaction leaves its last result in SPI_tuptable */
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		sg_rt_add(rt, "fill", "table", sg_rt_getstr(i, 1), "not_filled",
+				  sg_rt_getstr(i, 3),
+				  DatumGetInt64(sg_rt_getdatum(i, 2, &isnull)), (Datum) 0);
+	}
+	return true;
+}
+
 /* ---- The round trip ---- */
 
 /* Everything that runs inside the subtransaction that is rolled back. */
 static void
 sg_rt_body(SgRt *rt, const char *up, List *up_stmts, const char *down,
 		   List *down_stmts, const char *seed, List *seed_stmts,
-		   Datum schemas, bool schemas_null)
+		   int fill_rows, Datum schemas, bool schemas_null)
 {
 	Datum		fp_before;
 	Datum		fp_after;
@@ -1070,6 +1106,8 @@ sg_rt_body(SgRt *rt, const char *up, List *up_stmts, const char *down,
 	int			n = 0;
 
 	if (seed != NULL && !sg_rt_run_script(rt, "seed", seed, seed_stmts))
+		return;
+	if (fill_rows > 0 && !sg_rt_fill(rt, fill_rows, schemas, schemas_null))
 		return;
 	fp_before = sg_rt_schema_fingerprint(schemas, schemas_null);
 	tables = sg_rt_tables(fp_before);
@@ -1104,7 +1142,7 @@ sg_rt_body(SgRt *rt, const char *up, List *up_stmts, const char *down,
 
 /*
  * schema_guard.roundtrip(up text, down text, seed_sql text DEFAULT NULL,
- *                        schemas name[] DEFAULT NULL)
+ *                        schemas name[] DEFAULT NULL, fill_rows int DEFAULT 0)
  * RETURNS TABLE (phase, object_type, object_identity, kind, detail, count,
  *                examples)
  */
@@ -1119,6 +1157,7 @@ sg_roundtrip(PG_FUNCTION_ARGS)
 	List	   *down_stmts;
 	List	   *seed_stmts = NIL;
 	List	   *seqs;
+	int			fill_rows;
 	SgRt		rt;
 	MemoryContext spicxt;
 	ResourceOwner oldowner;
@@ -1143,6 +1182,11 @@ sg_roundtrip(PG_FUNCTION_ARGS)
 	up = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	down = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	seed = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	fill_rows = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4);
+	if (fill_rows < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fill_rows must not be negative")));
 
 	/* every script is checked before anything runs */
 	if (seed != NULL)
@@ -1162,7 +1206,8 @@ sg_roundtrip(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		sg_rt_body(&rt, up, up_stmts, down, down_stmts, seed, seed_stmts,
-				   PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3), PG_ARGISNULL(3));
+				   fill_rows, PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3),
+				   PG_ARGISNULL(3));
 	}
 	PG_CATCH();
 	{

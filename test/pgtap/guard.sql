@@ -65,7 +65,7 @@ SELECT is_empty(
        WHERE p.pronamespace = 'schema_guard'::regnamespace
          AND p.prorettype <> 'event_trigger'::regtype
          -- runs the user's migration under the user's settings, pins its own queries
-         AND p.oid <> 'schema_guard.roundtrip(text,text,text,name[])'::regprocedure
+         AND p.oid <> 'schema_guard.roundtrip(text,text,text,name[],integer)'::regprocedure
          AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)$$,
     'every SQL-callable function pins search_path');
 SELECT is_empty(
