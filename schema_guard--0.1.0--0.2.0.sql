@@ -958,6 +958,17 @@ COMMENT ON FUNCTION schema_guard.fill_schema(int, name[], int) IS
 
 CREATE FUNCTION schema_guard.schema_fingerprint(schemas name[] DEFAULT NULL)
 RETURNS jsonb
+
+------------------------------------------------------------------------
+-- Findings where CI reads them (src/audit_report.c)
+------------------------------------------------------------------------
+
+-- One document: SARIF 2.1.0, JSON, JUnit XML or TAP, of audit()'s rows for
+-- the same arguments.
+CREATE FUNCTION schema_guard.audit_report(format text,
+    schemas name[] DEFAULT NULL, rules text[] DEFAULT NULL,
+    min_level text DEFAULT 'info', with_data boolean DEFAULT false)
+RETURNS text
 LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
@@ -1022,3 +1033,197 @@ AS 'MODULE_PATHNAME', 'sg_roundtrip';
 
 COMMENT ON FUNCTION schema_guard.roundtrip(text, text, text, name[], int) IS
 'Runs up then down in a transaction that is always rolled back, and reports every difference of schema and data they leave, with the likely cause of each changed value';
+
+AS 'MODULE_PATHNAME', 'sg_audit_report';
+COMMENT ON FUNCTION schema_guard.audit_report(text, name[], text[], text, boolean) IS
+    'the audit''s findings as one sarif, json, junit or tap document';
+
+-- One error (SQLSTATE SG001) listing every finding at or above min_level
+-- that is not exempted; nothing when there is none.
+CREATE FUNCTION schema_guard.assert_clean(min_level text DEFAULT 'error',
+    schemas name[] DEFAULT NULL, rules text[] DEFAULT NULL, with_data boolean DEFAULT false)
+RETURNS void
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'sg_assert_clean';
+COMMENT ON FUNCTION schema_guard.assert_clean(text, name[], text[], boolean) IS
+    'raise one error listing the findings at or above min_level that are not exempted';
+
+-- pgTAP assertions.  They exist whether or not pgTAP does, and find pgTAP
+-- when they are called: so they work whichever extension was created first,
+-- in whatever schema pgTAP lives, and across a dump and restore.  pgTAP's
+-- functions call one another unqualified, hence its schema on the path for
+-- the call (the SET clause restores the caller's path afterwards).
+CREATE FUNCTION schema_guard.pgtap_ok(pass boolean, description text, diagnostics text[])
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+DECLARE
+    nsp name;
+    tap text;
+    diag text;
+BEGIN
+    SELECT n.nspname INTO nsp
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'pgtap';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pgTAP is not installed in this database'
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'CREATE EXTENSION pgtap;';
+    END IF;
+    PERFORM set_config('search_path', format('%I, pg_catalog, pg_temp', nsp), true);
+    EXECUTE format('SELECT %I.ok($1, $2)', nsp) INTO tap USING pass, description;
+    IF NOT pass AND cardinality(diagnostics) > 0 THEN
+        EXECUTE format('SELECT %I.diag($1)', nsp) INTO diag USING array_to_string(diagnostics, E'\n');
+        tap := tap || E'\n' || diag;
+    END IF;
+    RETURN tap;
+END
+$$;
+COMMENT ON FUNCTION schema_guard.pgtap_ok(boolean, text, text[]) IS
+    'pgTAP''s ok() with diagnostics on failure, for the assertions below';
+
+-- The configured level of a rule, when the name is a rule's (not a family's).
+CREATE FUNCTION schema_guard.rule_setting(rule text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+    SELECT current_setting('schema_guard.' || r.rule, true)
+      FROM schema_guard.rules() r WHERE r.rule = rule_setting.rule
+$$;
+
+CREATE FUNCTION schema_guard.no_findings(rule text, description text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+DECLARE
+    found text[];
+BEGIN
+    description := coalesce(description, format('no findings of %s', rule));
+    IF schema_guard.rule_setting(rule) = 'off' THEN
+        RETURN schema_guard.pgtap_ok(false, description,
+            ARRAY[format('rule %s is off (schema_guard.%s): the audit does not run it', rule, rule)]);
+    END IF;
+    SELECT array_agg(format('%s %s: %s: %s', f.level, f.rule, f.object_identity, f.message))
+      INTO found
+      FROM schema_guard.audit(rules => ARRAY[rule]) f
+     WHERE NOT f.exempted;
+    RETURN schema_guard.pgtap_ok(found IS NULL, description, found);
+END
+$$;
+COMMENT ON FUNCTION schema_guard.no_findings(text, text) IS
+    'pgTAP: ok when the audit of a rule or family finds nothing that is not exempted';
+
+CREATE FUNCTION schema_guard.fk_indexed(tbl regclass, description text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+DECLARE
+    nsp name;
+    ident text;
+    found text[];
+BEGIN
+    SELECT n.nspname, format('%I.%I', n.nspname, c.relname) INTO nsp, ident
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = tbl;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', tbl::oid
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    description := coalesce(description, format('every foreign key of %s has an index', ident));
+    IF schema_guard.rule_setting('fk_unindexed') = 'off' THEN
+        RETURN schema_guard.pgtap_ok(false, description,
+            ARRAY['rule fk_unindexed is off (schema_guard.fk_unindexed): the audit does not run it']);
+    END IF;
+    -- the table's findings: those of its foreign keys, and the table when
+    -- the audit could not judge it
+    SELECT array_agg(format('%s %s: %s: %s', f.level, f.rule, f.object_identity, f.message))
+      INTO found
+      FROM schema_guard.audit(schemas => ARRAY[nsp], rules => ARRAY['fk_unindexed']) f
+     WHERE NOT f.exempted
+       AND (f.object_identity = ident
+            OR f.object_identity IN (SELECT format('%I on %s', con.conname, ident)
+                                       FROM pg_constraint con
+                                      WHERE con.conrelid = tbl AND con.contype = 'f'));
+    RETURN schema_guard.pgtap_ok(found IS NULL, description, found);
+END
+$$;
+COMMENT ON FUNCTION schema_guard.fk_indexed(regclass, text) IS
+    'pgTAP: ok when the audit finds no unindexed foreign key on the table';
+
+CREATE FUNCTION schema_guard.jsonb_matches_contract(tbl regclass, col name, description text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS $$
+DECLARE
+    found text[];
+BEGIN
+    description := coalesce(description, format('%s.%I matches its contract', tbl, col));
+    IF NOT EXISTS (SELECT FROM schema_guard.jsonb_contracts c
+                    WHERE c.tbl = jsonb_matches_contract.tbl AND c.col = jsonb_matches_contract.col) THEN
+        RETURN schema_guard.pgtap_ok(false, description,
+            ARRAY[format('%s.%I has no contract: schema_guard.jsonb_expect() registers one', tbl, col)]);
+    END IF;
+    -- never_present (info) says a documented path is unused, not that a
+    -- document breaks the contract
+    SELECT array_agg(format('%s %s %s: %s', d.level, d.kind, d.path, d.message))
+      INTO found
+      FROM schema_guard.jsonb_drift(tbl, col) d
+     WHERE d.level IN ('error', 'warning');
+    RETURN schema_guard.pgtap_ok(found IS NULL, description, found);
+END
+$$;
+COMMENT ON FUNCTION schema_guard.jsonb_matches_contract(regclass, name, text) IS
+    'pgTAP: ok when no document of the column breaks its contract (jsonb_drift at error or warning level)';
