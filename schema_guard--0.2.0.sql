@@ -1358,7 +1358,7 @@ SET extra_float_digits = 1
 SET bytea_output = hex
 AS $$
 DECLARE
-    found text[];
+    listed text[];
 BEGIN
     description := coalesce(description, format('no findings of %s', rule));
     IF schema_guard.rule_setting(rule) = 'off' THEN
@@ -1366,10 +1366,10 @@ BEGIN
             ARRAY[format('rule %s is off (schema_guard.%s): the audit does not run it', rule, rule)]);
     END IF;
     SELECT array_agg(format('%s %s: %s: %s', f.level, f.rule, f.object_identity, f.message))
-      INTO found
+      INTO listed
       FROM schema_guard.audit(rules => ARRAY[rule]) f
      WHERE NOT f.exempted;
-    RETURN schema_guard.pgtap_ok(found IS NULL, description, found);
+    RETURN schema_guard.pgtap_ok(listed IS NULL, description, listed);
 END
 $$;
 COMMENT ON FUNCTION schema_guard.no_findings(text, text) IS
@@ -1391,7 +1391,7 @@ AS $$
 DECLARE
     nsp name;
     ident text;
-    found text[];
+    listed text[];
 BEGIN
     SELECT n.nspname, format('%I.%I', n.nspname, c.relname) INTO nsp, ident
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -1408,14 +1408,14 @@ BEGIN
     -- the table's findings: those of its foreign keys, and the table when
     -- the audit could not judge it
     SELECT array_agg(format('%s %s: %s: %s', f.level, f.rule, f.object_identity, f.message))
-      INTO found
+      INTO listed
       FROM schema_guard.audit(schemas => ARRAY[nsp], rules => ARRAY['fk_unindexed']) f
      WHERE NOT f.exempted
        AND (f.object_identity = ident
             OR f.object_identity IN (SELECT format('%I on %s', con.conname, ident)
                                        FROM pg_constraint con
                                       WHERE con.conrelid = tbl AND con.contype = 'f'));
-    RETURN schema_guard.pgtap_ok(found IS NULL, description, found);
+    RETURN schema_guard.pgtap_ok(listed IS NULL, description, listed);
 END
 $$;
 COMMENT ON FUNCTION schema_guard.fk_indexed(regclass, text) IS
@@ -1435,7 +1435,7 @@ SET extra_float_digits = 1
 SET bytea_output = hex
 AS $$
 DECLARE
-    found text[];
+    listed text[];
 BEGIN
     description := coalesce(description, format('%s.%I matches its contract', tbl, col));
     IF NOT EXISTS (SELECT FROM schema_guard.jsonb_contracts c
@@ -1446,10 +1446,10 @@ BEGIN
     -- never_present (info) says a documented path is unused, not that a
     -- document breaks the contract
     SELECT array_agg(format('%s %s %s: %s', d.level, d.kind, d.path, d.message))
-      INTO found
+      INTO listed
       FROM schema_guard.jsonb_drift(tbl, col) d
      WHERE d.level IN ('error', 'warning');
-    RETURN schema_guard.pgtap_ok(found IS NULL, description, found);
+    RETURN schema_guard.pgtap_ok(listed IS NULL, description, listed);
 END
 $$;
 COMMENT ON FUNCTION schema_guard.jsonb_matches_contract(regclass, name, text) IS
