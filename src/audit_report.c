@@ -50,8 +50,8 @@ typedef struct ReportRule
 	char	   *family;
 	char	   *description;
 	char	   *level;			/* its setting: error, warning, info, off */
-	bool		ran;			/* the audit judged it (audit moment, not
-								 * off, selected by the rules argument) */
+	bool		ran;			/* the audit judged it (audit moment, not off,
+								 * selected by the rules argument) */
 } ReportRule;
 
 typedef struct Report
