@@ -1116,6 +1116,8 @@ AS $$
     SELECT current_setting('schema_guard.' || r.rule, true)
       FROM schema_guard.rules() r WHERE r.rule = rule_setting.rule
 $$;
+COMMENT ON FUNCTION schema_guard.rule_setting(text) IS
+    'the setting (error, warning, info or off) of a rule; NULL for a family or an unknown name';
 
 CREATE FUNCTION schema_guard.no_findings(rule text, description text DEFAULT NULL)
 RETURNS text
