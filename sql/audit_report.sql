@@ -17,11 +17,11 @@ CREATE TABLE rep.clean (id bigint PRIMARY KEY,
 CREATE INDEX clean_customer_idx ON rep.clean (customer_id);
 COMMIT;
 SET schema_guard.mode = warn;
--- an unindexed foreign key (error) and a jsonb column without a contract
+-- an unindexed foreign key (error) and a timestamp without time zone
 -- (warning), under names the formats must escape
 CREATE TABLE rep."order <&> ""#1""" (id bigint PRIMARY KEY,
     customer_id bigint NOT NULL CONSTRAINT "fk <&>" REFERENCES rep.customer,
-    doc jsonb NOT NULL);
+    "at ""<&>""" timestamp NOT NULL);
 RESET schema_guard.mode;
 
 ------------------------------------------------------------------------
@@ -32,8 +32,8 @@ SELECT schema_guard.assert_clean(schemas => ARRAY['rep']);
 -- min_level warning lists the warning too
 SELECT schema_guard.assert_clean('warning', ARRAY['rep']);
 -- silent: nothing at or above the level for these rules
-SELECT schema_guard.assert_clean(schemas => ARRAY['rep'], rules => ARRAY['jsonb_uncontracted']);
-SELECT schema_guard.assert_clean('error', ARRAY['rep'], ARRAY['jsonb_uncontracted']) IS NULL AS silent;
+SELECT schema_guard.assert_clean(schemas => ARRAY['rep'], rules => ARRAY['prefer_timestamptz']);
+SELECT schema_guard.assert_clean('error', ARRAY['rep'], ARRAY['prefer_timestamptz']) IS NULL AS silent;
 -- the SQLSTATE a suite can catch
 DO $$
 BEGIN
@@ -60,17 +60,17 @@ SELECT schema_guard.assert_clean(rules => ARRAY['no_such_rule']);
 ------------------------------------------------------------------------
 -- audit_report()
 ------------------------------------------------------------------------
-SELECT schema_guard.audit_report('tap', ARRAY['rep'], ARRAY['fk_unindexed', 'jsonb_uncontracted']);
-SELECT schema_guard.audit_report('junit', ARRAY['rep'], ARRAY['fk_unindexed', 'jsonb_uncontracted']);
-SELECT schema_guard.audit_report('json', ARRAY['rep'], ARRAY['fk_unindexed', 'jsonb_uncontracted']);
+SELECT schema_guard.audit_report('tap', ARRAY['rep'], ARRAY['fk_unindexed', 'prefer_timestamptz']);
+SELECT schema_guard.audit_report('junit', ARRAY['rep'], ARRAY['fk_unindexed', 'prefer_timestamptz']);
+SELECT schema_guard.audit_report('json', ARRAY['rep'], ARRAY['fk_unindexed', 'prefer_timestamptz']);
 -- SARIF: the results, and a driver rule per rule of the registry
-SELECT jsonb_pretty(schema_guard.audit_report('sarif', ARRAY['rep'], ARRAY['fk_unindexed', 'jsonb_uncontracted'])::jsonb
+SELECT jsonb_pretty(schema_guard.audit_report('sarif', ARRAY['rep'], ARRAY['fk_unindexed', 'prefer_timestamptz'])::jsonb
                     #> '{runs,0,results}');
 SELECT jsonb_array_length(schema_guard.audit_report('sarif', ARRAY['rep'])::jsonb
                           #> '{runs,0,tool,driver,rules}') = (SELECT count(*) FROM schema_guard.rules())
        AS every_rule_described;
 -- min_level and rules reach the audit: no warning at min_level error
-SELECT schema_guard.audit_report('tap', ARRAY['rep'], ARRAY['jsonb_uncontracted'], 'error');
+SELECT schema_guard.audit_report('tap', ARRAY['rep'], ARRAY['prefer_timestamptz'], 'error');
 -- bad formats
 SELECT schema_guard.audit_report('xml');
 SELECT schema_guard.audit_report('SARIF');
