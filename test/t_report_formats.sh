@@ -110,13 +110,10 @@ DATA=$SCRATCH/data
 trap 'sg_cluster_stop "$DATA"' EXIT
 sg_cluster_start "$DATA" "$SG_CONF_PRELOAD" "$SCRATCH/server.log"
 sg_psql -d postgres -c "CREATE DATABASE reports"
-sg_psql -d reports ${SG_STANDIN:+-v standin=$SG_STANDIN} >/dev/null <<'SQL'
+sg_psql -d reports >/dev/null <<'SQL'
 SET schema_guard.mode = warn;
 SET client_min_messages = error;
 CREATE EXTENSION schema_guard;
-\if :{?standin}
-\i :standin
-\endif
 CREATE ROLE ci LOGIN;
 CREATE SCHEMA app AUTHORIZATION ci;
 SET ROLE ci;
@@ -197,7 +194,7 @@ check "rules: only the named rule's suite (and the relations not judged)" \
         grep -o '<testsuite name="[a-z_]*"' | sort | tr '\n' ' ')" \
     '<testsuite name="audit_skipped" <testsuite name="prefer_timestamptz" '
 sg_psql -d postgres -c "CREATE DATABASE clean"
-sg_psql -d clean -c "CREATE EXTENSION schema_guard" ${SG_STANDIN:+-f $SG_STANDIN} >/dev/null
+sg_psql -d clean -c "CREATE EXTENSION schema_guard" >/dev/null
 sg_psql -d clean -Atc "SELECT schema_guard.audit_report('sarif')" >"$OUT/clean.sarif.json"
 sg_psql -d clean -Atc "SELECT schema_guard.audit_report('junit')" >"$OUT/clean.xml"
 sg_psql -d clean -Atc "SELECT schema_guard.audit_report('tap')" >"$OUT/clean.tap"
