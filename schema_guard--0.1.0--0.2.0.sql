@@ -1038,7 +1038,7 @@ AS 'MODULE_PATHNAME', 'sg_audit_report';
 COMMENT ON FUNCTION schema_guard.audit_report(text, name[], text[], text, boolean) IS
     'the audit''s findings as one sarif, json, junit or tap document';
 
--- One error (SQLSTATE SG001) listing every finding at or above min_level
+-- One error (SQLSTATE SG002) listing every finding at or above min_level
 -- that is not exempted; nothing when there is none.
 CREATE FUNCTION schema_guard.assert_clean(min_level text DEFAULT 'error',
     schemas name[] DEFAULT NULL, rules text[] DEFAULT NULL, with_data boolean DEFAULT false)

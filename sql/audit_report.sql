@@ -27,7 +27,7 @@ RESET schema_guard.mode;
 ------------------------------------------------------------------------
 -- assert_clean()
 ------------------------------------------------------------------------
--- firing: one error, SQLSTATE SG001, listing the finding
+-- firing: one error, SQLSTATE SG002, listing the finding
 SELECT schema_guard.assert_clean(schemas => ARRAY['rep']);
 -- min_level warning lists the warning too
 SELECT schema_guard.assert_clean('warning', ARRAY['rep']);
@@ -37,8 +37,8 @@ SELECT schema_guard.assert_clean(schemas => ARRAY['rep'], rules => ARRAY['prefer
 DO $$
 BEGIN
     PERFORM schema_guard.assert_clean(schemas => ARRAY['rep']);
-EXCEPTION WHEN SQLSTATE 'SG001' THEN
-    RAISE NOTICE 'caught SG001: %', SQLERRM;
+EXCEPTION WHEN SQLSTATE 'SG002' THEN
+    RAISE NOTICE 'caught SG002: %', SQLERRM;
 END
 $$;
 -- an exempted finding does not count

@@ -741,7 +741,7 @@ sg_audit_report(PG_FUNCTION_ARGS)
  * schema_guard.assert_clean(min_level text, schemas name[], rules text[],
  *							 with_data boolean) returns void
  *
- * One error listing every finding at or above min_level that is not
+ * One error (SG002) listing every finding at or above min_level that is not
  * exempted (relations the audit could not judge included: not judged is
  * not clean); nothing when there is none.
  */
@@ -778,7 +778,7 @@ sg_assert_clean(PG_FUNCTION_ARGS)
 		char	   *min_level = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 		ereport(ERROR,
-				errcode(ERRCODE_SG_VIOLATION),
+				errcode(ERRCODE_SG_AUDIT_NOT_CLEAN),
 				errmsg_plural("the audit found %d finding at level %s or above",
 							  "the audit found %d findings at level %s or above",
 							  n, n, min_level),

@@ -39,6 +39,8 @@
 #define ERRCODE_SG_VIOLATION	MAKE_SQLSTATE('S','G','0','0','1')
 /* SQLSTATE of guard warnings: class 01 (warning), subclass "SG0". */
 #define ERRCODE_SG_WARNING		MAKE_SQLSTATE('0','1','S','G','0')
+/* SQLSTATE of assert_clean(): the audit found what it may not. */
+#define ERRCODE_SG_AUDIT_NOT_CLEAN	MAKE_SQLSTATE('S','G','0','0','2')
 
 /* schema_guard.mode */
 typedef enum SgMode
