@@ -259,6 +259,35 @@ SELECT * FROM schema_guard.jsonb_workload_paths('orders', 'doc', 'workload') ORD
 SELECT * FROM schema_guard.jsonb_suggest('orders', 'doc', 0.5, 'workload') ORDER BY kind, path, fix;
 SELECT * FROM schema_guard.audit();
 SELECT * FROM schema_guard.audit(with_data => true);
+SELECT f, schema_guard.audit_report(f) FROM unnest(ARRAY['sarif', 'json', 'junit', 'tap']) f;
+DO $$
+BEGIN
+    PERFORM schema_guard.assert_clean('info');
+    RAISE NOTICE 'assert_clean: clean';
+EXCEPTION WHEN SQLSTATE 'SG002' THEN
+    RAISE NOTICE 'assert_clean: %', SQLERRM;
+END
+$$;
+SELECT schema_guard.rule_setting('fk_unindexed');
+-- The pgTAP assertions get as far as looking for pgTAP, which is not here
+-- (nor could it run on a standby: its plan() writes temporary tables).
+DO $$
+DECLARE
+    call text;
+BEGIN
+    FOREACH call IN ARRAY ARRAY[
+        $c$SELECT schema_guard.pgtap_ok(true, 'standby', NULL)$c$,
+        $c$SELECT schema_guard.no_findings('fk_unindexed')$c$,
+        $c$SELECT schema_guard.fk_indexed('orders')$c$,
+        $c$SELECT schema_guard.jsonb_matches_contract('orders', 'doc')$c$] LOOP
+        BEGIN
+            EXECUTE call;
+        EXCEPTION WHEN object_not_in_prerequisite_state THEN
+            RAISE NOTICE '%: %', call, SQLERRM;
+        END;
+    END LOOP;
+END
+$$;
 SELECT schema_guard.jsonb_path_keys('$.customer."odd key"');
 SELECT schema_guard.not_temporary('orders'), schema_guard.can_read_column('orders', 'doc'),
        schema_guard.owns_table('orders');
