@@ -1185,17 +1185,6 @@ REVOKE ALL ON schema_guard.index_created FROM PUBLIC;
 
 CREATE FUNCTION schema_guard.schema_fingerprint(schemas name[] DEFAULT NULL)
 RETURNS jsonb
-
-------------------------------------------------------------------------
--- Findings where CI reads them (src/audit_report.c)
-------------------------------------------------------------------------
-
--- One document: SARIF 2.1.0, JSON, JUnit XML or TAP, of audit()'s rows for
--- the same arguments.
-CREATE FUNCTION schema_guard.audit_report(format text,
-    schemas name[] DEFAULT NULL, rules text[] DEFAULT NULL,
-    min_level text DEFAULT 'info', with_data boolean DEFAULT false)
-RETURNS text
 LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 SET row_security = on
@@ -1261,6 +1250,27 @@ AS 'MODULE_PATHNAME', 'sg_roundtrip';
 COMMENT ON FUNCTION schema_guard.roundtrip(text, text, text, name[], int) IS
 'Runs up then down in a transaction that is always rolled back, and reports every difference of schema and data they leave, with the likely cause of each changed value';
 
+
+------------------------------------------------------------------------
+-- Findings where CI reads them (src/audit_report.c)
+------------------------------------------------------------------------
+
+-- One document: SARIF 2.1.0, JSON, JUnit XML or TAP, of audit()'s rows for
+-- the same arguments.
+CREATE FUNCTION schema_guard.audit_report(format text,
+    schemas name[] DEFAULT NULL, rules text[] DEFAULT NULL,
+    min_level text DEFAULT 'info', with_data boolean DEFAULT false)
+RETURNS text
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'sg_audit_report';
 COMMENT ON FUNCTION schema_guard.audit_report(text, name[], text[], text, boolean) IS
     'the audit''s findings as one sarif, json, junit or tap document';
