@@ -5,7 +5,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS schema_guard;
 RESET client_min_messages;
 SET schema_guard.destructive_drop = off;  -- cleanup drops are not this file's subject
-CREATE TABLE ro_account (id int PRIMARY KEY);
+CREATE TABLE ro_account (id bigint PRIMARY KEY);
 INSERT INTO ro_account SELECT g FROM generate_series(1, 100) g;
 -- Fires: a list without CONCURRENTLY, or with CONCURRENTLY false.
 REINDEX (VERBOSE false) TABLE ro_account;
