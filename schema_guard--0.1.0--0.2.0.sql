@@ -1239,3 +1239,54 @@ END
 $$;
 COMMENT ON FUNCTION schema_guard.jsonb_matches_contract(regclass, name, text) IS
     'pgTAP: ok when no document of the column breaks its contract (jsonb_drift at error or warning level)';
+
+------------------------------------------------------------------------
+-- What the guard raised in this session, and where
+------------------------------------------------------------------------
+
+-- Backend-local memory: never parallel, volatile (reset forgets them).
+CREATE FUNCTION schema_guard.session_findings(
+    reset boolean DEFAULT false,
+    OUT rule text,
+    OUT level text,
+    OUT object_type text,
+    OUT object_identity text,
+    OUT message text,
+    OUT detail text,
+    OUT fix text,
+    OUT raised text,
+    OUT at_commit boolean,
+    OUT statement_line integer,
+    OUT statement_position integer,
+    OUT statement_length integer)
+RETURNS SETOF record
+LANGUAGE C VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'schema_guard_session_findings';
+
+COMMENT ON FUNCTION schema_guard.session_findings(boolean) IS
+    'the findings the guard raised in this session, with the line and position of the statement in its query string; reset forgets them';
+
+CREATE FUNCTION schema_guard.check_pending() RETURNS void
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'schema_guard_check_pending';
+
+COMMENT ON FUNCTION schema_guard.check_pending() IS
+    'run now the checks COMMIT would run on what the transaction did so far';

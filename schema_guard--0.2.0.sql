@@ -361,6 +361,57 @@ ALTER EVENT TRIGGER schema_guard_sql_drop ENABLE ALWAYS;
 
 GRANT USAGE ON SCHEMA schema_guard TO PUBLIC;
 
+------------------------------------------------------------------------
+-- What the guard raised in this session, and where
+------------------------------------------------------------------------
+
+-- Backend-local memory: never parallel, volatile (reset forgets them).
+CREATE FUNCTION schema_guard.session_findings(
+    reset boolean DEFAULT false,
+    OUT rule text,
+    OUT level text,
+    OUT object_type text,
+    OUT object_identity text,
+    OUT message text,
+    OUT detail text,
+    OUT fix text,
+    OUT raised text,
+    OUT at_commit boolean,
+    OUT statement_line integer,
+    OUT statement_position integer,
+    OUT statement_length integer)
+RETURNS SETOF record
+LANGUAGE C VOLATILE STRICT SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'schema_guard_session_findings';
+
+COMMENT ON FUNCTION schema_guard.session_findings(boolean) IS
+    'the findings the guard raised in this session, with the line and position of the statement in its query string; reset forgets them';
+
+CREATE FUNCTION schema_guard.check_pending() RETURNS void
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'schema_guard_check_pending';
+
+COMMENT ON FUNCTION schema_guard.check_pending() IS
+    'run now the checks COMMIT would run on what the transaction did so far';
+
 -- ==== JSONB shapes (issue 3) ====
 -- Inference, contracts, drift, snapshots and suggestions for json/jsonb
 -- columns (doc/schema_guard.md, "JSONB shapes").  Everything runs as the caller: rows are read

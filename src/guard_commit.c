@@ -24,6 +24,7 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/xact.h"
+#include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
@@ -41,6 +42,9 @@ typedef struct SgPendingItem
 
 /* Cells and items live in TopTransactionContext. */
 static List *sg_pending = NIL;
+
+/* Is sg_check_pending() running?  For the findings it raises. */
+static bool sg_in_commit_check = false;
 
 /*
  * Names of the indexes this transaction dropped.  A commit-time HINT may
@@ -238,6 +242,37 @@ sg_check_pending(void)
 		sg_raise(lfirst(lc));
 }
 
+bool
+sg_checking_commit(void)
+{
+	return sg_in_commit_check;
+}
+
+/*
+ * The commit moment: every pending item checked under the pinned settings
+ * (the caller's search_path kept), if the extension still exists.
+ */
+static void
+sg_run_commit_checks(void)
+{
+	int			nest;
+
+	if (sg_pending == NIL || !sg_guard_active())
+		return;
+	nest = sg_pin_settings(false);
+	sg_in_commit_check = true;
+	PG_TRY();
+	{
+		sg_check_pending();
+	}
+	PG_FINALLY();
+	{
+		sg_in_commit_check = false;
+	}
+	PG_END_TRY();
+	sg_unpin_settings(nest);
+}
+
 static void
 sg_xact_callback(XactEvent event, void *arg)
 {
@@ -252,13 +287,7 @@ sg_xact_callback(XactEvent event, void *arg)
 			 * so whether the extension still exists is asked only now: once
 			 * it is gone, so are its rules and its tables.
 			 */
-			if (sg_pending != NIL && sg_guard_active())
-			{
-				int			nest = sg_pin_settings(false);
-
-				sg_check_pending();
-				sg_unpin_settings(nest);
-			}
+			sg_run_commit_checks();
 			sg_pending = NIL;
 			sg_dropped_index_names = NIL;
 			break;
@@ -301,6 +330,25 @@ sg_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	else
 		for (int i = first; i < list_length(sg_pending); i++)
 			((SgPendingItem *) list_nth(sg_pending, i))->subid = parentSubid;
+}
+
+/*
+ * schema_guard.check_pending(): the checks COMMIT would run, now, on what
+ * the transaction did so far, which COMMIT then does not check again.  A
+ * dry run that ends in ROLLBACK (pg_schema_guard check) sees the commit's
+ * findings this way.  Inside a subtransaction the items are kept: rolling
+ * it back could undo what made a check pass (an index), and COMMIT must
+ * then judge again.
+ */
+PG_FUNCTION_INFO_V1(schema_guard_check_pending);
+Datum
+schema_guard_check_pending(PG_FUNCTION_ARGS)
+{
+	sg_require_extension_current();
+	sg_run_commit_checks();
+	if (!IsSubTransaction())
+		sg_pending = NIL;
+	PG_RETURN_VOID();
 }
 
 void

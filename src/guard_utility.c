@@ -102,10 +102,17 @@ sg_ProcessUtility(SG_PROCESS_UTILITY_PARAMS)
 		sg_unpin_settings(nest);
 	}
 
+	/* Where a COMMIT is, for the findings raised when it commits. */
+	if (IsA(parsetree, TransactionStmt))
+		sg_session_note_utility(pstmt, queryString, context, false);
+
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(SG_PROCESS_UTILITY_ARGS);
 	else
 		standard_ProcessUtility(SG_PROCESS_UTILITY_ARGS);
+
+	if (IsA(parsetree, DiscardStmt))
+		sg_session_note_utility(pstmt, queryString, context, true);
 }
 
 void

@@ -326,6 +326,9 @@ sg_raise(const SgFinding *finding)
 	if (level == SG_LEVEL_OFF || sg_is_exempt(finding))
 		return;
 
+	/* Kept before it is raised: an error does not return. */
+	sg_session_record(finding, level);
+
 	ereport(level == SG_LEVEL_ERROR ? ERROR : WARNING,
 			errcode(level == SG_LEVEL_ERROR ? ERRCODE_SG_VIOLATION : ERRCODE_SG_WARNING),
 			errmsg("%s: %s", rule, finding->message),

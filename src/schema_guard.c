@@ -51,6 +51,7 @@ _PG_init(void)
 	sg_lock_waits_init();
 	sg_indexes_define_gucs();
 	sg_sequences_define_gucs();
+	sg_session_findings_init();
 
 	MarkGUCPrefixReserved("schema_guard");
 

@@ -28,6 +28,8 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
+#include "tcop/utility.h"
 #include "utils/relcache.h"
 
 #include "compat.h"
@@ -333,6 +335,7 @@ extern void sg_pending_add_column(SgRuleId rule, Oid relid, AttrNumber attnum);
 extern void sg_pending_renamed(Oid relid, const char *oldname, const char *newname);
 extern void sg_note_dropped_index(const char *name);
 extern List *sg_index_names_dropped_in_xact(void);
+extern bool sg_checking_commit(void);
 
 /* guard_events.c */
 extern uint64 sg_ddl_statements_ended;
@@ -480,6 +483,12 @@ extern void sg_version_init(void);
 extern bool sg_extension_current(void);
 extern void sg_require_extension_current(void);
 extern bool sg_is_own_extension_stmt(Node *parsetree);
+
+/* session_findings.c: what the guard raised in this session, and where */
+extern void sg_session_findings_init(void);
+extern void sg_session_record(const SgFinding *finding, SgLevel raised);
+extern void sg_session_note_utility(PlannedStmt *pstmt, const char *queryString,
+									ProcessUtilityContext context, bool done);
 
 /* guard_utility.c */
 extern void sg_utility_init(void);

@@ -184,6 +184,44 @@ def statements(entries):
     return out
 
 
+def one_string(text):
+    """A logged query string as psql must read it to send it again as one
+    string: a semicolon between two statements (psql's \\;) becomes \\; again.
+    Quotes, comments and dollar quotes are skipped; text holds no meta-command."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        m = re.match(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$", text[i:]) if c == "$" else None
+        if m and (i == 0 or not re.match(r"[\w$]", text[i - 1])):
+            end = text.find(m.group(0), i + len(m.group(0)))
+            end = n if end < 0 else end + len(m.group(0))
+        elif c in "'\"":
+            end = i + 1
+            while end < n:
+                if text[end] == c and text[end + 1:end + 2] == c:
+                    end += 2
+                elif text[end] == c:
+                    end += 1
+                    break
+                else:
+                    end += 1
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i)
+            end = n if end < 0 else end + 2
+        elif c == ";" and re.sub(r"--[^\n]*|/\*.*?\*/", "", text[i + 1:], flags=re.S).strip():
+            out.append("\\;")
+            i += 1
+            continue
+        else:
+            end = i + 1
+        out.append(text[i:end])
+        i = end
+    return "".join(out)
+
+
 def first_word(text):
     m = re.match(r"\s*(?:--[^\n]*\n\s*)*([A-Za-z]+)(?:\s+([A-Za-z]+))?", text)
     return (m.group(1).upper(), (m.group(2) or "").upper()) if m else ("", "")
@@ -220,13 +258,14 @@ def block_starts(stmts):
         if st.session != prev_session:
             begin = None
         prev_session = st.session
-        if begin is None and opens_block(st):
-            res.append(None)
-            begin = i
-            continue
-        res.append(begin)
-        if begin is not None and ends_block(st):
-            begin = None
+        res.append(None if begin is None and opens_block(st) else begin)
+        # A query string may hold several statements (psql's \;).
+        for part in one_string(st.text).split("\\;"):
+            part = Stmt(part, st.user, st.db, st.session)
+            if begin is None and opens_block(part):
+                begin = i
+            elif begin is not None and ends_block(part):
+                begin = None
     return res
 
 
@@ -310,7 +349,7 @@ class Replay:
                     if st.session != session:
                         out.append('\\c "%s" "%s"' % (dbmap(st.db), st.user))
                         session = st.session
-                    t = st.text
+                    t = one_string(st.text)
                     out.append(t if t.rstrip().endswith(";") else t + "\n;")
             out.append("SELECT 'sg_hints_segment %d';" % n)
         return "\n".join(out) + "\n"
