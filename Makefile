@@ -12,6 +12,12 @@ DOCS       = doc/schema_guard.md
 PG_CPPFLAGS = -I$(srcdir)/src -DSG_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS   = -Wall -Wmissing-prototypes -Wpointer-arith -Werror=vla
 
+# pg_schema_guard (cli/), the command for CI: a libpq client installed into
+# the server's bindir like its other client programs.  PGXS builds either
+# modules or one PROGRAM, so it is a SCRIPTS_built file (built by `all`,
+# installed to bindir, removed by `clean`) with its own link rule below.
+SCRIPTS_built = cli/pg_schema_guard
+
 # `make installcheck` (after `make install`): the pg_regress files and the
 # isolation specs against the running server that PG_CONFIG belongs to, as
 # contrib does.  What that server needs is in README.md; test/run.sh runs
@@ -26,10 +32,19 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): src/schema_guard.h src/compat.h
+
+# Only libpq: its header and library are where pg_config says.
+cli/pg_schema_guard: cli/pg_schema_guard.c $(EXTENSION).control
+	$(CC) $(CFLAGS) -DSG_VERSION=\"$(EXTVERSION)\" -I$(includedir) $< $(LDFLAGS) -L$(libdir) -lpq -o $@
+
+# PGXS removes bindir/cli/pg_schema_guard.
+uninstall: uninstall-cli
+uninstall-cli:
+	rm -f '$(DESTDIR)$(bindir)/pg_schema_guard'
 src/version.o: $(EXTENSION).control
 src/jsonb_shape.o src/jsonb_contract.o: src/jsonb_shape.h
 
-.PHONY: test test-one demo bench fuzz indent dist deb
+.PHONY: test test-one demo bench fuzz indent dist deb uninstall-cli
 
 # Every suite on every PostgreSQL major the archive serves (tools/matrix.sh).
 test: all

@@ -1,0 +1,1929 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_schema_guard.c
+ *		The command for CI: audit a database, check migration files.
+ *
+ *   pg_schema_guard audit [options] [connection options]
+ *   pg_schema_guard check [options] [connection options] FILE...
+ *
+ * check runs each file, in its own session, against a database that has
+ * the extension, in warn mode (every finding a warning, nothing rejected),
+ * one statement at a time (with the comments before it), and asks
+ * schema_guard.session_findings() after each which findings it raised and
+ * at which line of what was sent: the file's line is where that starts plus
+ * that.  A file runs in one
+ * transaction that is rolled back (schema_guard.check_pending() first runs
+ * the checks COMMIT would), unless --commit.  The manual's section
+ * "pg_schema_guard" is the reference (doc/schema_guard.md).
+ *
+ * Only libpq and the C library: it builds wherever libpq-fe.h is.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "libpq-fe.h"
+
+#ifndef SG_VERSION
+#error "SG_VERSION must be defined by the Makefile"
+#endif
+
+#if defined(__GNUC__)
+#define SG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SG_PRINTF(f, a)
+#endif
+
+#define EXIT_CLEAN		0
+#define EXIT_FINDINGS	1
+#define EXIT_USAGE		2
+
+/* The CLI's own rule id for a statement that fails. */
+#define MIGRATION_ERROR "migration_error"
+
+typedef enum
+{
+	FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_JUNIT, FMT_TAP
+} Format;
+
+static const char *const format_names[] = {"text", "json", "sarif", "junit", "tap", NULL};
+
+/* info < warning < error, as findings' levels */
+static int
+level_rank(const char *level)
+{
+	if (level == NULL)
+		return -1;
+	if (strcmp(level, "error") == 0)
+		return 2;
+	if (strcmp(level, "warning") == 0)
+		return 1;
+	if (strcmp(level, "info") == 0)
+		return 0;
+	return -1;
+}
+
+/* ---------------------------------------------------------------- memory */
+
+static void *
+xmalloc(size_t n)
+{
+	void	   *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+	{
+		fprintf(stderr, "pg_schema_guard: out of memory\n");
+		exit(EXIT_USAGE);
+	}
+	return p;
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+	{
+		fprintf(stderr, "pg_schema_guard: out of memory\n");
+		exit(EXIT_USAGE);
+	}
+	return p;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	return s ? strcpy(xmalloc(strlen(s) + 1), s) : NULL;
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char	   *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* A growing string. */
+typedef struct
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} Buf;
+
+static void
+buf_append(Buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+	{
+		b->cap = (b->len + n + 1) * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void
+buf_puts(Buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+static void buf_printf(Buf *b, const char *fmt,...) SG_PRINTF(2, 3);
+
+static void
+buf_printf(Buf *b, const char *fmt,...)
+{
+	va_list		ap;
+	char		small[256];
+	int			n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < (int) sizeof(small))
+	{
+		buf_append(b, small, n);
+		return;
+	}
+	{
+		char	   *big = xmalloc(n + 1);
+
+		va_start(ap, fmt);
+		vsnprintf(big, n + 1, fmt, ap);
+		va_end(ap);
+		buf_append(b, big, n);
+		free(big);
+	}
+}
+
+/* ---------------------------------------------------------------- findings */
+
+typedef struct
+{
+	char	   *file;			/* NULL in an audit */
+	int			line;			/* 0: none */
+	bool		at_commit;
+	char	   *rule;
+	char	   *level;
+	char	   *object_type;
+	char	   *object_identity;
+	char	   *message;
+	char	   *detail;
+	char	   *fix;
+	bool		exempted;
+} Finding;
+
+static Finding *findings;
+static int	nfindings;
+static int	findings_cap;
+
+static Finding *
+add_finding(void)
+{
+	if (nfindings == findings_cap)
+	{
+		findings_cap = findings_cap ? findings_cap * 2 : 64;
+		findings = xrealloc(findings, findings_cap * sizeof(Finding));
+	}
+	memset(&findings[nfindings], 0, sizeof(Finding));
+	return &findings[nfindings++];
+}
+
+/* Files checked, in order, for the formats that list them. */
+static char **files_done;
+static int	nfiles_done;
+
+/* Rule descriptions, for SARIF (from schema_guard.rules()). */
+static char **rule_ids;
+static char **rule_descriptions;
+static int	nrules;
+
+/* ---------------------------------------------------------------- options */
+
+static Format format = FMT_TEXT;
+static int	fail_rank = 2;
+static bool do_commit = false;
+static bool with_data = false;
+static const char *opt_host;
+static const char *opt_port;
+static const char *opt_user;
+static const char *opt_dbname;
+static char **opt_schemas;
+static int	nschemas;
+static char **opt_rules;
+static int	nrules_opt;
+static bool progress;
+static bool had_usage_error = false;
+static bool audit_own_document = false;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+			"pg_schema_guard checks migration files and audits databases with schema_guard.\n"
+			"\n"
+			"Usage:\n"
+			"  pg_schema_guard audit [OPTION]... [--schema=SCHEMA]... [--rule=RULE]...\n"
+			"  pg_schema_guard check [OPTION]... [--commit] FILE...\n"
+			"\n"
+			"Options:\n"
+			"  -f, --format=FORMAT      text (default), json, sarif, junit or tap\n"
+			"  -l, --fail-level=LEVEL   exit 1 on a finding at or above LEVEL:\n"
+			"                           error (default), warning or info\n"
+			"      --commit             check: commit each file instead of rolling it back\n"
+			"  -n, --schema=SCHEMA      audit: only this schema (repeatable)\n"
+			"  -r, --rule=RULE          audit: only this rule or family (repeatable)\n"
+			"      --with-data          audit: run the rules that read rows too\n"
+			"  -q, --quiet              no progress line on a terminal\n"
+			"  -V, --version            print the version, then exit\n"
+			"  -?, --help               show this help, then exit\n"
+			"\n"
+			"Connection options (and PGHOST, PGPORT, PGUSER, PGDATABASE, ...):\n"
+			"  -h, --host=HOST          database server host or socket directory\n"
+			"  -p, --port=PORT          database server port\n"
+			"  -U, --username=USER      database user name\n"
+			"  -d, --dbname=DBNAME      database name, or a connection string or URI\n"
+			"\n"
+			"Exit status: 0 clean, 1 findings at or above the fail level (or a\n"
+			"statement that failed), 2 usage or connection error.\n");
+}
+
+static void usage_error(const char *fmt,...) SG_PRINTF(1, 2);
+
+static void
+usage_error(const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(stderr, "pg_schema_guard: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry \"pg_schema_guard --help\" for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+/* An error that makes the run exit 2, once every file has been tried. */
+static void run_error(const char *file, int line, const char *fmt,...) SG_PRINTF(3, 4);
+
+static void
+run_error(const char *file, int line, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (progress)
+		fprintf(stderr, "\r\033[K");
+	fprintf(stderr, "pg_schema_guard: ");
+	if (file && line > 0)
+		fprintf(stderr, "%s:%d: ", file, line);
+	else if (file)
+		fprintf(stderr, "%s: ", file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	had_usage_error = true;
+}
+
+/* ---------------------------------------------------------------- progress */
+
+static double
+now_seconds(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static double progress_last;
+
+static void
+show_progress(int filenum, int nfiles, const char *file, int stmt, int nstmts)
+{
+	double		t;
+
+	if (!progress)
+		return;
+	t = now_seconds();
+	if (t - progress_last < 0.1 && stmt != nstmts)
+		return;
+	progress_last = t;
+	fprintf(stderr, "\r\033[Kfile %d/%d %s: statement %d/%d", filenum, nfiles, file,
+			stmt, nstmts);
+	fflush(stderr);
+}
+
+static void
+end_progress(void)
+{
+	if (progress)
+		fprintf(stderr, "\r\033[K");
+}
+
+/* ---------------------------------------------------------------- connection */
+
+static const char *notice_file;
+
+static void
+notice_receiver(void *arg, const PGresult *res)
+{
+	const char *sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *file = arg ? *(const char **) arg : NULL;
+
+	/* Findings come from session_findings(); other warnings are shown. */
+	if (sqlstate && strcmp(sqlstate, "01SG0") == 0)
+		return;
+	if (progress)
+		fprintf(stderr, "\r\033[K");
+	fprintf(stderr, "pg_schema_guard: %s%s%s", file ? file : "", file ? ": " : "",
+			PQresultErrorMessage(res));
+}
+
+static PGconn *
+connect_db(void)
+{
+	const char *keywords[6];
+	const char *values[6];
+	int			n = 0;
+	PGconn	   *conn;
+
+	if (opt_host)
+		keywords[n] = "host", values[n++] = opt_host;
+	if (opt_port)
+		keywords[n] = "port", values[n++] = opt_port;
+	if (opt_user)
+		keywords[n] = "user", values[n++] = opt_user;
+	/* Last: a connection string or URI in it overrides the others. */
+	if (opt_dbname)
+		keywords[n] = "dbname", values[n++] = opt_dbname;
+	keywords[n] = "fallback_application_name", values[n++] = "pg_schema_guard";
+	keywords[n] = NULL, values[n] = NULL;
+	conn = PQconnectdbParams(keywords, values, 1);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
+	{
+		fprintf(stderr, "pg_schema_guard: could not connect: %s",
+				conn ? PQerrorMessage(conn) : "out of memory\n");
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetNoticeReceiver(conn, notice_receiver, &notice_file);
+	/* Error positions count characters: of UTF-8, unless told otherwise. */
+	if (getenv("PGCLIENTENCODING") == NULL && PQsetClientEncoding(conn, "UTF8") != 0)
+	{
+		fprintf(stderr, "pg_schema_guard: could not set the client encoding: %s",
+				PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/* A query that must work; NULL (and a message) when it does not. */
+static PGresult *
+query_ok(PGconn *conn, const char *sql, const char *what)
+{
+	PGresult   *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+	{
+		run_error(NULL, 0, "%s: %s", what, PQerrorMessage(conn));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/*
+ * The extension must be there, at a version that has what we call; its
+ * rules' descriptions are kept for SARIF.
+ */
+static bool
+check_extension(PGconn *conn)
+{
+	PGresult   *res = PQexec(conn,
+							 "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'schema_guard'");
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		run_error(NULL, 0, "could not read pg_extension: %s", PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	if (PQntuples(res) == 0)
+	{
+		run_error(NULL, 0, "extension schema_guard is not installed in database \"%s\"",
+				  PQdb(conn));
+		PQclear(res);
+		return false;
+	}
+	PQclear(res);
+	if (nrules > 0)
+		return true;
+	res = query_ok(conn, "SELECT rule, description FROM schema_guard.rules() ORDER BY rule",
+				   "could not read schema_guard.rules()");
+	if (res == NULL)
+		return false;
+	nrules = PQntuples(res);
+	rule_ids = xmalloc(sizeof(char *) * (nrules + 1));
+	rule_descriptions = xmalloc(sizeof(char *) * (nrules + 1));
+	for (int i = 0; i < nrules; i++)
+	{
+		rule_ids[i] = xstrdup(PQgetvalue(res, i, 0));
+		rule_descriptions[i] = xstrdup(PQgetvalue(res, i, 1));
+	}
+	PQclear(res);
+	return true;
+}
+
+/* ---------------------------------------------------------------- lexer */
+
+/*
+ * A statement of a file: what is sent, bytes [chunk, end) from the end of
+ * the previous statement (comments and blank lines before it included) to
+ * its semicolon; the line where that starts; its first token's line; what
+ * kind it is.
+ */
+typedef enum
+{
+	ST_PLAIN,
+	ST_BEGIN,					/* BEGIN, START TRANSACTION */
+	ST_COMMIT,					/* COMMIT, END */
+	ST_OTHER_TXN,				/* ROLLBACK, ABORT, PREPARE TRANSACTION, ... */
+	ST_NO_TXN_BLOCK				/* cannot run inside a transaction block */
+} StmtKind;
+
+typedef struct
+{
+	size_t		chunk;
+	size_t		end;
+	int			chunk_line;
+	int			line;
+	StmtKind	kind;
+	const char *what;			/* its kind, for messages */
+} Stmt;
+
+typedef struct
+{
+	char	   *text;			/* the file, meta-commands blanked */
+	size_t		len;
+	Stmt	   *stmts;
+	int			nstmts;
+	bool		refused;
+} Script;
+
+static bool
+ident_start(unsigned char c)
+{
+	return isalpha(c) || c == '_' || c >= 0x80;
+}
+
+static bool
+ident_char(unsigned char c)
+{
+	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* psql meta-commands that change nothing the server sees: skipped. */
+static bool
+harmless_meta(const char *cmd, const char *args)
+{
+	static const char *const display[] = {
+		"echo", "qecho", "warn", "timing", "pset", "a", "t", "x", "C", "H", NULL
+	};
+	static const char *const vars[] = {
+		"ON_ERROR_STOP", "ON_ERROR_ROLLBACK", "ECHO", "ECHO_HIDDEN", "QUIET",
+		"VERBOSITY", "SHOW_CONTEXT", NULL
+	};
+
+	for (int i = 0; display[i]; i++)
+		if (strcmp(cmd, display[i]) == 0)
+			return true;
+	if (strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0)
+	{
+		while (*args == ' ' || *args == '\t')
+			args++;
+		for (int i = 0; vars[i]; i++)
+		{
+			size_t		n = strlen(vars[i]);
+
+			if (strncmp(args, vars[i], n) == 0 &&
+				(args[n] == '\0' || isspace((unsigned char) args[n])))
+				return true;
+		}
+	}
+	return false;
+}
+
+static int
+line_of(const char *text, size_t offset)
+{
+	int			line = 1;
+
+	for (size_t i = 0; i < offset; i++)
+		if (text[i] == '\n')
+			line++;
+	return line;
+}
+
+/* Does the word list (space-separated, upper case) start with prefix? */
+static bool
+words_start(const char *words, const char *prefix)
+{
+	size_t		n = strlen(prefix);
+
+	return strncmp(words, prefix, n) == 0 && (words[n] == '\0' || words[n] == ' ');
+}
+
+/*
+ * What kind of statement the words (its first ones, upper case) start;
+ * *what names it for messages.
+ */
+static StmtKind
+classify(const char *words, bool concurrently, const char **what)
+{
+	static const char *const begins[] = {"BEGIN", "START TRANSACTION", NULL};
+	static const char *const commits[] = {"COMMIT", "END", NULL};
+	static const char *const savepoints[] = {
+		"SAVEPOINT", "RELEASE", "ROLLBACK TO", "ROLLBACK WORK TO",
+		"ROLLBACK TRANSACTION TO", NULL
+	};
+	static const char *const other_txn[] = {
+		"COMMIT PREPARED", "ROLLBACK PREPARED", "PREPARE TRANSACTION", "ROLLBACK",
+		"ABORT", NULL
+	};
+	static const char *const no_block[] = {
+		"VACUUM", "CREATE DATABASE", "DROP DATABASE", "CREATE TABLESPACE",
+		"DROP TABLESPACE", "ALTER SYSTEM", "CREATE SUBSCRIPTION", "DROP SUBSCRIPTION",
+		"REINDEX DATABASE", "REINDEX SYSTEM", NULL
+	};
+	static const char *const concurrent[] = {"CREATE", "DROP", "REINDEX", "ALTER", NULL};
+	int			i;
+
+	*what = "";
+	for (i = 0; other_txn[i]; i++)
+		if (words_start(words, other_txn[i]))
+		{
+			/* ROLLBACK TO SAVEPOINT is not the end of the transaction */
+			for (int j = 0; savepoints[j]; j++)
+				if (words_start(words, savepoints[j]))
+					return ST_PLAIN;
+			*what = other_txn[i];
+			return ST_OTHER_TXN;
+		}
+	for (i = 0; begins[i]; i++)
+		if (words_start(words, begins[i]))
+			return ST_BEGIN;
+	for (i = 0; commits[i]; i++)
+		if (words_start(words, commits[i]))
+			return ST_COMMIT;
+	for (i = 0; no_block[i]; i++)
+		if (words_start(words, no_block[i]))
+		{
+			*what = no_block[i];
+			return ST_NO_TXN_BLOCK;
+		}
+	/* CLUSTER of every table */
+	if (strcmp(words, "CLUSTER") == 0)
+	{
+		*what = "CLUSTER";
+		return ST_NO_TXN_BLOCK;
+	}
+	for (i = 0; concurrent[i] && concurrently; i++)
+		if (words_start(words, concurrent[i]))
+		{
+			*what = "a statement with CONCURRENTLY";
+			return ST_NO_TXN_BLOCK;
+		}
+	return ST_PLAIN;
+}
+
+/*
+ * Split a file into statements the way psql does: semicolons outside
+ * quotes, comments, parentheses and the BEGIN ... END of a CREATE FUNCTION
+ * or PROCEDURE body (BEGIN ATOMIC) end a statement.  A backslash outside
+ * quotes starts a psql meta-command (to the end of its line): skipped when
+ * it changes nothing the server sees, otherwise the file is refused.
+ */
+static void
+split_script(const char *file, Script *s)
+{
+	char	   *t = s->text;
+	size_t		len = s->len;
+	size_t		i = 0;
+	size_t		stmt_start = (size_t) -1;
+	size_t		prev_end = 0;
+	int			paren = 0;
+	int			begin_depth = 0;
+	int			nwords = 0;
+	char		lead[4] = {0};	/* first letters of CREATE OR REPLACE FUNCTION */
+	bool		concurrently = false;
+	Buf			words = {0};
+	int			cap = 0;
+
+	while (i <= len)
+	{
+		unsigned char c = i < len ? t[i] : '\0';
+		bool		end_stmt = false;
+
+		if (i == len)
+			end_stmt = true;
+		else if (isspace(c))
+		{
+			i++;
+			continue;
+		}
+		else if (c == '-' && i + 1 < len && t[i + 1] == '-')
+		{
+			while (i < len && t[i] != '\n')
+				i++;
+			continue;
+		}
+		else if (c == '/' && i + 1 < len && t[i + 1] == '*')
+		{
+			int			depth = 1;
+
+			for (i += 2; i < len && depth > 0; i++)
+			{
+				if (t[i] == '/' && i + 1 < len && t[i + 1] == '*')
+					depth++, i++;
+				else if (t[i] == '*' && i + 1 < len && t[i + 1] == '/')
+					depth--, i++;
+			}
+			continue;
+		}
+		else if (c == '\\')
+		{
+			size_t		mstart = i;
+			size_t		eol = i;
+			char	   *cmd;
+			char	   *line;
+			size_t		n = 1;
+
+			while (eol < len && t[eol] != '\n')
+				eol++;
+			while (mstart + n < eol && !isspace((unsigned char) t[mstart + n]) &&
+				   t[mstart + n] != '\\')
+				n++;
+			cmd = xstrndup(t + mstart + 1, n - 1);
+			line = xstrndup(t + mstart + n, eol - mstart - n);
+			if (harmless_meta(cmd, line))
+			{
+				fprintf(stderr, "pg_schema_guard: %s:%d: skipping psql meta-command \\%s\n",
+						file, line_of(t, mstart), cmd);
+				memset(t + mstart, ' ', eol - mstart);
+			}
+			else
+			{
+				run_error(file, line_of(t, mstart),
+						  "psql meta-command \\%s is not supported: pg_schema_guard sends the file's SQL to the server, as psql would with no meta-commands",
+						  cmd);
+				s->refused = true;
+			}
+			free(cmd);
+			free(line);
+			i = eol;
+			continue;
+		}
+		else if (c == ';' && paren == 0 && begin_depth == 0)
+		{
+			i++;
+			end_stmt = true;
+		}
+		else
+		{
+			if (stmt_start == (size_t) -1)
+				stmt_start = i;
+			if (c == '\'' || c == '"')
+			{
+				bool		escapes = false;
+
+				/* E'...': backslash escapes */
+				if (c == '\'' && i > 0 && (t[i - 1] == 'E' || t[i - 1] == 'e') &&
+					(i < 2 || !ident_char((unsigned char) t[i - 2])))
+					escapes = true;
+				for (i++; i < len; i++)
+				{
+					if (escapes && t[i] == '\\' && i + 1 < len)
+						i++;
+					else if (t[i] == (char) c)
+					{
+						if (i + 1 < len && t[i + 1] == (char) c)
+							i++;
+						else
+							break;
+					}
+				}
+				i++;
+				continue;
+			}
+			if (c == '$' && (i == 0 || !ident_char((unsigned char) t[i - 1])))
+			{
+				size_t		j = i + 1;
+
+				if (j < len && !isdigit((unsigned char) t[j]))
+				{
+					while (j < len && ident_char((unsigned char) t[j]) && t[j] != '$')
+						j++;
+					if (j < len && t[j] == '$')
+					{
+						size_t		taglen = j - i + 1;
+						const char *tag = t + i;
+						size_t		k;
+
+						for (k = j + 1; k + taglen <= len; k++)
+							if (memcmp(t + k, tag, taglen) == 0)
+								break;
+						i = (k + taglen <= len) ? k + taglen : len;
+						continue;
+					}
+				}
+				i++;
+				continue;
+			}
+			if (c == '(')
+				paren++;
+			else if (c == ')' && paren > 0)
+				paren--;
+			if (ident_start(c))
+			{
+				size_t		j = i;
+				char	   *w;
+
+				while (j < len && ident_char((unsigned char) t[j]))
+					j++;
+				w = xstrndup(t + i, j - i);
+				for (char *p = w; *p; p++)
+					*p = toupper((unsigned char) *p);
+				if (nwords < 4)
+				{
+					if (strcmp(w, "CREATE") == 0 || strcmp(w, "FUNCTION") == 0 ||
+						strcmp(w, "PROCEDURE") == 0 || strcmp(w, "OR") == 0 ||
+						strcmp(w, "REPLACE") == 0)
+						lead[nwords] = w[0];
+				}
+				if (nwords < 6)
+				{
+					if (words.len > 0)
+						buf_puts(&words, " ");
+					buf_puts(&words, w);
+				}
+				nwords++;
+				if (strcmp(w, "CONCURRENTLY") == 0)
+					concurrently = true;
+				if (lead[0] == 'C' &&
+					(lead[1] == 'F' || lead[1] == 'P' ||
+					 (lead[1] == 'O' && lead[2] == 'R' && (lead[3] == 'F' || lead[3] == 'P'))) &&
+					paren == 0)
+				{
+					if (strcmp(w, "BEGIN") == 0)
+						begin_depth++;
+					else if (strcmp(w, "CASE") == 0 && begin_depth > 0)
+						begin_depth++;
+					else if (strcmp(w, "END") == 0 && begin_depth > 0)
+						begin_depth--;
+				}
+				free(w);
+				i = j;
+				continue;
+			}
+			i++;
+			continue;
+		}
+
+		if (end_stmt)
+		{
+			if (stmt_start != (size_t) -1 && words.len > 0)
+			{
+				Stmt	   *st;
+
+				if (s->nstmts == cap)
+				{
+					cap = cap ? cap * 2 : 32;
+					s->stmts = xrealloc(s->stmts, cap * sizeof(Stmt));
+				}
+				st = &s->stmts[s->nstmts++];
+				st->chunk = prev_end;
+				st->end = i;
+				st->chunk_line = line_of(t, prev_end);
+				st->line = line_of(t, stmt_start);
+				prev_end = i;
+				st->kind = classify(words.data, concurrently, &st->what);
+			}
+			stmt_start = (size_t) -1;
+			paren = begin_depth = nwords = 0;
+			memset(lead, 0, sizeof(lead));
+			concurrently = false;
+			words.len = 0;
+			if (words.data)
+				words.data[0] = '\0';
+			if (i >= len)
+				break;
+		}
+	}
+	free(words.data);
+}
+
+static bool
+read_file(const char *path, Script *s)
+{
+	FILE	   *f = fopen(path, "rb");
+	Buf			b = {0};
+	char		chunk[65536];
+	size_t		n;
+
+	memset(s, 0, sizeof(Script));
+	if (f == NULL)
+	{
+		run_error(path, 0, "could not open: %s", strerror(errno));
+		return false;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	if (ferror(f))
+	{
+		run_error(path, 0, "could not read: %s", strerror(errno));
+		fclose(f);
+		free(b.data);
+		return false;
+	}
+	fclose(f);
+	if (b.data == NULL)
+		buf_append(&b, "", 0);
+	if (strlen(b.data) != b.len)
+	{
+		run_error(path, 0, "the file holds a NUL byte: it is not SQL text");
+		free(b.data);
+		return false;
+	}
+	s->text = b.data;
+	s->len = b.len;
+	return true;
+}
+
+/* ---------------------------------------------------------------- check */
+
+/* The file line of a 1-based character position in a statement. */
+static int
+line_at_position(const char *stmt, size_t len, int position)
+{
+	int			line = 0;
+	int			chars = 0;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		/* characters of UTF-8 (the client encoding we ask for) */
+		if (((unsigned char) stmt[i] & 0xC0) != 0x80)
+			chars++;
+		if (chars >= position)
+			break;
+		if (stmt[i] == '\n')
+			line++;
+	}
+	return line;
+}
+
+/* Was this finding raised at an earlier commit of the file? */
+static bool
+seen_at_commit(const char *file, const char *rule, const char *message)
+{
+	for (int i = 0; i < nfindings; i++)
+		if (findings[i].at_commit && strcmp(findings[i].file, file) == 0 &&
+			strcmp(findings[i].rule, rule) == 0 &&
+			strcmp(findings[i].message, message) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Collect what the guard raised since the last call.  A finding names the
+ * line of its statement in the query string sent: sent for statement st of
+ * the file, that maps onto the file from the line the chunk starts at (a
+ * finding raised at the commit of an autocommitted statement, which has no
+ * line, is the statement's).  Raised by our own command (check_pending(),
+ * COMMIT), it is put at at_line.
+ */
+static bool
+collect_findings(PGconn *conn, const char *file, const Stmt *st, int at_line)
+{
+	PGresult   *res = PQexec(conn,
+							 "SELECT rule, level, object_type, object_identity, message, detail, fix, "
+							 "at_commit, statement_line FROM schema_guard.session_findings(true)");
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		run_error(file, 0, "could not read schema_guard.session_findings(): %s",
+				  PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		Finding    *f;
+
+		/* check_pending() in a savepoint leaves its items to the next */
+		if (strcmp(PQgetvalue(res, i, 7), "t") == 0 &&
+			seen_at_commit(file, PQgetvalue(res, i, 0), PQgetvalue(res, i, 4)))
+			continue;
+		f = add_finding();
+		f->file = xstrdup(file);
+		f->rule = xstrdup(PQgetvalue(res, i, 0));
+		f->level = xstrdup(PQgetvalue(res, i, 1));
+		f->object_type = PQgetisnull(res, i, 2) ? NULL : xstrdup(PQgetvalue(res, i, 2));
+		f->object_identity = PQgetisnull(res, i, 3) ? NULL : xstrdup(PQgetvalue(res, i, 3));
+		f->message = xstrdup(PQgetvalue(res, i, 4));
+		f->detail = PQgetisnull(res, i, 5) ? NULL : xstrdup(PQgetvalue(res, i, 5));
+		f->fix = PQgetisnull(res, i, 6) ? NULL : xstrdup(PQgetvalue(res, i, 6));
+		f->at_commit = strcmp(PQgetvalue(res, i, 7), "t") == 0;
+		f->line = st ? st->line : at_line;
+		if (st && !PQgetisnull(res, i, 8))
+			f->line = st->chunk_line + atoi(PQgetvalue(res, i, 8)) - 1;
+	}
+	PQclear(res);
+	return true;
+}
+
+/* A statement that failed: a finding of the CLI's own rule. */
+static void
+add_failure(const char *file, int line, PGresult *res, const char *prefix)
+{
+	Finding    *f = add_finding();
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	Buf			m = {0};
+
+	buf_printf(&m, "%s%s", prefix ? prefix : "", msg ? msg : PQresultErrorMessage(res));
+	f->file = xstrdup(file);
+	f->line = line;
+	f->rule = xstrdup(MIGRATION_ERROR);
+	f->level = xstrdup("error");
+	f->message = m.data;
+	f->detail = xstrdup(detail);
+	f->fix = xstrdup(hint);
+}
+
+static void
+add_file_error(const char *file, int line, const char *message)
+{
+	Finding    *f = add_finding();
+
+	f->file = xstrdup(file);
+	f->line = line;
+	f->rule = xstrdup(MIGRATION_ERROR);
+	f->level = xstrdup("error");
+	f->message = xstrdup(message);
+}
+
+/* Run one statement of the file; false when it failed (reported). */
+static bool
+run_statement(PGconn *conn, const char *file, const Script *s, const Stmt *st)
+{
+	char	   *sql = xstrndup(s->text + st->chunk, st->end - st->chunk);
+	PGresult   *res = PQexec(conn, sql);
+	ExecStatusType status = PQresultStatus(res);
+	bool		ok = true;
+
+	/* COPY ... FROM STDIN: the data would be psql's to send. */
+	if (status == PGRES_COPY_IN)
+	{
+		PQputCopyEnd(conn, "pg_schema_guard does not send COPY data");
+		PQclear(res);
+		while ((res = PQgetResult(conn)) != NULL)
+		{
+			status = PQresultStatus(res);
+			if (status == PGRES_FATAL_ERROR)
+				break;
+			PQclear(res);
+		}
+	}
+	else if (status == PGRES_COPY_OUT)
+	{
+		char	   *buf;
+
+		while (PQgetCopyData(conn, &buf, 0) > 0)
+			PQfreemem(buf);
+		PQclear(res);
+		res = PQgetResult(conn);
+		status = PQresultStatus(res);
+	}
+	if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE ||
+		status == PGRES_NONFATAL_ERROR)
+	{
+		const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+		int			line = st->line;
+
+		/* the error's position, else the statement */
+		if (pos)
+			line = st->chunk_line + line_at_position(sql, strlen(sql), atoi(pos));
+		add_failure(file, line, res, NULL);
+		ok = false;
+	}
+	PQclear(res);
+	while ((res = PQgetResult(conn)) != NULL)
+		PQclear(res);
+	free(sql);
+	return ok;
+}
+
+/* Send a command of our own; false (reported at line) when it fails. */
+static bool
+run_own(PGconn *conn, const char *file, int line, const char *sql, const char *what)
+{
+	PGresult   *res = PQexec(conn, sql);
+	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+		PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		add_failure(file, line, res, what);
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * The checks at a commit of the file we roll back (check_pending()), or
+ * our COMMIT: their findings are put at line.  False when they failed.
+ */
+static bool
+run_commit(PGconn *conn, const char *file, int line, const char *sql)
+{
+	bool		ok = run_own(conn, file, line, sql, "COMMIT failed: ");
+
+	if (PQtransactionStatus(conn) == PQTRANS_INERROR)
+		(void) run_own(conn, file, line, "ROLLBACK", NULL);
+	return collect_findings(conn, file, NULL, line) && ok;
+}
+
+static bool
+connection_lost(PGconn *conn, const char *file)
+{
+	if (PQstatus(conn) == CONNECTION_OK)
+		return false;
+	run_error(file, 0, "connection lost: %s", PQerrorMessage(conn));
+	return true;
+}
+
+/*
+ * One file, in a session of its own.  Rolled back (the default): BEGIN,
+ * the file's statements (its own BEGIN skipped; at its COMMIT the commit's
+ * checks run), check_pending(), ROLLBACK.  Committed: BEGIN, the
+ * statements, COMMIT; a file that manages its transactions or holds a
+ * statement that cannot run in a transaction block runs as written.
+ */
+static void
+check_file(const char *file, int filenum, int nfiles)
+{
+	Script		s;
+	PGconn	   *conn;
+	bool		as_written = false;
+	bool		ok = true;
+	int			last_line = 1;
+	int			i;
+
+	if (!read_file(file, &s))
+		return;
+	split_script(file, &s);
+	if (s.refused)
+		return;
+	for (i = 0; i < s.nstmts; i++)
+	{
+		Stmt	   *st = &s.stmts[i];
+
+		if (st->kind == ST_NO_TXN_BLOCK && !do_commit)
+		{
+			run_error(file, st->line,
+					  "%s cannot run inside a transaction block, so the file cannot be rolled back: check it with --commit against a scratch database",
+					  st->what);
+			return;
+		}
+		if (st->kind == ST_OTHER_TXN && !do_commit)
+		{
+			run_error(file, st->line,
+					  "%s ends the transaction that pg_schema_guard rolls back: check the file with --commit against a scratch database",
+					  st->what);
+			return;
+		}
+		if (st->kind != ST_PLAIN)
+			as_written = do_commit;
+		last_line = st->line;
+	}
+
+	/* The next files would not connect either. */
+	conn = connect_db();
+	if (conn == NULL)
+		exit(EXIT_USAGE);
+	notice_file = file;
+	if (!check_extension(conn))
+		goto done;
+	{
+		PGresult   *res = PQexec(conn, "SET schema_guard.mode = 'warn'");
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			run_error(file, 0, "cannot set schema_guard.mode to warn: %s"
+					  "pg_schema_guard check needs a role that may set it: a superuser, or from PostgreSQL 15 on a role granted SET ON PARAMETER schema_guard.mode",
+					  PQerrorMessage(conn));
+			PQclear(res);
+			goto done;
+		}
+		PQclear(res);
+	}
+	/* Its notices would be noise; findings come from session_findings(). */
+	if (!run_own(conn, file, 0, "SET client_min_messages = warning", NULL))
+		goto done;
+
+	if (!as_written && !run_own(conn, file, 1, "BEGIN", "BEGIN failed: "))
+		goto done;
+	for (i = 0; i < s.nstmts && ok; i++)
+	{
+		Stmt	   *st = &s.stmts[i];
+
+		show_progress(filenum, nfiles, file, i + 1, s.nstmts);
+		if (!as_written && st->kind == ST_BEGIN)
+			continue;
+		if (!as_written && st->kind == ST_COMMIT)
+		{
+			/* The file's commit, in the transaction we roll back. */
+			if (!do_commit)
+				ok = run_commit(conn, file, st->line, "SELECT schema_guard.check_pending()");
+			continue;
+		}
+		ok = run_statement(conn, file, &s, st);
+		if (connection_lost(conn, file))
+			goto done;
+		if (!ok && PQtransactionStatus(conn) == PQTRANS_INERROR)
+			(void) run_own(conn, file, st->line, "ROLLBACK", NULL);
+		if (!collect_findings(conn, file, st, 0))
+			goto done;
+	}
+
+	if (ok && as_written && PQtransactionStatus(conn) != PQTRANS_IDLE)
+	{
+		add_file_error(file, last_line,
+					   "the file ends inside a transaction block, which was rolled back");
+		(void) run_own(conn, file, last_line, "ROLLBACK", NULL);
+	}
+	else if (ok && !as_written)
+		(void) run_commit(conn, file, last_line,
+						  do_commit ? "COMMIT" : "SELECT schema_guard.check_pending()");
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		(void) run_own(conn, file, last_line, "ROLLBACK", NULL);
+
+done:
+	notice_file = NULL;
+	PQfinish(conn);
+}
+
+/* ---------------------------------------------------------------- audit */
+
+/* A text[] literal of the values, for a query parameter. */
+static char *
+text_array(char **values, int n)
+{
+	Buf			b = {0};
+
+	buf_puts(&b, "{");
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			buf_puts(&b, ",");
+		buf_puts(&b, "\"");
+		for (const char *p = values[i]; *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				buf_puts(&b, "\\");
+			buf_append(&b, p, 1);
+		}
+		buf_puts(&b, "\"");
+	}
+	buf_puts(&b, "}");
+	return b.data;
+}
+
+/*
+ * schema_guard.audit() as rows (text, and the exit status of every
+ * format); schema_guard.audit_report() for the other formats, printed as
+ * the server wrote it.
+ */
+static void
+run_audit(void)
+{
+	PGconn	   *conn = connect_db();
+	const char *params[4];
+	PGresult   *res;
+
+	if (conn == NULL)
+	{
+		had_usage_error = true;
+		return;
+	}
+	if (!check_extension(conn))
+	{
+		PQfinish(conn);
+		return;
+	}
+	params[0] = nschemas ? text_array(opt_schemas, nschemas) : NULL;
+	params[1] = nrules_opt ? text_array(opt_rules, nrules_opt) : NULL;
+	params[2] = with_data ? "true" : "false";
+	res = PQexecParams(conn,
+					   "SELECT rule, level, object_type, object_identity, message, detail, fix, exempted "
+					   "FROM schema_guard.audit(schemas => $1::name[], rules => $2::text[], "
+					   "with_data => $3::boolean)",
+					   3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		run_error(NULL, 0, "schema_guard.audit() failed: %s", PQerrorMessage(conn));
+		PQclear(res);
+		PQfinish(conn);
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+	{
+		Finding    *f = add_finding();
+
+		f->rule = xstrdup(PQgetvalue(res, i, 0));
+		f->level = xstrdup(PQgetvalue(res, i, 1));
+		f->object_type = PQgetisnull(res, i, 2) ? NULL : xstrdup(PQgetvalue(res, i, 2));
+		f->object_identity = PQgetisnull(res, i, 3) ? NULL : xstrdup(PQgetvalue(res, i, 3));
+		f->message = xstrdup(PQgetvalue(res, i, 4));
+		f->detail = PQgetisnull(res, i, 5) ? NULL : xstrdup(PQgetvalue(res, i, 5));
+		f->fix = PQgetisnull(res, i, 6) ? NULL : xstrdup(PQgetvalue(res, i, 6));
+		f->exempted = strcmp(PQgetvalue(res, i, 7), "t") == 0;
+	}
+	PQclear(res);
+
+	if (format != FMT_TEXT)
+	{
+		const char *sqlstate;
+
+		params[3] = format_names[format];
+		res = PQexecParams(conn,
+						   "SELECT schema_guard.audit_report($4, schemas => $1::name[], rules => $2::text[], "
+						   "with_data => $3::boolean)",
+						   4, NULL, params, NULL, NULL, 0);
+		sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		/* an extension without audit_report(): our own document */
+		if (sqlstate && strcmp(sqlstate, "42883") == 0)
+			audit_own_document = true;
+		else if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+			run_error(NULL, 0, "schema_guard.audit_report() failed: %s", PQerrorMessage(conn));
+		else
+		{
+			fputs(PQgetvalue(res, 0, 0), stdout);
+			if (PQgetlength(res, 0, 0) == 0 ||
+				PQgetvalue(res, 0, 0)[PQgetlength(res, 0, 0) - 1] != '\n')
+				fputs("\n", stdout);
+		}
+		PQclear(res);
+	}
+	PQfinish(conn);
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void
+json_string(Buf *b, const char *s)
+{
+	if (s == NULL)
+	{
+		buf_puts(b, "null");
+		return;
+	}
+	buf_puts(b, "\"");
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		switch (*p)
+		{
+			case '"':
+				buf_puts(b, "\\\"");
+				break;
+			case '\\':
+				buf_puts(b, "\\\\");
+				break;
+			case '\n':
+				buf_puts(b, "\\n");
+				break;
+			case '\r':
+				buf_puts(b, "\\r");
+				break;
+			case '\t':
+				buf_puts(b, "\\t");
+				break;
+			default:
+				if (*p < 0x20)
+					buf_printf(b, "\\u%04x", *p);
+				else
+					buf_append(b, (const char *) p, 1);
+		}
+	}
+	buf_puts(b, "\"");
+}
+
+static void
+xml_string(Buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *) s; p && *p; p++)
+	{
+		switch (*p)
+		{
+			case '<':
+				buf_puts(b, "&lt;");
+				break;
+			case '>':
+				buf_puts(b, "&gt;");
+				break;
+			case '&':
+				buf_puts(b, "&amp;");
+				break;
+			case '"':
+				buf_puts(b, "&quot;");
+				break;
+			case '\'':
+				buf_puts(b, "&apos;");
+				break;
+			default:
+				/* XML 1.0 allows no other control characters */
+				if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
+					buf_printf(b, "&#xFFFD;");
+				else
+					buf_append(b, (const char *) p, 1);
+		}
+	}
+}
+
+/* A relative path as a URI reference: unreserved characters and '/'. */
+static void
+uri_string(Buf *b, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	if (path[0] == '/')
+		buf_puts(b, "file://");
+	for (const unsigned char *p = (const unsigned char *) path; *p; p++)
+	{
+		if (isalnum(*p) || strchr("-._~/", *p))
+			buf_append(b, (const char *) p, 1);
+		else
+		{
+			char		esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+			buf_append(b, esc, 3);
+		}
+	}
+}
+
+static bool
+failing(const Finding *f)
+{
+	return !f->exempted && level_rank(f->level) >= fail_rank;
+}
+
+/* "file:line: " or "file: " or "" */
+static void
+where(Buf *b, const Finding *f)
+{
+	if (f->file && f->line > 0)
+		buf_printf(b, "%s:%d: ", f->file, f->line);
+	else if (f->file)
+		buf_printf(b, "%s: ", f->file);
+}
+
+static void
+text_line(Buf *b, const Finding *f)
+{
+	where(b, f);
+	buf_printf(b, "%s: %s: %s%s%s\n", f->level, f->rule, f->message,
+			   f->at_commit ? " (at commit)" : "", f->exempted ? " (exempted)" : "");
+}
+
+/*
+ * The audit as a table: level, rule, object and message aligned, then
+ * each finding's detail and fix.
+ */
+static void
+print_audit_table(void)
+{
+	Buf			b = {0};
+	int			w[3] = {5, 4, 6};
+	int			counts[3] = {0};
+
+	for (int i = 0; i < nfindings; i++)
+	{
+		Finding    *f = &findings[i];
+		int			n[3] = {(int) strlen(f->level), (int) strlen(f->rule),
+		(int) strlen(f->object_identity ? f->object_identity : "")};
+
+		for (int c = 0; c < 3; c++)
+			if (n[c] > w[c])
+				w[c] = n[c];
+	}
+	if (nfindings > 0)
+		buf_printf(&b, "%-*s  %-*s  %-*s  %s\n", w[0], "level", w[1], "rule", w[2], "object",
+				   "message");
+	for (int i = 0; i < nfindings; i++)
+	{
+		Finding    *f = &findings[i];
+
+		buf_printf(&b, "%-*s  %-*s  %-*s  %s%s\n", w[0], f->level, w[1], f->rule, w[2],
+				   f->object_identity ? f->object_identity : "", f->message,
+				   f->exempted ? " (exempted)" : "");
+		if (f->detail)
+			buf_printf(&b, "%*s  detail: %s\n", w[0], "", f->detail);
+		if (f->fix)
+			buf_printf(&b, "%*s  fix: %s\n", w[0], "", f->fix);
+		if (level_rank(f->level) >= 0 && !f->exempted)
+			counts[level_rank(f->level)]++;
+	}
+	buf_printf(&b, "%d error(s), %d warning(s), %d info (exempted findings not counted)\n",
+			   counts[2], counts[1], counts[0]);
+	fputs(b.data, stdout);
+	free(b.data);
+}
+
+static void
+print_text(void)
+{
+	Buf			b = {0};
+	int			counts[3] = {0};
+
+	for (int i = 0; i < nfindings; i++)
+	{
+		Finding    *f = &findings[i];
+
+		text_line(&b, f);
+		if (f->detail)
+			buf_printf(&b, "    detail: %s\n", f->detail);
+		if (f->fix)
+			buf_printf(&b, "    fix: %s\n", f->fix);
+		if (level_rank(f->level) >= 0)
+			counts[level_rank(f->level)]++;
+	}
+	buf_printf(&b, "%d file(s) checked: ", nfiles_done);
+	buf_printf(&b, "%d error(s), %d warning(s), %d info\n", counts[2], counts[1], counts[0]);
+	fputs(b.data, stdout);
+	free(b.data);
+}
+
+static void
+print_json(void)
+{
+	Buf			b = {0};
+
+	buf_printf(&b, "{\"tool\": \"pg_schema_guard\", \"version\": \"%s\", \"findings\": [", SG_VERSION);
+	for (int i = 0; i < nfindings; i++)
+	{
+		Finding    *f = &findings[i];
+
+		buf_puts(&b, i ? ",\n  {" : "\n  {");
+		buf_puts(&b, "\"file\": ");
+		json_string(&b, f->file);
+		if (f->line > 0)
+			buf_printf(&b, ", \"line\": %d", f->line);
+		else
+			buf_puts(&b, ", \"line\": null");
+		buf_puts(&b, ", \"rule\": ");
+		json_string(&b, f->rule);
+		buf_puts(&b, ", \"level\": ");
+		json_string(&b, f->level);
+		buf_puts(&b, ", \"object_type\": ");
+		json_string(&b, f->object_type);
+		buf_puts(&b, ", \"object_identity\": ");
+		json_string(&b, f->object_identity);
+		buf_puts(&b, ", \"message\": ");
+		json_string(&b, f->message);
+		buf_puts(&b, ", \"detail\": ");
+		json_string(&b, f->detail);
+		buf_puts(&b, ", \"fix\": ");
+		json_string(&b, f->fix);
+		buf_printf(&b, ", \"at_commit\": %s, \"exempted\": %s, \"failing\": %s}",
+				   f->at_commit ? "true" : "false", f->exempted ? "true" : "false",
+				   failing(f) ? "true" : "false");
+	}
+	buf_puts(&b, nfindings ? "\n]}\n" : "]}\n");
+	fputs(b.data, stdout);
+	free(b.data);
+}
+
+static const char *
+rule_description(const char *rule)
+{
+	for (int i = 0; i < nrules; i++)
+		if (strcmp(rule_ids[i], rule) == 0)
+			return rule_descriptions[i];
+	if (strcmp(rule, MIGRATION_ERROR) == 0)
+		return "a statement of the migration fails";
+	return rule;
+}
+
+/*
+ * SARIF 2.1.0: one run; the rules that have results, with their
+ * description; each result's physical location is the file and line, its
+ * logical location the object.
+ */
+static void
+print_sarif(void)
+{
+	Buf			b = {0};
+	char	  **used = xmalloc(sizeof(char *) * (nfindings + 1));
+	int			nused = 0;
+
+	for (int i = 0; i < nfindings; i++)
+	{
+		int			j;
+
+		for (j = 0; j < nused; j++)
+			if (strcmp(used[j], findings[i].rule) == 0)
+				break;
+		if (j == nused)
+			used[nused++] = findings[i].rule;
+	}
+	buf_puts(&b, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+			 "  \"version\": \"2.1.0\",\n  \"runs\": [{\n    \"tool\": {\"driver\": {"
+			 "\"name\": \"pg_schema_guard\", ");
+	buf_printf(&b, "\"version\": \"%s\", ", SG_VERSION);
+	buf_puts(&b, "\"rules\": [");
+	for (int i = 0; i < nused; i++)
+	{
+		buf_puts(&b, i ? ",\n      {\"id\": " : "\n      {\"id\": ");
+		json_string(&b, used[i]);
+		buf_puts(&b, ", \"shortDescription\": {\"text\": ");
+		json_string(&b, rule_description(used[i]));
+		buf_puts(&b, "}}");
+	}
+	buf_puts(&b, "]}},\n    \"results\": [");
+	for (int i = 0; i < nfindings; i++)
+	{
+		Finding    *f = &findings[i];
+		Buf			text = {0};
+		int			r;
+
+		for (r = 0; r < nused; r++)
+			if (strcmp(used[r], f->rule) == 0)
+				break;
+		buf_printf(&text, "%s: %s", f->rule, f->message);
+		if (f->detail)
+			buf_printf(&text, "\n%s", f->detail);
+		if (f->fix)
+			buf_printf(&text, "\nFix: %s", f->fix);
+		buf_puts(&b, i ? ",\n      {" : "\n      {");
+		buf_puts(&b, "\"ruleId\": ");
+		json_string(&b, f->rule);
+		buf_printf(&b, ", \"ruleIndex\": %d, \"level\": \"%s\", \"message\": {\"text\": ", r,
+				   strcmp(f->level, "error") == 0 ? "error" :
+				   strcmp(f->level, "warning") == 0 ? "warning" : "note");
+		json_string(&b, text.data);
+		buf_puts(&b, "}, \"locations\": [{");
+		if (f->file)
+		{
+			buf_puts(&b, "\"physicalLocation\": {\"artifactLocation\": {\"uri\": \"");
+			uri_string(&b, f->file);
+			buf_puts(&b, "\"}");
+			if (f->line > 0)
+				buf_printf(&b, ", \"region\": {\"startLine\": %d}", f->line);
+			buf_puts(&b, "}");
+		}
+		if (f->object_identity)
+		{
+			buf_puts(&b, f->file ? ", " : "");
+			buf_puts(&b, "\"logicalLocations\": [{\"fullyQualifiedName\": ");
+			json_string(&b, f->object_identity);
+			if (f->object_type)
+			{
+				buf_puts(&b, ", \"kind\": ");
+				json_string(&b, f->object_type);
+			}
+			buf_puts(&b, "}]");
+		}
+		buf_puts(&b, "}]");
+		if (f->exempted)
+			buf_puts(&b, ", \"suppressions\": [{\"kind\": \"external\"}]");
+		buf_printf(&b, ", \"properties\": {\"atCommit\": %s}}", f->at_commit ? "true" : "false");
+		free(text.data);
+	}
+	buf_puts(&b, nfindings ? "\n    ]\n  }]\n}\n" : "]\n  }]\n}\n");
+	fputs(b.data, stdout);
+	free(b.data);
+	free(used);
+}
+
+/*
+ * The units JUnit and TAP count: each file checked, or the audited
+ * database as one unit per rule with findings (and one that passes when
+ * there is none).
+ */
+typedef struct
+{
+	const char *name;
+	int			first;			/* findings of it: those whose key is name */
+} Unit;
+
+static const char *
+unit_key(const Finding *f)
+{
+	return f->file ? f->file : f->rule;
+}
+
+static int
+collect_units(Unit **units)
+{
+	int			n = 0;
+
+	*units = xmalloc(sizeof(Unit) * (nfiles_done + nfindings + 1));
+	for (int i = 0; i < nfiles_done; i++)
+		(*units)[n++].name = files_done[i];
+	if (!files_done)
+	{
+		for (int i = 0; i < nfindings; i++)
+		{
+			int			j;
+
+			for (j = 0; j < n; j++)
+				if (strcmp((*units)[j].name, unit_key(&findings[i])) == 0)
+					break;
+			if (j == n)
+				(*units)[n++].name = unit_key(&findings[i]);
+		}
+		if (n == 0)
+			(*units)[n++].name = "audit";
+	}
+	return n;
+}
+
+static void
+print_junit(void)
+{
+	Buf			b = {0};
+	Unit	   *units;
+	int			n = collect_units(&units);
+	int			nfailing = 0;
+
+	for (int u = 0; u < n; u++)
+		for (int i = 0; i < nfindings; i++)
+			if (failing(&findings[i]) && strcmp(unit_key(&findings[i]), units[u].name) == 0)
+			{
+				nfailing++;
+				break;
+			}
+	buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			   "<testsuites name=\"pg_schema_guard\" tests=\"%d\" failures=\"%d\">\n"
+			   "  <testsuite name=\"pg_schema_guard %s\" tests=\"%d\" failures=\"%d\" errors=\"0\">\n",
+			   n, nfailing, files_done ? "check" : "audit", n, nfailing);
+	for (int u = 0; u < n; u++)
+	{
+		Buf			fail = {0};
+		Buf			out = {0};
+		int			nf = 0;
+
+		for (int i = 0; i < nfindings; i++)
+		{
+			Finding    *f = &findings[i];
+
+			if (strcmp(unit_key(f), units[u].name) != 0)
+				continue;
+			if (failing(f))
+				nf++;
+			text_line(failing(f) ? &fail : &out, f);
+		}
+		buf_puts(&b, "    <testcase classname=\"pg_schema_guard\" name=\"");
+		xml_string(&b, units[u].name);
+		buf_puts(&b, "\">");
+		if (nf > 0)
+		{
+			buf_printf(&b, "\n      <failure type=\"schema_guard\" message=\"%d finding(s) at or above the fail level\">", nf);
+			xml_string(&b, fail.data);
+			buf_puts(&b, "</failure>");
+		}
+		if (out.len > 0)
+		{
+			buf_puts(&b, "\n      <system-out>");
+			xml_string(&b, out.data);
+			buf_puts(&b, "</system-out>");
+		}
+		buf_puts(&b, nf > 0 || out.len > 0 ? "\n    </testcase>\n" : "</testcase>\n");
+		free(fail.data);
+		free(out.data);
+	}
+	buf_puts(&b, "  </testsuite>\n</testsuites>\n");
+	fputs(b.data, stdout);
+	free(b.data);
+	free(units);
+}
+
+/* TAP 13: a test per unit; its findings as diagnostics. */
+static void
+print_tap(void)
+{
+	Buf			b = {0};
+	Unit	   *units;
+	int			n = collect_units(&units);
+
+	buf_printf(&b, "TAP version 13\n1..%d\n", n);
+	for (int u = 0; u < n; u++)
+	{
+		bool		bad = false;
+		Buf			diag = {0};
+
+		for (int i = 0; i < nfindings; i++)
+		{
+			Finding    *f = &findings[i];
+			Buf			line = {0};
+
+			if (strcmp(unit_key(f), units[u].name) != 0)
+				continue;
+			bad |= failing(f);
+			text_line(&line, f);
+			buf_printf(&diag, "# %s", line.data);
+			free(line.data);
+		}
+		buf_printf(&b, "%s %d - %s\n", bad ? "not ok" : "ok", u + 1, units[u].name);
+		if (diag.len)
+			buf_puts(&b, diag.data);
+		free(diag.data);
+	}
+	fputs(b.data, stdout);
+	free(b.data);
+	free(units);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int
+parse_format(const char *s)
+{
+	for (int i = 0; format_names[i]; i++)
+		if (strcmp(s, format_names[i]) == 0)
+			return i;
+	usage_error("invalid format \"%s\": text, json, sarif, junit or tap", s);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"fail-level", required_argument, NULL, 'l'},
+		{"commit", no_argument, NULL, 1},
+		{"schema", required_argument, NULL, 'n'},
+		{"rule", required_argument, NULL, 'r'},
+		{"with-data", no_argument, NULL, 2},
+		{"quiet", no_argument, NULL, 'q'},
+		{"host", required_argument, NULL, 'h'},
+		{"port", required_argument, NULL, 'p'},
+		{"username", required_argument, NULL, 'U'},
+		{"dbname", required_argument, NULL, 'd'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, '?'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *command;
+	bool		quiet = false;
+	int			c;
+	bool		failed = false;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0))
+	{
+		usage(stdout);
+		return EXIT_CLEAN;
+	}
+	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
+	{
+		printf("pg_schema_guard (schema_guard) %s\n", SG_VERSION);
+		return EXIT_CLEAN;
+	}
+	if (argc < 2 || argv[1][0] == '-')
+		usage_error("a command is required: audit or check");
+	command = argv[1];
+	if (strcmp(command, "audit") != 0 && strcmp(command, "check") != 0)
+		usage_error("unknown command \"%s\": audit or check", command);
+	argv++;
+	argc--;
+
+	while ((c = getopt_long(argc, argv, "f:l:n:r:qh:p:U:d:V?", long_options, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'f':
+				format = parse_format(optarg);
+				break;
+			case 'l':
+				fail_rank = level_rank(optarg);
+				if (fail_rank < 0)
+					usage_error("invalid fail level \"%s\": error, warning or info", optarg);
+				break;
+			case 1:
+				do_commit = true;
+				break;
+			case 2:
+				with_data = true;
+				break;
+			case 'n':
+				opt_schemas = xrealloc(opt_schemas, sizeof(char *) * (nschemas + 1));
+				opt_schemas[nschemas++] = optarg;
+				break;
+			case 'r':
+				opt_rules = xrealloc(opt_rules, sizeof(char *) * (nrules_opt + 1));
+				opt_rules[nrules_opt++] = optarg;
+				break;
+			case 'q':
+				quiet = true;
+				break;
+			case 'h':
+				opt_host = optarg;
+				break;
+			case 'p':
+				opt_port = optarg;
+				break;
+			case 'U':
+				opt_user = optarg;
+				break;
+			case 'd':
+				opt_dbname = optarg;
+				break;
+			case 'V':
+				printf("pg_schema_guard (schema_guard) %s\n", SG_VERSION);
+				return EXIT_CLEAN;
+			case '?':
+				if (strcmp(argv[optind - 1], "-?") == 0 ||
+					strcmp(argv[optind - 1], "--help") == 0)
+				{
+					usage(stdout);
+					return EXIT_CLEAN;
+				}
+				/* getopt said what was wrong */
+				fprintf(stderr, "Try \"pg_schema_guard --help\" for more information.\n");
+				exit(EXIT_USAGE);
+			default:
+				exit(EXIT_USAGE);
+		}
+	}
+	progress = !quiet && isatty(fileno(stderr));
+
+	if (strcmp(command, "check") == 0)
+	{
+		if (optind >= argc)
+			usage_error("check: no file given");
+		if (nschemas || nrules_opt)
+			usage_error("check: --schema and --rule are for audit");
+		files_done = xmalloc(sizeof(char *) * (argc - optind));
+		for (int i = optind; i < argc; i++)
+		{
+			files_done[nfiles_done++] = argv[i];
+			check_file(argv[i], i - optind + 1, argc - optind);
+		}
+		end_progress();
+	}
+	else
+	{
+		if (optind < argc)
+			usage_error("audit: unexpected argument \"%s\"", argv[optind]);
+		if (do_commit)
+			usage_error("audit: --commit is for check");
+	}
+	if (with_data && strcmp(command, "check") == 0)
+		usage_error("check: --with-data is for audit");
+	if (strcmp(command, "audit") == 0)
+	{
+		run_audit();
+	}
+
+	if (!had_usage_error || nfindings > 0)
+	{
+		if (format == FMT_TEXT && files_done)
+			print_text();
+		else if (format == FMT_TEXT)
+			print_audit_table();
+		else if (files_done || audit_own_document)
+		{
+			if (format == FMT_JSON)
+				print_json();
+			else if (format == FMT_SARIF)
+				print_sarif();
+			else if (format == FMT_JUNIT)
+				print_junit();
+			else
+				print_tap();
+		}
+	}
+	for (int i = 0; i < nfindings; i++)
+		failed |= failing(&findings[i]);
+	if (had_usage_error)
+		return EXIT_USAGE;
+	return failed ? EXIT_FINDINGS : EXIT_CLEAN;
+}

@@ -1,0 +1,329 @@
+#!/bin/bash
+# test/t_cli.sh: pg_schema_guard, the command for CI, as built and installed
+# by the Makefile: usage and connection errors (exit 2), a clean file (0), a
+# file with findings (1) at the right file:line, rollback and --commit,
+# several files, each output format (SARIF regions, JUnit XML, TAP, JSON),
+# --fail-level, files it refuses, a role that may not set warn mode.
+#
+# Run by test/run.sh, or alone: test/t_cli.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+. test/lib.sh
+
+sg_test_script t_cli "$@"
+
+failures=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failures=$((failures + 1)); }
+expect() {
+    local what=$1 want=$2 got=$3
+    if [ "$got" = "$want" ]; then ok "$what"; else
+        not_ok "$what"
+        echo "#   got:      ${got//$'\n'/$'\n'#             }"
+        echo "#   expected: ${want//$'\n'/$'\n'#             }"
+    fi
+}
+
+# The installed binary: staged under DESTDIR for Debian's server, in the
+# server's (copied) bindir otherwise.
+if [ -z "$SG_SERVER" ]; then
+    PGSG=$SG_STAGE$("$PG_CONFIG" --bindir)/pg_schema_guard
+else
+    PGSG=$SG_BINDIR/pg_schema_guard
+fi
+
+DATA=$SCRATCH/data
+trap 'sg_cluster_stop "$DATA"' EXIT
+sg_cluster_start "$DATA" "$SG_CONF_PLAIN" "$SCRATCH/server.log"
+sg_psql -d postgres -c "CREATE DATABASE cli" -c "CREATE DATABASE bare"
+sg_psql -d cli -c "CREATE EXTENSION schema_guard" \
+    -c "CREATE TABLE customer (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL)"
+export PGHOST=$SG_PGHOST PGPORT=$SG_PGPORT PGUSER=postgres PGDATABASE=cli
+
+# run ARGS...: sets out, err and rc.
+run() {
+    rc=0
+    "$PGSG" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+    out=$(cat "$SCRATCH/out")
+    err=$(cat "$SCRATCH/err")
+}
+# The findings of the text output: file:line: level: rule.
+located() { grep -o '^[^ ]*:[0-9]*: [a-z]*: [a-z_]*' "$SCRATCH/out" || true; }
+exists() { sg_psql -d cli -Atc "SELECT to_regclass('$1') IS NOT NULL"; }
+
+M=$SCRATCH/m
+mkdir -p "$M"
+cd "$M"
+
+# --- usage --------------------------------------------------------------
+run --help
+expect "--help exits 0" 0 "$rc"
+expect "--help shows the usage" 1 "$(grep -c '^  pg_schema_guard check' "$SCRATCH/out")"
+run --version
+expect "--version names the extension's version" \
+    "pg_schema_guard (schema_guard) $(sed -n "s/^default_version = '\(.*\)'/\1/p" "$SG_ROOT/schema_guard.control") 0" "$out $rc"
+for args in "" "frobnicate" "check" "check --format=xml a.sql" "check --fail-level=fatal a.sql" \
+    "check --bogus a.sql" "audit a.sql" "audit --commit" "check --schema=public a.sql"; do
+    # shellcheck disable=SC2086
+    run $args
+    expect "usage error exits 2: pg_schema_guard $args" 2 "$rc"
+done
+expect "a usage error says what is wrong" 1 "$(grep -c 'invalid format "xml"' <<<"$(
+    "$PGSG" check --format=xml a.sql 2>&1)")"
+
+# --- connection ---------------------------------------------------------
+printf 'SELECT 1;\n' >clean0.sql
+run check -h "$SCRATCH/no-such-socket-dir" clean0.sql
+expect "a connection error exits 2" 2 "$rc"
+expect "a connection error is reported" 1 "$(grep -c 'could not connect' <<<"$err")"
+run check -d "postgresql:///bare?host=$SG_PGHOST&port=$SG_PGPORT" clean0.sql
+expect "a database without the extension exits 2 (URI as -d)" 2 "$rc"
+expect "a database without the extension is named" 1 "$(grep -c 'not installed in database "bare"' <<<"$err")"
+run check -d "dbname=cli host=$SG_PGHOST" clean0.sql
+expect "a conninfo string as -d connects" 0 "$rc"
+
+# --- a clean file, a file with findings ---------------------------------
+cat >clean.sql <<'EOF'
+-- a clean migration
+CREATE TABLE product (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL
+);
+EOF
+run check clean.sql
+expect "a clean file exits 0" 0 "$rc"
+expect "a clean file reports nothing" "1 file(s) checked: 0 error(s), 0 warning(s), 0 info" "$out"
+expect "a clean file is rolled back" f "$(exists product)"
+
+cat >findings.sql <<'EOF'
+\set ON_ERROR_STOP on
+-- line 2
+CREATE TABLE orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id bigint NOT NULL REFERENCES customer,
+    note text,
+    doc json NULL
+); CREATE TABLE tags (id bigint PRIMARY KEY, doc json NULL);
+
+DO $$
+BEGIN
+    CREATE TABLE audit_log (id bigint PRIMARY KEY, payload json NULL);
+END
+$$;
+/* a comment; with a semicolon */
+CREATE INDEX customer_name_idx
+    ON customer (name);
+SELECT 'a;b' AS "x;y", $q$;$q$ AS z;
+EOF
+run check findings.sql
+expect "a file with findings exits 1" 1 "$rc"
+expect "each finding at its file:line; commit findings at the last statement" \
+"findings.sql:3: warning: json_not_jsonb
+findings.sql:8: warning: json_not_jsonb
+findings.sql:10: warning: json_not_jsonb
+findings.sql:16: error: index_not_concurrent
+findings.sql:18: error: fk_unindexed
+findings.sql:18: error: implicit_nullable" "$(located)"
+expect "findings raised at commit say so" 2 "$(grep -c '(at commit)$' "$SCRATCH/out")"
+expect "a finding's detail and fix follow it" 1 \
+    "$(grep -c '^    fix: CREATE INDEX orders_customer_id_idx ON public.orders USING btree (customer_id);$' "$SCRATCH/out")"
+expect "a harmless meta-command is skipped, and said so" 1 \
+    "$(grep -c 'findings.sql:1: skipping psql meta-command \\set' <<<"$err")"
+expect "the summary counts them" "1 file(s) checked: 3 error(s), 3 warning(s), 0 info" "$(tail -n 1 "$SCRATCH/out")"
+expect "the file was rolled back" f "$(exists orders)"
+
+# --- --fail-level ---------------------------------------------------------
+cat >warnings.sql <<'EOF'
+CREATE TABLE events (id bigint PRIMARY KEY, body json NOT NULL);
+EOF
+run check warnings.sql
+expect "warnings only: exit 0 at the default fail level (error)" 0 "$rc"
+run check --fail-level=warning warnings.sql
+expect "warnings only: exit 1 with --fail-level=warning" 1 "$rc"
+run check -l info warnings.sql
+expect "warnings only: exit 1 with -l info" 1 "$rc"
+run check --fail-level=error findings.sql
+expect "errors: exit 1 with --fail-level=error" 1 "$rc"
+
+# --- rollback and --commit -------------------------------------------------
+cat >commit.sql <<'EOF'
+CREATE TABLE kept (id bigint PRIMARY KEY, label text NOT NULL);
+EOF
+run check commit.sql
+expect "without --commit the table does not exist afterwards" "0 f" "$rc $(exists kept)"
+run check --commit commit.sql
+expect "with --commit the table exists afterwards" "0 t" "$rc $(exists kept)"
+
+# A file with its own transaction: its BEGIN is ours, its COMMIT where the
+# commit's checks run.
+cat >own_txn.sql <<'EOF'
+BEGIN;
+CREATE TABLE own_txn (id bigint PRIMARY KEY, extra text);
+SAVEPOINT s;
+ROLLBACK TO SAVEPOINT s;
+COMMIT;
+SELECT 1;
+EOF
+run check own_txn.sql
+expect "a file's own COMMIT is where its commit findings are" "own_txn.sql:5: error: implicit_nullable" "$(located)"
+expect "... and the file is still rolled back" "1 f" "$rc $(exists own_txn)"
+run check --commit own_txn.sql
+expect "--commit runs a file with its own transaction as written" "own_txn.sql:5: error: implicit_nullable 1 t" \
+    "$(located) $rc $(exists own_txn)"
+
+# CONCURRENTLY cannot run in a transaction block: refused unless --commit.
+cat >concurrently.sql <<'EOF'
+CREATE TABLE conc (id bigint PRIMARY KEY, name text NOT NULL);
+
+CREATE INDEX CONCURRENTLY conc_name_idx ON conc (name);
+EOF
+run check concurrently.sql
+expect "CONCURRENTLY without --commit: exit 2" 2 "$rc"
+expect "... says why, at its line" 1 "$(grep -c 'concurrently.sql:3: a statement with CONCURRENTLY cannot run inside a transaction block' <<<"$err")"
+expect "... and runs nothing" f "$(exists conc)"
+run check --commit concurrently.sql
+expect "CONCURRENTLY with --commit runs as written" "0 t" "$rc $(exists conc_name_idx)"
+
+# --- failures and refusals ----------------------------------------------------
+cat >fails.sql <<'EOF'
+CREATE TABLE before_failure (id bigint PRIMARY KEY);
+SELECT 1,
+       2 +
+       no_such_column;
+CREATE TABLE after_failure (id bigint PRIMARY KEY);
+EOF
+run check --commit fails.sql
+expect "a failing statement: exit 1" 1 "$rc"
+expect "... reported at the line of its error position" \
+    'fails.sql:4: error: migration_error: column "no_such_column" does not exist' "$(head -n 1 "$SCRATCH/out")"
+expect "... the file stops and its transaction is rolled back, even with --commit" "f f" \
+    "$(exists before_failure) $(exists after_failure)"
+
+printf 'SELECT 1;\n\\i other.sql\n' >meta.sql
+run check meta.sql
+expect "a meta-command that changes the SQL is refused: exit 2" 2 "$rc"
+expect "... at its line" 1 "$(grep -c 'meta.sql:2: psql meta-command \\i is not supported' <<<"$err")"
+run check no_such_file.sql
+expect "a missing file: exit 2" 2 "$rc"
+
+# --- several files, each its own transaction and session --------------------
+run check clean.sql warnings.sql findings.sql
+expect "several files: the worst decides" 1 "$rc"
+expect "several files: each finding names its file" \
+"warnings.sql:1: warning: json_not_jsonb
+findings.sql:3: warning: json_not_jsonb
+findings.sql:8: warning: json_not_jsonb
+findings.sql:10: warning: json_not_jsonb
+findings.sql:16: error: index_not_concurrent
+findings.sql:18: error: fk_unindexed
+findings.sql:18: error: implicit_nullable" "$(located)"
+expect "several files: counted" "3 file(s) checked: 3 error(s), 4 warning(s), 0 info" "$(tail -n 1 "$SCRATCH/out")"
+
+# --- formats ------------------------------------------------------------------
+run check --format=sarif clean.sql findings.sql
+expect "sarif: exit 1" 1 "$rc"
+expect "sarif: SARIF 2.1.0, each result at its file's line, rules described" \
+"2.1.0
+json_not_jsonb warning findings.sql 3 public.orders.doc
+json_not_jsonb warning findings.sql 8 public.tags.doc
+json_not_jsonb warning findings.sql 10 public.audit_log.payload
+index_not_concurrent error findings.sql 16 public.customer_name_idx
+fk_unindexed error findings.sql 18 orders_customer_id_fkey on public.orders
+implicit_nullable error findings.sql 18 public.orders.note
+rules ok" "$(python3 - "$SCRATCH/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["version"])
+run = d["runs"][0]
+rules = run["tool"]["driver"]["rules"]
+for r in run["results"]:
+    loc = r["locations"][0]
+    assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+    print(r["ruleId"], r["level"], loc["physicalLocation"]["artifactLocation"]["uri"],
+          loc["physicalLocation"]["region"]["startLine"], loc["logicalLocations"][0]["fullyQualifiedName"])
+print("rules ok" if all(r["shortDescription"]["text"] for r in rules) else "rules without text")
+EOF
+)"
+mkdir -p "sub dir"
+cp warnings.sql "sub dir/w#1.sql"
+run check -f sarif "./sub dir/w#1.sql"
+expect "sarif: a path is a relative URI reference" "sub%20dir/w%231.sql" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])' "$SCRATCH/out")"
+
+run check --format=json clean.sql fails.sql
+expect "json: every finding with file, line, rule and whether it fails" \
+    "1 fails.sql 4 migration_error error True" \
+    "$rc $(python3 -c 'import json,sys
+for f in json.load(open(sys.argv[1]))["findings"]: print(f["file"], f["line"], f["rule"], f["level"], f["failing"])' "$SCRATCH/out")"
+
+run check --format=junit --fail-level=warning clean.sql warnings.sql
+expect "junit: well-formed, a testcase per file, failures at or above the fail level" \
+    "1 tests=2 failures=1 clean.sql:passes warnings.sql:fails" \
+    "$rc $(python3 -c 'import sys, xml.etree.ElementTree as ET
+s = ET.parse(sys.argv[1]).getroot().find("testsuite")
+print("tests=%s failures=%s" % (s.get("tests"), s.get("failures")), " ".join(
+    c.get("name") + (":fails" if c.find("failure") is not None else ":passes") for c in s.findall("testcase")))' "$SCRATCH/out")"
+
+run check --format=tap clean.sql warnings.sql findings.sql
+expect "tap: a plan, a test per file, findings as diagnostics" \
+"TAP version 13
+1..3
+ok 1 - clean.sql
+ok 2 - warnings.sql
+# warnings.sql:1: warning: json_not_jsonb: column \"body\" of table public.events is json, not jsonb
+not ok 3 - findings.sql" "$(grep -v '^# findings' "$SCRATCH/out")"
+
+# --- audit ----------------------------------------------------------------------
+sg_psql -d postgres -c "CREATE DATABASE aud"
+sg_psql -d aud -c "CREATE EXTENSION schema_guard" -c "SET schema_guard.mode = off" \
+    -c "CREATE TABLE account (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY)" \
+    -c "CREATE TABLE entry (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, account_id bigint NOT NULL REFERENCES account)" \
+    -c "CREATE SCHEMA tidy" \
+    -c "CREATE TABLE tidy.item (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL)" \
+    -c "CREATE SCHEMA loose" -c "CREATE TABLE loose.keyless (name text NOT NULL)"
+run audit -d aud --schema=public
+expect "audit: an unindexed foreign key exits 1" 1 "$rc"
+expect "audit: a table of level, rule, object and message" \
+    "level  rule          object                                 message
+error  fk_unindexed  entry_account_id_fkey on public.entry  foreign key \"entry_account_id_fkey\" of table public.entry has no index on its referencing columns" \
+    "$(grep -v '^ ' "$SCRATCH/out" | head -n 2)"
+run audit -d aud --schema=tidy
+expect "audit: a clean schema exits 0" "0 0 error(s), 0 warning(s), 0 info (exempted findings not counted)" "$rc $out"
+run audit -d aud -n tidy -n public --rule=columns
+expect "audit: --rule limits the rules" 0 "$rc"
+run audit -d aud --schema=loose
+expect "audit: a warning only exits 0 at the default fail level" "0 missing_primary_key" \
+    "$rc $(awk 'NR == 2 {print $2}' "$SCRATCH/out")"
+run audit -d aud --schema=loose --fail-level=warning
+expect "audit: ... and 1 with --fail-level=warning" 1 "$rc"
+run audit -d aud --schema=nosuchschema
+expect "audit: an error of the audit exits 2" 2 "$rc"
+for fmt in sarif json; do
+    run audit -d aud --schema=public --format=$fmt
+    expect "audit: --format=$fmt prints audit_report()'s document, exit 1" "1 1" \
+        "$rc $(python3 -c 'import json,sys; json.load(open(sys.argv[1])); print(1)' "$SCRATCH/out")"
+done
+run audit -d aud --schema=public --format=junit
+expect "audit: --format=junit is XML" "1 ok" \
+    "$rc $(python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1]); print("ok")' "$SCRATCH/out")"
+run audit -d aud --schema=public --format=tap
+expect "audit: --format=tap is TAP" "1 TAP version 13" "$rc $(head -n 1 "$SCRATCH/out")"
+sg_psql -d aud -c "SELECT schema_guard.exempt('fk_unindexed', 'public.entry', 'reads by account go to the archive')" >/dev/null
+run audit -d aud --schema=public
+expect "audit: an exempted finding is shown and does not fail" "0 1" "$rc $(grep -c '(exempted)$' "$SCRATCH/out")"
+
+# --- privilege ------------------------------------------------------------------
+sg_psql -d cli -c "CREATE ROLE cli_user LOGIN" -c "GRANT CREATE ON SCHEMA public TO cli_user"
+run check -U cli_user clean.sql
+expect "a role that may not set schema_guard.mode: exit 2" 2 "$rc"
+expect "... and it is told why" 1 "$(grep -c 'cannot set schema_guard.mode to warn' <<<"$err")"
+
+# --- progress on a terminal -------------------------------------------------------
+run check findings.sql
+expect "no progress line when stderr is not a terminal" 0 "$(grep -c 'statement [0-9]*/[0-9]*' <<<"$err")"
+script -qec "'$PGSG' check findings.sql >/dev/null" /dev/null >"$SCRATCH/tty" 2>&1 || true
+expect "a progress line on a terminal" 1 "$(grep -c 'file 1/1 findings.sql: statement 5/5' "$SCRATCH/tty")"
+
+echo "$failures failure(s)"
+[ "$failures" = 0 ]
