@@ -59,13 +59,15 @@ demo: all
 	tools/demo.sh
 
 # The guard's benchmarks (written into doc/performance.md), JSONB shape
-# inference on 1,000,000 documents, data fingerprints of 1,000,000 rows, then
+# inference on 1,000,000 documents, data fingerprints of 1,000,000 rows, the
+# data rules' audit of 2,000,000 rows, then
 # the instruction counts of the DDL history and of pgbench (printed; see
 # their sections there).
 bench: all
 	bench/run.sh
 	bench/jsonb_shape.sh $(if $(SG_BENCH_QUICK),100000,1000000)
 	bench/fingerprint.sh $(if $(SG_BENCH_QUICK),100000,1000000)
+	bench/audit_data.sh $(if $(SG_BENCH_QUICK),200000,2000000)
 	bench/ddl_instructions.sh $(if $(SG_BENCH_QUICK),20,200)
 	bench/pgbench_instructions.sh $(if $(SG_BENCH_QUICK),300,20000)
 

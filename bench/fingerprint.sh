@@ -25,21 +25,8 @@ if [ -z "${SG_PREPARED:-}" ]; then
     fi
 fi
 
-dir=$SG_BUILD/bench_fingerprint
-rm -rf "$dir"
-mkdir -p "$dir"
-conf=$dir/bench.conf
-{
-    cat "$SG_CONF_PLAIN"
-    echo "shared_buffers = 512MB"
-    echo "max_parallel_workers_per_gather = 0"
-    echo "jit = off"
-} >"$conf"
-trap 'sg_cluster_stop "$dir/data"' EXIT
-sg_cluster_start "$dir/data" "$conf"
-
-q() { sg_psql -d postgres "$@"; }
-q -c "CREATE EXTENSION schema_guard" -c "ALTER DATABASE postgres SET schema_guard.mode = off"
+. bench/lib.sh
+bench_cluster bench_fingerprint "shared_buffers = 512MB"
 q -c "CREATE TYPE bench_status AS ENUM ('new', 'paid', 'shipped', 'returned', 'cancelled')"
 gen_start=$(date +%s)
 for spec in "bench_fp_small $SMALL" "bench_fp $ROWS"; do
@@ -74,10 +61,6 @@ SQL
 done
 gen_s=$(($(date +%s) - gen_start))
 
-# ms of one statement (psql \timing)
-ms() { q -At -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-
 bare_sql="SELECT count(id), count(customer_id), count(amount), count(status), count(length(note)), count(created), count(paid), count(jsonb_typeof(doc)) FROM bench_fp"
 count_sql="SELECT count(*) FROM bench_fp"
 fp_sql="SELECT schema_guard.data_fingerprint('bench_fp') IS NOT NULL"
@@ -93,24 +76,8 @@ bare_m=$(median "${bare[@]}")
 fp_m=$(median "${fp[@]}")
 cnt_m=$(median "${cnt[@]}")
 
-# Peak private memory of the backend running data_fingerprint().
-peak_kb() {
-    local tbl=$1 pid peak=0 v bg
-    q -c "SET application_name = 'sg_bench_fp_mem'" -c "SELECT pg_sleep(0.3)" \
-      -c "SELECT schema_guard.data_fingerprint('$tbl') IS NOT NULL" >/dev/null &
-    bg=$!
-    sleep 0.1
-    pid=$(q -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'sg_bench_fp_mem'")
-    while kill -0 "$bg" 2>/dev/null; do
-        v=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-        if [ -n "$v" ] && [ "$v" -gt "$peak" ]; then peak=$v; fi
-        sleep 0.02
-    done
-    wait "$bg"
-    echo "$peak"
-}
-mem_small=$(peak_kb bench_fp_small)
-mem_big=$(peak_kb bench_fp)
+mem_small=$(peak_kb "SELECT schema_guard.data_fingerprint('bench_fp_small') IS NOT NULL")
+mem_big=$(peak_kb "SELECT schema_guard.data_fingerprint('bench_fp') IS NOT NULL")
 
 size=$(q -At -c "SELECT pg_size_pretty(pg_total_relation_size('bench_fp'))")
 toasted=$(q -At -c "SELECT count(*) FROM bench_fp WHERE pg_column_size(doc) > 2000")

@@ -22,30 +22,12 @@ if [ -z "${SG_PREPARED:-}" ]; then
     fi
 fi
 
-dir=$SG_BUILD/bench_jsonb
-rm -rf "$dir"
-mkdir -p "$dir"
-conf=$dir/bench.conf
-{
-    cat "$SG_CONF_PLAIN"
-    echo "shared_buffers = 256MB"
-    echo "work_mem = '256MB'"
-    echo "max_parallel_workers_per_gather = 0"
-    echo "jit = off"
-} >"$conf"
-trap 'sg_cluster_stop "$dir/data"' EXIT
-sg_cluster_start "$dir/data" "$conf"
-
-q() { sg_psql -d postgres "$@"; }
-q -c "CREATE EXTENSION schema_guard" -c "ALTER DATABASE postgres SET schema_guard.mode = off"
+. bench/lib.sh
+bench_cluster bench_jsonb "shared_buffers = 256MB" "work_mem = '256MB'"
 gen_start=$(date +%s)
 q -v rows="$SMALL" -v tbl=bench_small -f bench/jsonb_gen.sql >/dev/null
 q -v rows="$ROWS" -v tbl=bench_docs -f bench/jsonb_gen.sql >/dev/null
 gen_s=$(($(date +%s) - gen_start))
-
-# ms of one statement (psql \timing)
-ms() { q -At -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'; }
-median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 
 bare_sql="SELECT count(jsonb_typeof(doc)) FROM bench_docs"
 shape_sql="SELECT count(*) FROM schema_guard.jsonb_shape('bench_docs', 'doc')"
@@ -53,8 +35,8 @@ ms "$bare_sql" >/dev/null    # warm the cache once
 b1=$(ms "$bare_sql"); s1=$(ms "$shape_sql")
 b2=$(ms "$bare_sql"); s2=$(ms "$shape_sql")
 b3=$(ms "$bare_sql"); s3=$(ms "$shape_sql")
-bare=$(median3 "$b1" "$b2" "$b3")
-shape=$(median3 "$s1" "$s2" "$s3")
+bare=$(median "$b1" "$b2" "$b3")
+shape=$(median "$s1" "$s2" "$s3")
 
 # The SQL walk, once, and the comparison of the two results.
 {
@@ -74,24 +56,8 @@ sql=$(echo "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sed -n 2p)
 diff=$(echo "$out" | awk -F'|' '$1 == "diff" {print $2}')
 npaths=$(echo "$out" | awk -F'|' '$1 == "diff" {print $3}')
 
-# Peak private memory of the backend running jsonb_shape().
-peak_kb() {
-    local tbl=$1 pid peak=0 v bg
-    q -c "SET application_name = 'sg_bench_mem'" -c "SELECT pg_sleep(0.3)" \
-      -c "SELECT count(*) FROM schema_guard.jsonb_shape('$tbl', 'doc')" >/dev/null &
-    bg=$!
-    sleep 0.1
-    pid=$(q -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'sg_bench_mem'")
-    while kill -0 "$bg" 2>/dev/null; do
-        v=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-        if [ -n "$v" ] && [ "$v" -gt "$peak" ]; then peak=$v; fi
-        sleep 0.02
-    done
-    wait "$bg"
-    echo "$peak"
-}
-mem_small=$(peak_kb bench_small)
-mem_big=$(peak_kb bench_docs)
+mem_small=$(peak_kb "SELECT count(*) FROM schema_guard.jsonb_shape('bench_small', 'doc')")
+mem_big=$(peak_kb "SELECT count(*) FROM schema_guard.jsonb_shape('bench_docs', 'doc')")
 
 size=$(q -At -c "SELECT pg_size_pretty(pg_total_relation_size('bench_docs'))")
 avg=$(q -At -c "SELECT round(avg(octet_length(doc::text))) FROM bench_docs")
