@@ -280,6 +280,17 @@ fill_add_note(FillResult *res, const char *fmt,...)
 	appendStringInfoString(&res->note, buf);
 }
 
+/* A constraint's name; an error, not a NULL, after a concurrent drop. */
+static char *
+fill_constraint_name(Oid conoid)
+{
+	char	   *name = get_constraint_name(conoid);
+
+	if (name == NULL)
+		elog(ERROR, "cache lookup failed for constraint %u", conoid);
+	return name;
+}
+
 /* ---------------------------------------------------------------------
  * Types
  * ---------------------------------------------------------------------
@@ -1531,8 +1542,7 @@ fill_add_leaf(FillTable *t, Relation leafrel, FillCons *base, List **leaves)
 	FillLeaf   *leaf = palloc0(sizeof(FillLeaf));
 	Expr	   *qual = get_partition_qual_relid(RelationGetRelid(leafrel));
 
-	leaf->ident = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(leafrel)),
-											 RelationGetRelationName(leafrel));
+	leaf->ident = sg_relation_identity(RelationGetRelid(leafrel));
 	leaf->cons = palloc(sizeof(FillCons) * Max(t->natts, 1));
 	memcpy(leaf->cons, base, sizeof(FillCons) * t->natts);
 	if (qual != NULL)
@@ -1663,7 +1673,7 @@ fill_plan(FillTable *t, List *nulled)
 		ForeignKeyCacheInfo *info = lfirst(lc);
 		FillFk	   *fk = &t->fks[t->nfks];
 
-		fk->conname = get_constraint_name(info->conoid);
+		fk->conname = fill_constraint_name(info->conoid);
 		fk->confrelid = info->confrelid;
 		fk->ncols = info->nkeys;
 		fk->nullable = true;
@@ -1767,7 +1777,7 @@ fill_read_keys(FillTable *t, MemoryContext cxt)
 	{
 		FillFk	   *fk = &t->fks[k];
 		StringInfoData sql;
-		Oid			nsp = get_rel_namespace(fk->confrelid);
+		char	   *refident = sg_relation_identity(fk->confrelid);
 		TupleDesc	desc;
 		MemoryContext old;
 
@@ -1779,9 +1789,7 @@ fill_read_keys(FillTable *t, MemoryContext cxt)
 			appendStringInfo(&sql, "%sr.%s::%s", j ? ", " : "",
 							 quote_identifier(get_attname(fk->confrelid, fk->refattnums[j], false)),
 							 format_type_be_qualified(t->cols[fk->attnums[j] - 1].paramtype));
-		appendStringInfo(&sql, " FROM %s r WHERE ",
-						 quote_qualified_identifier(get_namespace_name(nsp),
-													get_rel_name(fk->confrelid)));
+		appendStringInfo(&sql, " FROM %s r WHERE ", refident);
 		for (int j = 0; j < fk->ncols; j++)
 			appendStringInfo(&sql, "%sr.%s IS NOT NULL", j ? " AND " : "",
 							 quote_identifier(get_attname(fk->confrelid, fk->refattnums[j], false)));
@@ -1790,7 +1798,7 @@ fill_read_keys(FillTable *t, MemoryContext cxt)
 			appendStringInfo(&sql, "%s%d", j ? ", " : "", j + 1);
 		appendStringInfo(&sql, " LIMIT %d", FILL_MAX_KEYS);
 		if (SPI_execute(sql.data, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the keys of %s", get_rel_name(fk->confrelid));
+			elog(ERROR, "could not read the keys of %s", refident);
 		desc = SPI_tuptable->tupdesc;
 		old = MemoryContextSwitchTo(cxt);
 		fk->nkeys = (int) SPI_processed;
@@ -1810,9 +1818,7 @@ fill_read_keys(FillTable *t, MemoryContext cxt)
 		SPI_freetuptable(SPI_tuptable);
 		if (fk->nkeys == 0 && !fk->nullable)
 			t->impossible = psprintf("foreign key %s: %s has no rows to refer to",
-									 quote_identifier(fk->conname),
-									 quote_qualified_identifier(get_namespace_name(nsp),
-																get_rel_name(fk->confrelid)));
+									 quote_identifier(fk->conname), refident);
 		if (fk->radix && fk->nkeys > 0)
 		{
 			fk->stride = stride;
@@ -2015,17 +2021,16 @@ fill_table(Oid relid, int32 rows, int32 seed, List *nulled, FillResult *res)
 		pg_attribute_aclcheck_all(relid, GetUserId(), ACL_INSERT, ACLMASK_ANY) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for table %s", get_rel_name(relid)),
+				 errmsg("permission denied for table %s", sg_relation_identity(relid)),
 				 errdetail("fill inserts as the caller.")));
 	t->rel = table_open(relid, RowExclusiveLock);
-	t->ident = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(t->rel)),
-										  RelationGetRelationName(t->rel));
+	t->ident = sg_relation_identity(relid);
 	t->seed = fill_mix((uint64) (uint32) seed);
 	fill_plan(t, nulled);
 	if (!fill_may_insert(t))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for table %s", RelationGetRelationName(t->rel)),
+				 errmsg("permission denied for table %s", t->ident),
 				 errdetail("fill inserts as the caller.")));
 	fill_read_keys(t, cxt);
 
@@ -2285,8 +2290,7 @@ fill_cycle_text(Oid *relids, int *cycle, int n)
 	initStringInfo(&s);
 	for (int i = 0; i <= n; i++)
 		appendStringInfo(&s, "%s%s", i ? " -> " : "",
-						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relids[cycle[i % n]])),
-													get_rel_name(relids[cycle[i % n]])));
+						 sg_relation_identity(relids[cycle[i % n]]));
 	return s.data;
 }
 
@@ -2370,7 +2374,7 @@ fill_order(Oid *relids, int n, FillEdge *edges, int nedges, List **nulled,
 						*nulled = lappend_oid(*nulled, edges[e].conoid);
 						notes[a] = psprintf("%s%sforeign key %s left NULL to break the cycle %s",
 											notes[a] ? notes[a] : "", notes[a] ? "; " : "",
-											quote_identifier(get_constraint_name(edges[e].conoid)),
+											quote_identifier(fill_constraint_name(edges[e].conoid)),
 											text);
 					}
 				broke = true;

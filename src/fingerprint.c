@@ -691,26 +691,16 @@ sg_fp_destroy(DestReceiver *self)
 {
 }
 
+/* A string as a key or a value; pushJsonbValue() keeps the pointer. */
 static void
-sg_push_string(JsonbParseState **state, const char *s)
+sg_push_string(JsonbParseState **state, JsonbIteratorToken token, const char *s)
 {
 	JsonbValue	v;
 
 	v.type = jbvString;
 	v.val.string.val = (char *) s;
 	v.val.string.len = strlen(s);
-	(void) pushJsonbValue(state, WJB_VALUE, &v);
-}
-
-static void
-sg_push_key(JsonbParseState **state, const char *s)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = (char *) s;
-	v.val.string.len = strlen(s);
-	(void) pushJsonbValue(state, WJB_KEY, &v);
+	(void) pushJsonbValue(state, token, &v);
 }
 
 static void
@@ -737,8 +727,7 @@ sg_push_bool(JsonbParseState **state, bool b)
 static void
 sg_push_hash(JsonbParseState **state, uint64 h)
 {
-	/* pushJsonbValue() keeps the pointer: the string must outlive the call */
-	sg_push_string(state, psprintf("%016llx", (unsigned long long) h));
+	sg_push_string(state, WJB_VALUE, psprintf("%016llx", (unsigned long long) h));
 }
 
 /*
@@ -768,6 +757,17 @@ sg_data_fingerprint(PG_FUNCTION_ARGS)
 	JsonbValue *res;
 	ListCell   *lc;
 
+	/* the privilege first: no lock (no wait) for a caller who may read nothing */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck_all(relid, GetUserId(), ACL_SELECT, ACLMASK_ANY) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", sg_relation_identity(relid)),
+				 errhint("A data fingerprint runs as the caller, who needs SELECT on the table or on some of its columns.")));
 	rel = try_relation_open(relid, AccessShareLock);
 	if (rel == NULL)
 		ereport(ERROR,
@@ -831,11 +831,6 @@ sg_data_fingerprint(PG_FUNCTION_ARGS)
 		r.ncols++;
 	}
 	relation_close(rel, NoLock);
-	if (r.ncols == 0 && !table_readable)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for table %s", relident),
-				 errhint("A data fingerprint runs as the caller, who needs SELECT on the table or on some of its columns.")));
 	appendStringInfo(&q, " FROM %s", relident);
 
 	r.rowcxt = AllocSetContextCreate(CurrentMemoryContext,
@@ -854,43 +849,43 @@ sg_data_fingerprint(PG_FUNCTION_ARGS)
 	MemoryContextDelete(r.rowcxt);
 
 	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	sg_push_key(&state, "fingerprint");
-	sg_push_string(&state, "schema_guard data");
-	sg_push_key(&state, "relation");
-	sg_push_string(&state, relident);
-	sg_push_key(&state, "rows");
+	sg_push_string(&state, WJB_KEY, "fingerprint");
+	sg_push_string(&state, WJB_VALUE, "schema_guard data");
+	sg_push_string(&state, WJB_KEY, "relation");
+	sg_push_string(&state, WJB_VALUE, relident);
+	sg_push_string(&state, WJB_KEY, "rows");
 	sg_push_count(&state, r.rows);
-	sg_push_key(&state, "rows_hash");
+	sg_push_string(&state, WJB_KEY, "rows_hash");
 	sg_push_hash(&state, r.rows_sum);
-	sg_push_key(&state, "visible_rows_only");
+	sg_push_string(&state, WJB_KEY, "visible_rows_only");
 	sg_push_bool(&state, rls);
-	sg_push_key(&state, "columns");
+	sg_push_string(&state, WJB_KEY, "columns");
 	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < r.ncols; i++)
 	{
 		SgFpColumn *col = &r.cols[i];
 
-		sg_push_key(&state, col->name);
+		sg_push_string(&state, WJB_KEY, col->name);
 		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-		sg_push_key(&state, "position");
+		sg_push_string(&state, WJB_KEY, "position");
 		sg_push_count(&state, i + 1);
-		sg_push_key(&state, "type");
-		sg_push_string(&state, col->type);
-		sg_push_key(&state, "nulls");
+		sg_push_string(&state, WJB_KEY, "type");
+		sg_push_string(&state, WJB_VALUE, col->type);
+		sg_push_string(&state, WJB_KEY, "nulls");
 		sg_push_count(&state, col->nulls);
-		sg_push_key(&state, "hash");
+		sg_push_string(&state, WJB_KEY, "hash");
 		sg_push_hash(&state, col->sum);
-		sg_push_key(&state, "hash_of");
-		sg_push_string(&state, col->how == SG_HASH_TEXT ? "text" : "binary");
+		sg_push_string(&state, WJB_KEY, "hash_of");
+		sg_push_string(&state, WJB_VALUE, col->how == SG_HASH_TEXT ? "text" : "binary");
 		(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	}
 	(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
-	sg_push_key(&state, "skipped_columns");
+	sg_push_string(&state, WJB_KEY, "skipped_columns");
 	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	foreach(lc, skipped)
 	{
-		sg_push_key(&state, (char *) lfirst(lc));
-		sg_push_string(&state, "no SELECT privilege");
+		sg_push_string(&state, WJB_KEY, (char *) lfirst(lc));
+		sg_push_string(&state, WJB_VALUE, "no SELECT privilege");
 	}
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);

@@ -28,7 +28,10 @@
 #include "schema_guard.h"
 
 #include "access/xact.h"
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -96,7 +99,16 @@ typedef struct SgRt
 	MemoryContext rowcxt;		/* outlives the subtransactions and SPI */
 	List	   *rows;
 	char	   *timezone;		/* the caller's, under which up and down run */
+	Oid			extoid;			/* schema_guard, which every comparison needs */
+	Oid			extnsp;			/* and its schema, by name */
 } SgRt;
+
+/*
+ * The caller, as whom the round trip's own queries run even after a SET
+ * ROLE or SET SESSION AUTHORIZATION of up or down: the report compares
+ * what the caller sees, before and after.
+ */
+static Oid	sg_rt_caller = InvalidOid;
 
 static void
 sg_rt_add(SgRt *rt, const char *phase, const char *object_type,
@@ -249,48 +261,78 @@ sg_rt_plain_variant(Node *stmt, const char **note)
 }
 
 /*
+ * Run fn(arg) in an internal subtransaction of its own: NULL when it
+ * succeeded (the subtransaction is released, or rolled back when
+ * rollback), else its error, copied, with the subtransaction rolled back.
+ * What to do with the error (a cancel above all) is the caller's.
+ */
+static ErrorData *
+sg_rt_try(void (*fn) (void *arg), void *arg, bool rollback)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		fn(arg);
+		if (rollback)
+			RollbackAndReleaseCurrentSubTransaction();
+		else
+			ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	return edata;
+}
+
+typedef struct SgRtParse
+{
+	const char *sql;
+	List	   *raw;
+} SgRtParse;
+
+static void
+sg_rt_raw_parse_cb(void *arg)
+{
+	SgRtParse  *p = arg;
+
+	p->raw = SG_RAW_PARSER(p->sql);
+}
+
+/*
  * PostgreSQL's parser on a script.  A syntax error names the script and
  * the position in it: the caller's query holds no such position.
  */
 static List *
 sg_rt_raw_parse(const char *sql, const char *argname)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	List	   *volatile raw = NIL;
+	SgRtParse	p = {sql, NIL};
+	ErrorData  *edata = sg_rt_try(sg_rt_raw_parse_cb, &p, false);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		raw = SG_RAW_PARSER(sql);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		/* called from a SQL function, the position became an internal one */
-		if (edata->cursorpos <= 0)
-			edata->cursorpos = edata->internalpos;
-		ereport(ERROR,
-				(errcode(edata->sqlerrcode),
-				 errmsg("%s in %s", edata->message, argname),
-				 edata->cursorpos > 0 ?
-				 errdetail("At character %d of %s.", edata->cursorpos, argname) : 0));
-	}
-	PG_END_TRY();
-	return raw;
+	if (edata == NULL)
+		return p.raw;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	/* called from a SQL function, the position became an internal one */
+	if (edata->cursorpos <= 0)
+		edata->cursorpos = edata->internalpos;
+	ereport(ERROR,
+			(errcode(edata->sqlerrcode),
+			 errmsg("%s in %s", edata->message, argname),
+			 edata->cursorpos > 0 ?
+			 errdetail("At character %d of %s.", edata->cursorpos, argname) : 0));
+	return NIL;					/* keep the compiler quiet */
 }
 
 /*
@@ -359,6 +401,23 @@ sg_defelem_list_without(List *options, const char *name)
 
 /* ---- Running a script ---- */
 
+/*
+ * The comparison calls schema_guard's functions: a statement that drops
+ * the extension (or re-creates it) or renames its schema fails, as a row
+ * of the report, rather than the comparison with an unclear error.
+ */
+static void
+sg_rt_check_extension(SgRt *rt)
+{
+	Oid			ext = get_extension_oid(SG_EXTENSION_NAME, true);
+
+	if (ext != rt->extoid || get_namespace_oid(SG_SCHEMA_NAME, true) != rt->extnsp)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the statement drops or renames the extension %s or its schema, which the round trip needs to compare",
+						SG_EXTENSION_NAME)));
+}
+
 /* Run a CONCURRENTLY statement's plain variant, as SPI would run it. */
 static void
 sg_rt_run_plain(const char *sql, RawStmt *rs)
@@ -376,6 +435,50 @@ sg_rt_run_plain(const char *sql, RawStmt *rs)
 	CommandCounterIncrement();
 }
 
+typedef struct SgRtScript
+{
+	SgRt	   *rt;
+	const char *phase;
+	const char *sql;
+	List	   *stmts;
+	int			n;				/* the statement running */
+	SgRtStmt   *current;
+} SgRtScript;
+
+static void
+sg_rt_run_script_cb(void *arg)
+{
+	SgRtScript *sc = arg;
+	ListCell   *lc;
+
+	foreach(lc, sc->stmts)
+	{
+		SgRtStmt   *s = lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		sc->n++;
+		sc->current = s;
+		if (s->plain != NULL)
+		{
+			sg_rt_run_plain(sc->sql, (RawStmt *) copyObject(s->plain));
+			sg_rt_add(sc->rt, sc->phase, "statement", psprintf("statement %d", sc->n),
+					  "ran_not_concurrently",
+					  psprintf("%s: %s", s->plain_note, s->sql), -1, (Datum) 0);
+		}
+		else
+		{
+			int			rc = SPI_execute(s->sql, false, 0);
+
+			if (rc < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("the statement cannot run in a round trip: %s",
+								SPI_result_code_string(rc))));
+		}
+		sg_rt_check_extension(sc->rt);
+	}
+}
+
 /*
  * Run one script in a subtransaction of its own.  A failure is a row of
  * the report (the statement and its error) and rolls the script back; a
@@ -384,91 +487,25 @@ sg_rt_run_plain(const char *sql, RawStmt *rs)
 static bool
 sg_rt_run_script(SgRt *rt, const char *phase, const char *sql, List *stmts)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile int n = 0;
-	SgRtStmt   *volatile current = NULL;
-	bool		ok = true;
+	SgRtScript	sc = {rt, phase, sql, stmts, 0, NULL};
+	ErrorData  *edata = sg_rt_try(sg_rt_run_script_cb, &sc, false);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		ListCell   *lc;
-
-		foreach(lc, stmts)
-		{
-			SgRtStmt   *s = lfirst(lc);
-
-			CHECK_FOR_INTERRUPTS();
-			n++;
-			current = s;
-			if (s->plain != NULL)
-			{
-				sg_rt_run_plain(sql, (RawStmt *) copyObject(s->plain));
-				sg_rt_add(rt, phase, "statement", psprintf("statement %d", n),
-						  "ran_not_concurrently",
-						  psprintf("%s: %s", s->plain_note, s->sql), -1, (Datum) 0);
-			}
-			else
-			{
-				int			rc = SPI_execute(s->sql, false, 0);
-
-				if (rc < 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("the statement cannot run in a round trip: %s",
-									SPI_result_code_string(rc))));
-			}
-		}
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		/* the error's DETAIL often names the row (a failing row, a key) */
-		sg_rt_add(rt, phase, "statement", psprintf("statement %d", n), "failed",
-				  psprintf("%s%s%s (SQLSTATE %s) in: %s", edata->message,
-						   edata->detail ? ": " : "",
-						   edata->detail ? edata->detail : "",
-						   unpack_sql_state(edata->sqlerrcode),
-						   current ? current->sql : ""),
-				  -1, (Datum) 0);
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
+	if (edata == NULL)
+		return true;
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	/* the error's DETAIL often names the row (a failing row, a key) */
+	sg_rt_add(rt, phase, "statement", psprintf("statement %d", sc.n), "failed",
+			  psprintf("%s%s%s (SQLSTATE %s) in: %s", edata->message,
+					   edata->detail ? ": " : "",
+					   edata->detail ? edata->detail : "",
+					   unpack_sql_state(edata->sqlerrcode),
+					   sc.current ? sc.current->sql : ""),
+			  -1, (Datum) 0);
+	return false;
 }
 
-/* ---- Internal queries: pinned settings, TimeZone too ---- */
-
-static int
-sg_rt_pin(void)
-{
-	int			nest = NewGUCNestLevel();
-
-	(void) set_config_option("TimeZone", "UTC", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	(void) sg_pin_settings(true);
-	return nest;
-}
-
-static void
-sg_rt_unpin(int nest)
-{
-	AtEOXact_GUC(true, nest);
-}
+/* ---- Internal queries: as the caller, pinned settings, TimeZone too ---- */
 
 /*
  * Run an internal query; the rows stay in SPI_tuptable.  Never read-only:
@@ -478,11 +515,19 @@ static void
 sg_rt_query(const char *query, int nargs, Oid *argtypes, Datum *args,
 			const char *nulls)
 {
-	int			nest = sg_rt_pin();
-	int			rc = SPI_execute_with_args(query, nargs, argtypes, args, nulls,
-										   false, 0);
+	Oid			saved_user;
+	int			saved_context;
+	int			nest = NewGUCNestLevel();
+	int			rc;
 
-	sg_rt_unpin(nest);
+	GetUserIdAndSecContext(&saved_user, &saved_context);
+	SetUserIdAndSecContext(sg_rt_caller, saved_context | SECURITY_LOCAL_USERID_CHANGE);
+	(void) set_config_option("TimeZone", "UTC", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	(void) sg_pin_settings(true);
+	rc = SPI_execute_with_args(query, nargs, argtypes, args, nulls, false, 0);
+	AtEOXact_GUC(true, nest);
+	SetUserIdAndSecContext(saved_user, saved_context);
 	if (rc < 0)
 		elog(ERROR, "round trip query failed: %s: %s", SPI_result_code_string(rc), query);
 }
@@ -595,6 +640,78 @@ sg_rt_restore_sequences(List *seqs)
 			elog(ERROR, "could not restore sequence %s", s->ident);
 	}
 	sg_spi_finish(&spi);
+}
+
+/* ---- Session-level advisory locks: a rollback does not release them ---- */
+
+/* This session's advisory locks, and what names one of them. */
+#define SG_RT_MY_ADVISORY_LOCKS \
+	" FROM pg_locks l WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid()" \
+	" AND l.granted"
+#define SG_RT_LOCK_NAME "format('%s %s %s %s', l.classid, l.objid, l.objsubid, l.mode)"
+
+/* The advisory locks this session holds, as "classid objid objsubid mode". */
+static Datum
+sg_rt_advisory_locks(void)
+{
+	bool		isnull;
+
+	sg_rt_query("SELECT coalesce(array_agg(" SG_RT_LOCK_NAME "), '{}')"
+				SG_RT_MY_ADVISORY_LOCKS, 0, NULL, NULL, NULL);
+	return SPI_datumTransfer(sg_rt_getdatum(0, 1, &isnull), false, -1);
+}
+
+/*
+ * After the rollback: release the advisory locks up or down took at
+ * session level (those at transaction level went with the rollback), and
+ * say so.  A lock the session already held before is left alone.
+ */
+static void
+sg_rt_release_advisory_locks(SgRt *rt, Datum before)
+{
+	Oid			argtypes[1] = {TEXTARRAYOID};
+	Datum		args[1] = {before};
+	List	   *locks = NIL;
+	ListCell   *lc;
+
+	/* the key as the unlock functions take it: one bigint or two ints */
+	sg_rt_query("SELECT " SG_RT_LOCK_NAME ",\n"
+				"       CASE l.objsubid WHEN 1 THEN (l.classid::bigint << 32 | l.objid::bigint)::text\n"
+				"            ELSE l.classid::bigint::bit(32)::int || ', '\n"
+				"                 || l.objid::bigint::bit(32)::int END,\n"
+				"       CASE l.mode WHEN 'ShareLock' THEN 'pg_advisory_unlock_shared'\n"
+				"            ELSE 'pg_advisory_unlock' END"
+				SG_RT_MY_ADVISORY_LOCKS " AND " SG_RT_LOCK_NAME " <> ALL ($1)",
+				1, argtypes, args, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		locks = lappend(locks, list_make3(sg_rt_getstr(i, 1), sg_rt_getstr(i, 2),
+										  sg_rt_getstr(i, 3)));
+	foreach(lc, locks)
+	{
+		List	   *lock = lfirst(lc);
+		Oid			ktype[1] = {TEXTOID};
+		Datum		k[1] = {CStringGetTextDatum(linitial(lock))};
+		char	   *unlock = psprintf("SELECT CASE WHEN EXISTS (SELECT"
+									  SG_RT_MY_ADVISORY_LOCKS " AND %s = $1)"
+									  " THEN pg_catalog.%s(%s) END", SG_RT_LOCK_NAME,
+									  (char *) lthird(lock), (char *) lsecond(lock));
+		int64		n = 0;
+		char	   *released;
+
+		/* taken n times, released n times, while it is held */
+		for (;;)
+		{
+			CHECK_FOR_INTERRUPTS();
+			sg_rt_query(unlock, 1, ktype, k, NULL);
+			released = sg_rt_getstr(0, 1);
+			if (released == NULL || strcmp(released, "t") != 0)
+				break;
+			n++;
+		}
+		sg_rt_add(rt, "round trip", "advisory lock", lsecond(lock), "released",
+				  "up or down took this session-level advisory lock, which a rollback does not release: the round trip released it",
+				  n, (Datum) 0);
+	}
 }
 
 /* ---- Data: copies before, comparison after ---- */
@@ -1092,12 +1209,62 @@ sg_rt_fill(SgRt *rt, int rows, Datum schemas, bool schemas_null)
 
 /* ---- The round trip ---- */
 
+/*
+ * Every schema named must exist (a misspelt one would compare nothing and
+ * pass for a clean round trip), and none may be the system's or a
+ * temporary one: the round trip writes there itself.
+ */
+static void
+sg_rt_check_schemas(Datum schemas)
+{
+	Datum	   *names;
+	bool	   *isnull;
+	int			n;
+
+	deconstruct_array(DatumGetArrayTypeP(schemas), NAMEOID, NAMEDATALEN, false,
+					  TYPALIGN_CHAR, &names, &isnull, &n);
+	for (int i = 0; i < n; i++)
+	{
+		Oid			nsp;
+
+		if (isnull[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("schemas must not hold NULL")));
+		nsp = get_namespace_oid(NameStr(*DatumGetName(names[i])), false);
+		if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp) || isAnyTempNamespace(nsp))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("roundtrip cannot compare schema %s",
+							quote_identifier(NameStr(*DatumGetName(names[i])))),
+					 errdetail("It is a system or temporary schema, where the round trip itself writes."),
+					 errhint("Name the schemas of the migration's own objects.")));
+	}
+}
+
+/* What a round trip runs. */
+typedef struct SgRtRun
+{
+	SgRt	   *rt;
+	const char *up;
+	List	   *up_stmts;
+	const char *down;
+	List	   *down_stmts;
+	const char *seed;
+	List	   *seed_stmts;
+	int			fill_rows;
+	Datum		schemas;
+	bool		schemas_null;
+} SgRtRun;
+
 /* Everything that runs inside the subtransaction that is rolled back. */
 static void
-sg_rt_body(SgRt *rt, const char *up, List *up_stmts, const char *down,
-		   List *down_stmts, const char *seed, List *seed_stmts,
-		   int fill_rows, Datum schemas, bool schemas_null)
+sg_rt_body(void *arg)
 {
+	SgRtRun    *run = arg;
+	SgRt	   *rt = run->rt;
+	Datum		schemas = run->schemas;
+	bool		schemas_null = run->schemas_null;
 	Datum		fp_before;
 	Datum		fp_after;
 	List	   *tables;
@@ -1105,9 +1272,9 @@ sg_rt_body(SgRt *rt, const char *up, List *up_stmts, const char *down,
 	ListCell   *lc;
 	int			n = 0;
 
-	if (seed != NULL && !sg_rt_run_script(rt, "seed", seed, seed_stmts))
+	if (run->seed != NULL && !sg_rt_run_script(rt, "seed", run->seed, run->seed_stmts))
 		return;
-	if (fill_rows > 0 && !sg_rt_fill(rt, fill_rows, schemas, schemas_null))
+	if (run->fill_rows > 0 && !sg_rt_fill(rt, run->fill_rows, schemas, schemas_null))
 		return;
 	fp_before = sg_rt_schema_fingerprint(schemas, schemas_null);
 	tables = sg_rt_tables(fp_before);
@@ -1125,12 +1292,12 @@ sg_rt_body(SgRt *rt, const char *up, List *up_stmts, const char *down,
 		copies = lappend(copies, sg_rt_copy_table(rt, linitial(t), ++n));
 	}
 
-	if (!sg_rt_run_script(rt, "up", up, up_stmts))
+	if (!sg_rt_run_script(rt, "up", run->up, run->up_stmts))
 		return;
-	if (down_stmts == NIL)
+	if (run->down_stmts == NIL)
 		sg_rt_add(rt, "down", "migration", "down", "empty",
 				  "down has no statements: nothing undoes up", -1, (Datum) 0);
-	else if (!sg_rt_run_script(rt, "down", down, down_stmts))
+	else if (!sg_rt_run_script(rt, "down", run->down, run->down_stmts))
 		return;
 
 	fp_after = sg_rt_schema_fingerprint(schemas, schemas_null);
@@ -1159,8 +1326,10 @@ sg_roundtrip(PG_FUNCTION_ARGS)
 	List	   *seqs;
 	int			fill_rows;
 	SgRt		rt;
+	SgRtRun		run;
 	MemoryContext spicxt;
-	ResourceOwner oldowner;
+	Datum		locks;
+	ErrorData  *edata;
 	ListCell   *lc;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -1193,42 +1362,37 @@ sg_roundtrip(PG_FUNCTION_ARGS)
 		seed_stmts = sg_rt_parse(seed, "seed_sql");
 	up_stmts = sg_rt_parse(up, "up");
 	down_stmts = sg_rt_parse(down, "down");
+	if (!PG_ARGISNULL(3))
+		sg_rt_check_schemas(PG_GETARG_DATUM(3));
+	rt.extoid = get_extension_oid(SG_EXTENSION_NAME, false);
+	rt.extnsp = get_namespace_oid(SG_SCHEMA_NAME, false);
+	sg_rt_caller = GetUserId();
+	run.rt = &rt;
+	run.up = up;
+	run.up_stmts = up_stmts;
+	run.down = down;
+	run.down_stmts = down_stmts;
+	run.seed = seed;
+	run.seed_stmts = seed_stmts;
+	run.fill_rows = fill_rows;
+	run.schemas = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
+	run.schemas_null = PG_ARGISNULL(3);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	spicxt = CurrentMemoryContext;
 	seqs = sg_rt_save_sequences();
+	locks = sg_rt_advisory_locks();
 
-	oldowner = CurrentResourceOwner;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(spicxt);
+	/* always rolled back; sequences and advisory locks are set back after */
 	sg_roundtrip_running = true;
-	PG_TRY();
-	{
-		sg_rt_body(&rt, up, up_stmts, down, down_stmts, seed, seed_stmts,
-				   fill_rows, PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3),
-				   PG_ARGISNULL(3));
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		sg_roundtrip_running = false;
-		MemoryContextSwitchTo(spicxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(spicxt);
-		CurrentResourceOwner = oldowner;
-		sg_rt_restore_sequences(seqs);
-		ReThrowError(edata);
-	}
-	PG_END_TRY();
+	edata = sg_rt_try(sg_rt_body, &run, true);
 	sg_roundtrip_running = false;
-	RollbackAndReleaseCurrentSubTransaction();
 	MemoryContextSwitchTo(spicxt);
-	CurrentResourceOwner = oldowner;
 	sg_rt_restore_sequences(seqs);
+	sg_rt_release_advisory_locks(&rt, locks);
+	if (edata != NULL)
+		ReThrowError(edata);
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed");
 
