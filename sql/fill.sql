@@ -208,6 +208,31 @@ CREATE TYPE pair AS (a int, b int);
 CREATE TABLE composite (p pair NOT NULL);
 SELECT * FROM schema_guard.fill('composite', 3);
 
+-- A domain over a domain over an array of a composite: no values, NULLs
+-- where the column allows them.
+CREATE DOMAIN pairs AS pair[];
+CREATE DOMAIN some_pairs AS pairs;
+CREATE TABLE nested (id bigint PRIMARY KEY, ps some_pairs NULL, must some_pairs NOT NULL);
+SELECT * FROM schema_guard.fill('nested', 3);
+ALTER TABLE nested DROP COLUMN must;
+SELECT * FROM schema_guard.fill('nested', 3);
+SELECT count(*), count(ps) FROM nested;
+-- A foreign key to its own table: a nullable one takes the rows already
+-- there (none yet: NULL), a NOT NULL one cannot start.
+CREATE TABLE tree (id bigint PRIMARY KEY, parent_id bigint NULL REFERENCES tree);
+CREATE INDEX ON tree (parent_id);
+SELECT * FROM schema_guard.fill('tree', 3);
+SELECT * FROM schema_guard.fill('tree', 3);
+SELECT count(*), count(parent_id) > 0 AS some_parents FROM tree;
+CREATE TABLE root_only (id bigint PRIMARY KEY, parent_id bigint NOT NULL REFERENCES root_only);
+CREATE INDEX ON root_only (parent_id);
+SELECT * FROM schema_guard.fill('root_only', 3);
+-- A trigger that raises: its error, as for the caller's own INSERT.
+CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'no rows here'; END$$;
+CREATE TABLE guarded (id bigint PRIMARY KEY);
+CREATE TRIGGER refuse BEFORE INSERT ON guarded FOR EACH ROW EXECUTE FUNCTION refuse();
+SELECT * FROM schema_guard.fill('guarded', 3);
+
 ------------------------------------------------------------------------
 -- Bad input.
 SELECT * FROM schema_guard.fill('twin1', -1);

@@ -44,6 +44,7 @@ CREATE TABLE rt_fill.code (id int PRIMARY KEY, code varchar(8) NOT NULL);
 CREATE TABLE rt_fill.pair (id int PRIMARY KEY CHECK (id BETWEEN 1 AND 2));
 CREATE ROLE regress_rt_reader;
 GRANT SELECT ON rt_item, rt_order, rt_log, rt_empty TO regress_rt_reader;
+CREATE PROCEDURE rt_commit() LANGUAGE plpgsql AS $$BEGIN COMMIT; END$$;
 RESET schema_guard.mode;
 -- Inside a round trip the guard judges nothing (it would see CONCURRENTLY
 -- statements run without it); at error level here, it would fail up.
@@ -222,6 +223,43 @@ SELECT * FROM rt('SELECT 1', 'SELECT 1', 'INSERT INTO rt_empty VALUES (1, NULL)'
 SELECT * FROM rt($$SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1')$$, 'SELECT 1');
 
 ------------------------------------------------------------------------
+-- Hostile scripts: nothing they do survives, nor changes the report
+------------------------------------------------------------------------
+-- A DO block or a procedure that commits: up fails, as its own outcome.
+SELECT * FROM rt('DO $$BEGIN COMMIT; END$$', 'SELECT 1');
+SELECT * FROM rt('CALL rt_commit()', 'SELECT 1');
+-- up changes the role: down runs as that role, but the round trip's own
+-- queries run as the caller (as the reader, it could not read rt_secret).
+SELECT * FROM rt('SET ROLE regress_rt_reader', 'SELECT 1');
+SELECT * FROM rt('SET SESSION AUTHORIZATION regress_rt_reader', 'RESET SESSION AUTHORIZATION');
+SELECT current_user = session_user AS role_restored;
+-- Settings that up changes go with the rollback.
+SELECT * FROM rt($$SELECT set_config('search_path', 'rt_fill', false); CREATE TABLE rt_x (a int NULL)$$,
+                 'DROP TABLE rt_fill.rt_x');
+SHOW search_path;
+-- Session-level advisory locks are not released by a rollback: the round
+-- trip releases those that up or down took (as often as they were taken),
+-- and says so; transaction-level ones go with the rollback.
+SELECT * FROM rt('SELECT pg_advisory_lock(4711); SELECT pg_advisory_lock(4711); SELECT pg_advisory_xact_lock(4712)',
+                 'SELECT pg_advisory_lock_shared(1, -2)');
+SELECT count(*) AS advisory_locks_left FROM pg_locks
+ WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+-- A lock the session held before is left alone, even when up took it once
+-- more.
+SELECT pg_try_advisory_lock(4713) AS locked;
+SELECT * FROM rt('SELECT pg_advisory_lock(4713)', 'SELECT 1');
+SELECT pg_advisory_unlock(4713) AS unlocked, pg_advisory_unlock(4713) AS unlocked_again;
+-- down drops schema_guard itself: down fails, as its own outcome, instead
+-- of the comparison.
+SELECT * FROM rt('SELECT 1', 'DROP EXTENSION schema_guard');
+-- A cancel, and a statement_timeout that fires during down, end the round
+-- trip with the error; the sequence up set is set back (checked at the end).
+SELECT * FROM rt('SELECT pg_cancel_backend(pg_backend_pid())', 'SELECT 1');
+SET statement_timeout = '500ms';
+SELECT * FROM rt($$SELECT setval('rt_order_id_seq', 100)$$, 'SELECT pg_sleep(30)');
+RESET statement_timeout;
+
+------------------------------------------------------------------------
 -- CONCURRENTLY: run without it, and said so; the guard judges nothing
 ------------------------------------------------------------------------
 SELECT * FROM rt('CREATE INDEX CONCURRENTLY rt_item_note_idx ON rt_item (note)',
@@ -253,6 +291,14 @@ SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', fill_rows => -1);
 BEGIN READ ONLY;
 SELECT * FROM rt('SELECT 1', 'SELECT 1');
 ROLLBACK;
+-- A schema that does not exist would compare nothing; the system's and
+-- temporary ones hold what the round trip itself writes.
+SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', schemas => '{rt_fil}');
+SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', schemas => '{pg_catalog}');
+SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', schemas => '{pg_toast}');
+SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', schemas => '{rt_fill,NULL}');
+SELECT * FROM rt('SAVEPOINT rt_s', 'RELEASE rt_s');
+SELECT * FROM rt($$PREPARE TRANSACTION 'rt'$$, 'SELECT 1');
 
 ------------------------------------------------------------------------
 -- As a role that reads some tables only
@@ -271,6 +317,7 @@ SELECT count(*) AS temporary_tables_left FROM pg_class WHERE relname LIKE 'sg_ro
 SET schema_guard.mode = off;
 DROP FUNCTION rt(text, text, text);
 DROP FUNCTION rt_state();
+DROP PROCEDURE rt_commit();
 DROP TABLE rt_item, rt_order, rt_log, rt_empty, rt_secret;
 SET client_min_messages = warning;
 DROP SCHEMA rt_fill CASCADE;
