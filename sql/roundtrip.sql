@@ -291,8 +291,9 @@ SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', fill_rows => -1);
 BEGIN READ ONLY;
 SELECT * FROM rt('SELECT 1', 'SELECT 1');
 ROLLBACK;
--- A schema that does not exist would compare nothing; the system's and
--- temporary ones hold what the round trip itself writes.
+-- A schema that does not exist would compare nothing; the system's (where
+-- the round trip itself writes), temporary ones and schema_guard's are
+-- refused, as by fill_schema().
 SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', schemas => '{rt_fil}');
 SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', schemas => '{pg_catalog}');
 SELECT * FROM schema_guard.roundtrip('SELECT 1', 'SELECT 1', schemas => '{pg_toast}');

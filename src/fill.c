@@ -2155,6 +2155,38 @@ fill_system_namespace(Oid nsp)
 		strcmp(name, SG_SCHEMA_NAME) == 0;
 }
 
+/*
+ * A schemas argument of fill_schema() or roundtrip(): every schema exists
+ * (a misspelt one would be left out silently), and none is the system's,
+ * a temporary one or the extension's.  action: what is refused ("fill").
+ */
+void
+sg_check_schemas(Datum schemas, const char *action)
+{
+	Datum	   *names;
+	bool	   *isnull;
+	int			n;
+
+	deconstruct_array(DatumGetArrayTypeP(schemas), NAMEOID, NAMEDATALEN, false,
+					  TYPALIGN_CHAR, &names, &isnull, &n);
+	for (int i = 0; i < n; i++)
+	{
+		Oid			nsp;
+
+		if (isnull[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("schemas must not hold NULL")));
+		nsp = get_namespace_oid(NameStr(*DatumGetName(names[i])), false);
+		if (fill_system_namespace(nsp) || isAnyTempNamespace(nsp))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("cannot %s schema %s", action,
+							quote_identifier(NameStr(*DatumGetName(names[i])))),
+					 errdetail("It is a system or temporary schema.")));
+	}
+}
+
 static void
 fill_check_args(FunctionCallInfo fcinfo, int rowsarg, int seedarg)
 {
@@ -2416,30 +2448,8 @@ sg_fill_schema(PG_FUNCTION_ARGS)
 	seed = PG_GETARG_INT32(2);
 	if (!PG_ARGISNULL(1))
 	{
-		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
-		Datum	   *names;
-		bool	   *isnull;
-		int			nnames;
-
-		deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR,
-						  &names, &isnull, &nnames);
-		for (int i = 0; i < nnames; i++)
-		{
-			Oid			nsp;
-
-			if (isnull[i])
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("schemas must not hold NULL")));
-			nsp = get_namespace_oid(NameStr(*DatumGetName(names[i])), false);
-			if (fill_system_namespace(nsp) || isAnyTempNamespace(nsp))
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("cannot fill schema %s",
-								quote_identifier(NameStr(*DatumGetName(names[i])))),
-						 errdetail("It is a system or temporary schema.")));
-		}
-		args[0] = PointerGetDatum(arr);
+		sg_check_schemas(PG_GETARG_DATUM(1), "fill");
+		args[0] = PG_GETARG_DATUM(1);
 		argnulls[0] = ' ';
 	}
 	sg_init_materialized_srf(fcinfo);

@@ -28,7 +28,6 @@
 #include "schema_guard.h"
 
 #include "access/xact.h"
-#include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -1209,39 +1208,6 @@ sg_rt_fill(SgRt *rt, int rows, Datum schemas, bool schemas_null)
 
 /* ---- The round trip ---- */
 
-/*
- * Every schema named must exist (a misspelt one would compare nothing and
- * pass for a clean round trip), and none may be the system's or a
- * temporary one: the round trip writes there itself.
- */
-static void
-sg_rt_check_schemas(Datum schemas)
-{
-	Datum	   *names;
-	bool	   *isnull;
-	int			n;
-
-	deconstruct_array(DatumGetArrayTypeP(schemas), NAMEOID, NAMEDATALEN, false,
-					  TYPALIGN_CHAR, &names, &isnull, &n);
-	for (int i = 0; i < n; i++)
-	{
-		Oid			nsp;
-
-		if (isnull[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("schemas must not hold NULL")));
-		nsp = get_namespace_oid(NameStr(*DatumGetName(names[i])), false);
-		if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp) || isAnyTempNamespace(nsp))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("roundtrip cannot compare schema %s",
-							quote_identifier(NameStr(*DatumGetName(names[i])))),
-					 errdetail("It is a system or temporary schema, where the round trip itself writes."),
-					 errhint("Name the schemas of the migration's own objects.")));
-	}
-}
-
 /* What a round trip runs. */
 typedef struct SgRtRun
 {
@@ -1363,7 +1329,7 @@ sg_roundtrip(PG_FUNCTION_ARGS)
 	up_stmts = sg_rt_parse(up, "up");
 	down_stmts = sg_rt_parse(down, "down");
 	if (!PG_ARGISNULL(3))
-		sg_rt_check_schemas(PG_GETARG_DATUM(3));
+		sg_check_schemas(PG_GETARG_DATUM(3), "compare");
 	rt.extoid = get_extension_oid(SG_EXTENSION_NAME, false);
 	rt.extnsp = get_namespace_oid(SG_SCHEMA_NAME, false);
 	sg_rt_caller = GetUserId();

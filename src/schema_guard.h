@@ -310,6 +310,9 @@ extern SgFinding *sg_audit_skipped(SgRuleId rule, Relation rel,
 extern char *sg_evidence_string(const char *value);
 extern bool sg_audit_lock(Oid relid);
 
+/* fill.c */
+extern void sg_check_schemas(Datum schemas, const char *action);
+
 /* roundtrip.c */
 extern bool sg_roundtrip_running;
 extern List *sg_defelem_list_without(List *options, const char *name);
