@@ -1238,6 +1238,8 @@ sg_rt_body(void *arg)
 	ListCell   *lc;
 	int			n = 0;
 
+	/* set here, inside the caught part: sg_roundtrip() clears it always */
+	sg_roundtrip_running = true;
 	if (run->seed != NULL && !sg_rt_run_script(rt, "seed", run->seed, run->seed_stmts))
 		return;
 	if (run->fill_rows > 0 && !sg_rt_fill(rt, run->fill_rows, schemas, schemas_null))
@@ -1351,7 +1353,6 @@ sg_roundtrip(PG_FUNCTION_ARGS)
 	locks = sg_rt_advisory_locks();
 
 	/* always rolled back; sequences and advisory locks are set back after */
-	sg_roundtrip_running = true;
 	edata = sg_rt_try(sg_rt_body, &run, true);
 	sg_roundtrip_running = false;
 	MemoryContextSwitchTo(spicxt);
