@@ -757,7 +757,7 @@ sg_data_fingerprint(PG_FUNCTION_ARGS)
 	JsonbValue *res;
 	ListCell   *lc;
 
-	/* the privilege first: no lock, no wait, for a caller who may read nothing */
+	/* the privilege first: no lock wait for a caller who may read nothing */
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
