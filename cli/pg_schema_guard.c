@@ -21,6 +21,7 @@
  *-------------------------------------------------------------------------
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -176,6 +178,8 @@ typedef struct
 {
 	char	   *file;			/* NULL in an audit */
 	int			line;			/* 0: none */
+	char	   *migration;		/* roundtrip: the migration's name */
+	char	   *kind;			/* roundtrip: the row's kind */
 	bool		at_commit;
 	char	   *rule;
 	char	   *level;
@@ -203,7 +207,7 @@ add_finding(void)
 	return &findings[nfindings++];
 }
 
-/* Files checked, in order, for the formats that list them. */
+/* Files checked or migrations round-tripped, in order, for the formats. */
 static char **files_done;
 static int	nfiles_done;
 
@@ -214,6 +218,7 @@ static int	nrules;
 
 /* ---------------------------------------------------------------- options */
 
+static const char *command;
 static Format format = FMT_TEXT;
 static int	fail_rank = 2;
 static bool do_commit = false;
@@ -229,6 +234,9 @@ static int	nrules_opt;
 static bool progress;
 static bool had_usage_error = false;
 static bool audit_own_document = false;
+static int	fill_rows = 0;
+static bool fill_given = false;
+static const char *seed_path;
 
 static void
 usage(FILE *out)
@@ -239,15 +247,23 @@ usage(FILE *out)
 			"Usage:\n"
 			"  pg_schema_guard audit [OPTION]... [--schema=SCHEMA]... [--rule=RULE]...\n"
 			"  pg_schema_guard check [OPTION]... [--commit] FILE...\n"
+			"  pg_schema_guard roundtrip [OPTION]... [--fill-rows=N] [--seed-sql=FILE] DIR\n"
+			"\n"
+			"roundtrip applies the migrations of DIR (NAME/up.sql and NAME/down.sql, or\n"
+			"NAME.up.sql and NAME.down.sql, in byte order of NAME) in one transaction that\n"
+			"is rolled back, and round-trips each (up then down) where the ones before it\n"
+			"leave the database, with schema_guard.roundtrip().\n"
 			"\n"
 			"Options:\n"
 			"  -f, --format=FORMAT      text (default), json, sarif, junit or tap\n"
 			"  -l, --fail-level=LEVEL   exit 1 on a finding at or above LEVEL:\n"
 			"                           error (default), warning or info\n"
 			"      --commit             check: commit each file instead of rolling it back\n"
-			"  -n, --schema=SCHEMA      audit: only this schema (repeatable)\n"
+			"  -n, --schema=SCHEMA      audit, roundtrip: only this schema (repeatable)\n"
 			"  -r, --rule=RULE          audit: only this rule or family (repeatable)\n"
 			"      --with-data          audit: run the rules that read rows too\n"
+			"      --fill-rows=N        roundtrip: generate N rows per table first\n"
+			"      --seed-sql=FILE      roundtrip: run FILE first (rows of your own)\n"
 			"  -q, --quiet              no progress line on a terminal\n"
 			"  -V, --version            print the version, then exit\n"
 			"  -?, --help               show this help, then exit\n"
@@ -259,7 +275,8 @@ usage(FILE *out)
 			"  -d, --dbname=DBNAME      database name, or a connection string or URI\n"
 			"\n"
 			"Exit status: 0 clean, 1 findings at or above the fail level (or a\n"
-			"statement that failed), 2 usage or connection error.\n");
+			"statement that failed; roundtrip: a difference up then down leaves),\n"
+			"2 usage or connection error.\n");
 }
 
 static void usage_error(const char *fmt,...) SG_PRINTF(1, 2);
@@ -312,19 +329,25 @@ now_seconds(void)
 
 static double progress_last;
 
+/* At most ten a second, except the last of a series (last). */
+static void show_progress(bool last, const char *fmt,...) SG_PRINTF(2, 3);
+
 static void
-show_progress(int filenum, int nfiles, const char *file, int stmt, int nstmts)
+show_progress(bool last, const char *fmt,...)
 {
+	va_list		ap;
 	double		t;
 
 	if (!progress)
 		return;
 	t = now_seconds();
-	if (t - progress_last < 0.1 && stmt != nstmts)
+	if (t - progress_last < 0.1 && !last)
 		return;
 	progress_last = t;
-	fprintf(stderr, "\r\033[Kfile %d/%d %s: statement %d/%d", filenum, nfiles, file,
-			stmt, nstmts);
+	fprintf(stderr, "\r\033[K");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fflush(stderr);
 }
 
@@ -470,11 +493,14 @@ typedef enum
 typedef struct
 {
 	size_t		chunk;
+	size_t		start;			/* its first token */
 	size_t		end;
 	int			chunk_line;
 	int			line;
 	StmtKind	kind;
 	const char *what;			/* its kind, for messages */
+	size_t		concurrently;	/* its word CONCURRENTLY, or (size_t) -1 */
+	bool		conc_option;	/* ... as an option: REINDEX (CONCURRENTLY) */
 } Stmt;
 
 typedef struct
@@ -631,7 +657,8 @@ split_script(const char *file, Script *s)
 	int			begin_depth = 0;
 	int			nwords = 0;
 	char		lead[4] = {0};	/* first letters of CREATE OR REPLACE FUNCTION */
-	bool		concurrently = false;
+	size_t		concurrently = (size_t) -1;
+	bool		conc_option = false;
 	Buf			words = {0};
 	int			cap = 0;
 
@@ -783,8 +810,11 @@ split_script(const char *file, Script *s)
 					buf_puts(&words, w);
 				}
 				nwords++;
-				if (strcmp(w, "CONCURRENTLY") == 0)
-					concurrently = true;
+				if (strcmp(w, "CONCURRENTLY") == 0 && concurrently == (size_t) -1)
+				{
+					concurrently = i;
+					conc_option = paren > 0;
+				}
 				if (lead[0] == 'C' &&
 					(lead[1] == 'F' || lead[1] == 'P' ||
 					 (lead[1] == 'O' && lead[2] == 'R' && (lead[3] == 'F' || lead[3] == 'P'))) &&
@@ -818,16 +848,20 @@ split_script(const char *file, Script *s)
 				}
 				st = &s->stmts[s->nstmts++];
 				st->chunk = prev_end;
+				st->start = stmt_start;
 				st->end = i;
 				st->chunk_line = line_of(t, prev_end);
 				st->line = line_of(t, stmt_start);
 				prev_end = i;
-				st->kind = classify(words.data, concurrently, &st->what);
+				st->kind = classify(words.data, concurrently != (size_t) -1, &st->what);
+				st->concurrently = concurrently;
+				st->conc_option = conc_option;
 			}
 			stmt_start = (size_t) -1;
 			paren = begin_depth = nwords = 0;
 			memset(lead, 0, sizeof(lead));
-			concurrently = false;
+			concurrently = (size_t) -1;
+			conc_option = false;
 			words.len = 0;
 			if (words.data)
 				words.data[0] = '\0';
@@ -989,11 +1023,14 @@ add_file_error(const char *file, int line, const char *message)
 	f->message = xstrdup(message);
 }
 
-/* Run one statement of the file; false when it failed (reported). */
+/*
+ * Run one statement of the file, sent as sql (what the file holds from
+ * st->chunk, or a variant of it on the same lines); false when it failed
+ * (reported).
+ */
 static bool
-run_statement(PGconn *conn, const char *file, const Script *s, const Stmt *st)
+run_statement(PGconn *conn, const char *file, const char *sql, const Stmt *st)
 {
-	char	   *sql = xstrndup(s->text + st->chunk, st->end - st->chunk);
 	PGresult   *res = PQexec(conn, sql);
 	ExecStatusType status = PQresultStatus(res);
 	bool		ok = true;
@@ -1036,7 +1073,6 @@ run_statement(PGconn *conn, const char *file, const Script *s, const Stmt *st)
 	PQclear(res);
 	while ((res = PQgetResult(conn)) != NULL)
 		PQclear(res);
-	free(sql);
 	return ok;
 }
 
@@ -1152,7 +1188,8 @@ check_file(const char *file, int filenum, int nfiles)
 	{
 		Stmt	   *st = &s.stmts[i];
 
-		show_progress(filenum, nfiles, file, i + 1, s.nstmts);
+		show_progress(i + 1 == s.nstmts, "file %d/%d %s: statement %d/%d", filenum, nfiles,
+					  file, i + 1, s.nstmts);
 		if (!as_written && st->kind == ST_BEGIN)
 			continue;
 		if (!as_written && st->kind == ST_COMMIT)
@@ -1162,7 +1199,12 @@ check_file(const char *file, int filenum, int nfiles)
 				ok = run_commit(conn, file, st->line, "SELECT schema_guard.check_pending()");
 			continue;
 		}
-		ok = run_statement(conn, file, &s, st);
+		{
+			char	   *sql = xstrndup(s.text + st->chunk, st->end - st->chunk);
+
+			ok = run_statement(conn, file, sql, st);
+			free(sql);
+		}
 		if (connection_lost(conn, file))
 			goto done;
 		if (!ok && PQtransactionStatus(conn) == PQTRANS_INERROR)
@@ -1290,6 +1332,644 @@ run_audit(void)
 		}
 		PQclear(res);
 	}
+	PQfinish(conn);
+}
+
+/* ---------------------------------------------------------------- roundtrip */
+
+/*
+ * A migration of the directory: NAME/up.sql and NAME/down.sql (folder), or
+ * NAME.up.sql and NAME.down.sql; has_down false when there is no down.
+ */
+typedef struct
+{
+	char	   *name;
+	char	   *up;
+	char	   *down;
+	bool		has_down;
+} Migration;
+
+static char *
+path_join(const char *dir, const char *name)
+{
+	Buf			p = {0};
+	size_t		n = strlen(dir);
+
+	buf_printf(&p, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", name);
+	return p.data;
+}
+
+/* Is there a file at path?  Exits (usage error) when it cannot tell. */
+static bool
+file_exists(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+	{
+		if (S_ISDIR(st.st_mode))
+			usage_error("roundtrip: %s is a directory, not a migration file", path);
+		return true;
+	}
+	if (errno != ENOENT)
+		usage_error("roundtrip: cannot read %s: %s", path, strerror(errno));
+	return false;
+}
+
+/* The stem of name when it ends with suffix (and has a stem). */
+static bool
+has_suffix(const char *name, const char *suffix, size_t *stem)
+{
+	size_t		n = strlen(name);
+	size_t		m = strlen(suffix);
+
+	if (n <= m || strcmp(name + n - m, suffix) != 0)
+		return false;
+	*stem = n - m;
+	return true;
+}
+
+static int
+migration_cmp(const void *a, const void *b)
+{
+	return strcmp(((const Migration *) a)->name, ((const Migration *) b)->name);
+}
+
+/* Do the digits x[0..xl) stand for a greater number than y[0..yl)? */
+static bool
+number_greater(const char *x, size_t xl, const char *y, size_t yl)
+{
+	while (xl > 1 && *x == '0')
+		x++, xl--;
+	while (yl > 1 && *y == '0')
+		y++, yl--;
+	return xl != yl ? xl > yl : memcmp(x, y, xl) > 0;
+}
+
+/*
+ * The migrations of dir, in byte order of their names (as migration tools
+ * sort them); hidden entries and other files are ignored.  A layout that
+ * cannot be read, that mixes folders and file pairs, or a down without an
+ * up is a usage error.
+ */
+static int
+scan_migrations(const char *dir, Migration **out)
+{
+	DIR		   *d = opendir(dir);
+	struct dirent *e;
+	Migration  *ms = NULL;
+	int			n = 0;
+	char	   *folder_eg = NULL;
+	char	   *pair_eg = NULL;
+
+	if (d == NULL)
+		usage_error("roundtrip: cannot open directory %s: %s", dir, strerror(errno));
+	for (errno = 0; (e = readdir(d)) != NULL; errno = 0)
+	{
+		char	   *path;
+		struct stat st;
+		size_t		stem;
+		bool		is_up = false;
+		char	   *name;
+		int			i;
+
+		if (e->d_name[0] == '.')
+			continue;
+		path = path_join(dir, e->d_name);
+		if (stat(path, &st) != 0)
+			usage_error("roundtrip: cannot read %s: %s", path, strerror(errno));
+		if (S_ISDIR(st.st_mode))
+		{
+			char	   *up = path_join(path, "up.sql");
+			char	   *down = path_join(path, "down.sql");
+			bool		has_up = file_exists(up);
+			bool		has_down = file_exists(down);
+
+			if (!has_up && !has_down)
+				continue;
+			if (!has_up)
+				usage_error("roundtrip: %s has a down migration but no up.sql", path);
+			ms = xrealloc(ms, sizeof(Migration) * (n + 1));
+			ms[n].name = xstrdup(e->d_name);
+			ms[n].up = up;
+			ms[n].down = down;
+			ms[n++].has_down = has_down;
+			folder_eg = folder_eg ? folder_eg : xstrdup(e->d_name);
+			continue;
+		}
+		if (!(is_up = has_suffix(e->d_name, ".up.sql", &stem)) &&
+			!has_suffix(e->d_name, ".down.sql", &stem))
+			continue;
+		pair_eg = pair_eg ? pair_eg : xstrdup(e->d_name);
+		name = xstrndup(e->d_name, stem);
+		for (i = 0; i < n; i++)
+			if (strcmp(ms[i].name, name) == 0)
+				break;
+		if (i == n)
+		{
+			ms = xrealloc(ms, sizeof(Migration) * (n + 1));
+			ms[n].name = name;
+			ms[n].up = NULL;
+			ms[n].down = NULL;
+			ms[n++].has_down = false;
+		}
+		if (is_up)
+			ms[i].up = path;
+		else
+		{
+			ms[i].down = path;
+			ms[i].has_down = true;
+		}
+	}
+	if (errno != 0)
+		usage_error("roundtrip: cannot read directory %s: %s", dir, strerror(errno));
+	closedir(d);
+	if (folder_eg && pair_eg)
+		usage_error("roundtrip: %s mixes two layouts, %s/up.sql and %s: keep one", dir,
+					folder_eg, pair_eg);
+	for (int i = 0; i < n; i++)
+	{
+		size_t		stem;
+
+		if (ms[i].up == NULL)
+			usage_error("roundtrip: %s has no up migration %s.up.sql", ms[i].down, ms[i].name);
+		/* where the missing down would be */
+		if (ms[i].down == NULL && has_suffix(ms[i].up, ".up.sql", &stem))
+		{
+			ms[i].down = xmalloc(stem + sizeof(".down.sql"));
+			memcpy(ms[i].down, ms[i].up, stem);
+			strcpy(ms[i].down + stem, ".down.sql");
+		}
+	}
+	if (n == 0)
+		usage_error("roundtrip: no migrations in %s: expected NAME/up.sql and NAME/down.sql, or NAME.up.sql and NAME.down.sql",
+					dir);
+	qsort(ms, n, sizeof(Migration), migration_cmp);
+	/* numbers of different widths do not sort as numbers: say so */
+	for (int i = 1; i < n; i++)
+	{
+		size_t		a = strspn(ms[i - 1].name, "0123456789");
+		size_t		b = strspn(ms[i].name, "0123456789");
+
+		if (a > 0 && b > 0 && number_greater(ms[i - 1].name, a, ms[i].name, b))
+		{
+			fprintf(stderr, "pg_schema_guard: note: migrations run in byte order of their names: %s before %s\n",
+					ms[i - 1].name, ms[i].name);
+			break;
+		}
+	}
+	*out = ms;
+	return n;
+}
+
+/*
+ * Read a script for the round trip, split as check splits it (psql's
+ * meta-commands that change nothing skipped, the others refused), with the
+ * file's own BEGIN and COMMIT blanked: the round trip's transaction stands
+ * for them, and lines and positions stay where they are.
+ */
+static bool
+read_script(const char *path, Script *s)
+{
+	if (!read_file(path, s))
+		return false;
+	split_script(path, s);
+	if (s->refused)
+		return false;
+	for (int i = 0; i < s->nstmts; i++)
+	{
+		Stmt	   *st = &s->stmts[i];
+
+		if (st->kind == ST_BEGIN || st->kind == ST_COMMIT)
+			for (size_t j = st->start; j < st->end; j++)
+				if (s->text[j] != '\n')
+					s->text[j] = ' ';
+	}
+	return true;
+}
+
+/* The line of the nth statement (from 1) the server sees, 0 if none. */
+static int
+statement_line(const Script *s, int n)
+{
+	for (int i = 0; i < s->nstmts; i++)
+		if (s->stmts[i].kind != ST_BEGIN && s->stmts[i].kind != ST_COMMIT && --n == 0)
+			return s->stmts[i].line;
+	return 0;
+}
+
+/*
+ * The sequences the role may read, and their states: a rollback does not
+ * set sequences back, and an up applied in the history (an INSERT into a
+ * table that was there before) may draw from them.
+ */
+static PGresult *
+sequence_states(PGconn *conn, PGresult *names)
+{
+	Buf			q = {0};
+	PGresult   *res;
+
+	for (int i = 0; i < PQntuples(names); i++)
+		buf_printf(&q, "%sSELECT %d, last_value::text, is_called FROM %s", i ? " UNION ALL " : "",
+				   i, PQgetvalue(names, i, 0));
+	buf_puts(&q, " ORDER BY 1");
+	res = query_ok(conn, q.data, "could not read the sequences");
+	free(q.data);
+	return res;
+}
+
+/* Set back every sequence whose state is not the one read before. */
+static void
+restore_sequences(PGconn *conn, PGresult *names, PGresult *before)
+{
+	PGresult   *after = sequence_states(conn, names);
+
+	for (int i = 0; after && i < PQntuples(after); i++)
+	{
+		const char *params[3] = {PQgetvalue(names, i, 0), PQgetvalue(before, i, 1),
+		PQgetvalue(before, i, 2)};
+		PGresult   *res;
+
+		if (strcmp(PQgetvalue(after, i, 1), params[1]) == 0 &&
+			strcmp(PQgetvalue(after, i, 2), params[2]) == 0)
+			continue;
+		res = PQexecParams(conn,
+						   "SELECT pg_catalog.setval($1::pg_catalog.regclass, $2::bigint, $3::boolean)",
+						   3, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK)
+			run_error(NULL, 0, "could not set sequence %s back to %s: %s", params[0], params[1],
+					  PQerrorMessage(conn));
+		PQclear(res);
+	}
+	PQclear(after);
+}
+
+/*
+ * The rule and level of a row of roundtrip() (the manual's table, section
+ * "pg_schema_guard").
+ */
+static void
+row_rule(const char *phase, const char *kind, bool has_count, Finding *f)
+{
+	const char *rule;
+	const char *level = "error";
+
+	if (strcmp(kind, "ran_not_concurrently") == 0)
+		rule = "roundtrip_not_concurrently", level = "info";
+	else if (strcmp(phase, "up") == 0)
+		rule = "roundtrip_up_failed";
+	else if (strcmp(kind, "empty") == 0)
+		rule = "roundtrip_down_missing";
+	else if (strcmp(phase, "down") == 0)
+		rule = "roundtrip_down_failed";
+	else if (strcmp(phase, "seed") == 0 || strcmp(phase, "fill") == 0 ||
+			 strcmp(kind, "skipped") == 0)
+	{
+		rule = "roundtrip_setup";
+		if (strcmp(kind, "not_filled") == 0)
+			level = "info";
+		else if (strcmp(kind, "skipped") == 0)
+			level = "warning";
+	}
+	else if (strncmp(kind, "sequence_", 9) == 0)
+	{
+		rule = "roundtrip_sequence";
+		if (strcmp(kind, "sequence_advanced") == 0)
+			level = "warning";
+	}
+	else if (has_count)
+	{
+		rule = "roundtrip_data";
+		if (strcmp(kind, "json_normalized") == 0)
+			level = "warning";
+	}
+	else
+	{
+		rule = "roundtrip_schema";
+		if (strcmp(kind, "reordered_columns") == 0)
+			level = "warning";
+	}
+	f->rule = xstrdup(rule);
+	f->level = xstrdup(level);
+}
+
+/* The scripts of one round trip, and their files. */
+typedef struct
+{
+	const Migration *m;
+	const Script *up;
+	const Script *down;			/* empty without m->has_down */
+	const Script *seed;			/* NULL without --seed-sql */
+} RtScripts;
+
+/* The script roundtrip() names (up, down or seed_sql), and its file. */
+static const Script *
+script_named(const RtScripts *rs, const char *name, const char **file)
+{
+	if (strcmp(name, "up") == 0)
+		return *file = rs->m->up, rs->up;
+	if (strcmp(name, "down") == 0 && rs->m->has_down)
+		return *file = rs->m->down, rs->down;
+	if (strcmp(name, "seed_sql") == 0 && rs->seed)
+		return *file = seed_path, rs->seed;
+	return *file = NULL, NULL;
+}
+
+/*
+ * roundtrip() refused the migration or failed: a script that does not
+ * parse is the migration's error (migration_error, at its line); anything
+ * else is the run's (exit 2).  True when the history can go on (up is
+ * fine).
+ */
+static bool
+roundtrip_failed(const RtScripts *rs, PGresult *res)
+{
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	char		name[16];
+	const char *file;
+	const Script *s;
+	int			n;
+
+	if (msg && detail && sscanf(detail, "At character %d of %15[a-z_]", &n, name) == 2 &&
+		(s = script_named(rs, name, &file)) != NULL)
+	{
+		Finding    *f;
+
+		if (s == rs->seed)
+		{
+			run_error(file, 1 + line_at_position(s->text, s->len, n), "%s", msg);
+			return false;
+		}
+		f = add_finding();
+
+		f->file = xstrdup(file);
+		f->line = 1 + line_at_position(s->text, s->len, n);
+		f->migration = xstrdup(rs->m->name);
+		f->rule = xstrdup(MIGRATION_ERROR);
+		f->level = xstrdup("error");
+		f->message = xstrdup(msg);
+		return s == rs->down;
+	}
+	if (msg && sscanf(msg, "roundtrip cannot run statement %d of %15[a-z_]", &n, name) == 2 &&
+		(s = script_named(rs, name, &file)) != NULL)
+	{
+		run_error(file, statement_line(s, n), "%s: %s", msg, detail ? detail : "");
+		return false;
+	}
+	run_error(rs->m->up, 0, "schema_guard.roundtrip() failed: %s",
+			  PQresultErrorMessage(res));
+	return false;
+}
+
+/*
+ * Round-trip a migration where the history stands: each row of roundtrip()
+ * a finding; *up_failed is the index of the first of up failing, or -1.
+ * False when the history cannot go on (reported).
+ */
+static bool
+roundtrip_one(PGconn *conn, const RtScripts *rs, int *up_failed)
+{
+	const Migration *m = rs->m;
+	const char *params[5];
+	char		fill[16];
+	PGresult   *res;
+	bool		called;
+	bool		ok = true;
+
+	*up_failed = -1;
+	snprintf(fill, sizeof(fill), "%d", fill_rows);
+	params[0] = rs->up->text;
+	params[1] = m->has_down ? rs->down->text : "";
+	params[2] = rs->seed ? rs->seed->text : NULL;
+	params[3] = nschemas ? text_array(opt_schemas, nschemas) : NULL;
+	params[4] = fill;
+	/* an error of the call leaves the history that was applied */
+	res = query_ok(conn, "SAVEPOINT pg_schema_guard", "could not start a round trip");
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	res = PQexecParams(conn,
+					   "SELECT phase, object_type, object_identity, kind, detail, count, examples "
+					   "FROM schema_guard.roundtrip($1, $2, $3, $4::pg_catalog.name[], $5::pg_catalog.int4)",
+					   5, NULL, params, NULL, NULL, 0);
+	called = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!called)
+		ok = roundtrip_failed(rs, res);
+	for (int i = 0; called && i < PQntuples(res); i++)
+	{
+		const char *phase = PQgetvalue(res, i, 0);
+		const char *object_type = PQgetvalue(res, i, 1);
+		const char *identity = PQgetvalue(res, i, 2);
+		const char *kind = PQgetvalue(res, i, 3);
+		Finding    *f = add_finding();
+		Buf			msg = {0};
+		const char *script = strcmp(phase, "seed") == 0 ? "seed_sql" : phase;
+		const char *file;
+		const Script *s = script_named(rs, script, &file);
+		int			n;
+
+		row_rule(phase, kind, !PQgetisnull(res, i, 5), f);
+		f->migration = xstrdup(m->name);
+		f->kind = xstrdup(kind);
+		f->file = xstrdup(file ? file : m->has_down ? m->down : m->up);
+		f->detail = PQgetisnull(res, i, 4) ? NULL : xstrdup(PQgetvalue(res, i, 4));
+		if (s && strcmp(object_type, "statement") == 0 &&
+			sscanf(identity, "statement %d", &n) == 1)
+			f->line = statement_line(s, n);
+		if (strcmp(kind, "empty") == 0 && m->has_down)
+			buf_puts(&msg, "down is empty: nothing undoes up");
+		else if (strcmp(kind, "empty") == 0)
+		{
+			Buf			detail = {0};
+
+			buf_puts(&msg, "there is no down migration: nothing undoes up");
+			buf_printf(&detail, "%s does not exist", m->down);
+			f->detail = detail.data;
+		}
+		else if (strcmp(object_type, "statement") == 0)
+			buf_printf(&msg, "%s %s: %s", phase, kind, identity);
+		else
+			buf_printf(&msg, "%s %s: %s %s", phase, kind, object_type, identity);
+		/* statements and the migration are not objects of the database */
+		if (strcmp(object_type, "statement") != 0 && strcmp(object_type, "migration") != 0)
+		{
+			f->object_type = xstrdup(object_type);
+			f->object_identity = xstrdup(identity);
+		}
+		if (!PQgetisnull(res, i, 5))
+			buf_printf(&msg, " (%s row(s)%s%s)", PQgetvalue(res, i, 5),
+					   PQgetisnull(res, i, 6) ? "" : ", e.g. ",
+					   PQgetisnull(res, i, 6) ? "" : PQgetvalue(res, i, 6));
+		f->message = msg.data;
+		if (strcmp(phase, "up") == 0 && strcmp(kind, "failed") == 0 && *up_failed < 0)
+			*up_failed = f - findings;
+	}
+	PQclear(res);
+	res = query_ok(conn, called ? "RELEASE SAVEPOINT pg_schema_guard" :
+				   "ROLLBACK TO SAVEPOINT pg_schema_guard", "could not end a round trip");
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Apply up for real, in the transaction, for the migrations after it: its
+ * statements as written, but without CONCURRENTLY (which cannot run in a
+ * transaction block), as the round trip ran them.  When the round trip saw
+ * up fail (up_failed) and up applies, it failed only on the seeded or
+ * filled rows: a warning.  When up does not apply, the history stops
+ * (false): its failure is the round trip's finding, or a migration_error.
+ */
+static bool
+apply_up(PGconn *conn, const RtScripts *rs, int up_failed)
+{
+	const Script *s = rs->up;
+
+	for (int i = 0; i < s->nstmts; i++)
+	{
+		const Stmt *st = &s->stmts[i];
+		Buf			sql = {0};
+		bool		ok;
+
+		if (st->kind == ST_BEGIN || st->kind == ST_COMMIT)
+			continue;
+		if (st->kind == ST_NO_TXN_BLOCK && st->concurrently != (size_t) -1)
+		{
+			/* REINDEX (CONCURRENTLY): an option, set false */
+			buf_append(&sql, s->text + st->chunk, st->concurrently - st->chunk);
+			if (st->conc_option)
+				buf_puts(&sql, "CONCURRENTLY false");
+			buf_append(&sql, s->text + st->concurrently + 12,
+					   st->end - st->concurrently - 12);
+		}
+		else
+			buf_append(&sql, s->text + st->chunk, st->end - st->chunk);
+		ok = run_statement(conn, rs->m->up, sql.data, st);
+		free(sql.data);
+		if (connection_lost(conn, rs->m->up))
+			return false;
+		if (ok)
+			continue;
+		if (up_failed >= 0)
+			nfindings--;		/* the round trip's finding says it */
+		else
+			findings[nfindings - 1].migration = xstrdup(rs->m->name);
+		return false;
+	}
+	if (up_failed >= 0)
+	{
+		Finding    *f = &findings[up_failed];
+		Buf			msg = {0};
+
+		buf_printf(&msg, "up failed on the seeded or filled rows only: %s",
+				   f->message + strlen("up failed: "));
+		f->message = msg.data;
+		f->level = xstrdup("warning");
+	}
+	return true;
+}
+
+/*
+ * roundtrip DIR: in one session and one transaction, rolled back at the
+ * end, each migration in turn is round-tripped (roundtrip(up, down)) and
+ * then applied (up), so that each is round-tripped where the history before
+ * it leaves the database.  Sequences are set back after the rollback.
+ */
+static void
+run_roundtrip(const char *dir)
+{
+	Migration  *ms;
+	int			n = scan_migrations(dir, &ms);
+	Script	   *ups = xmalloc(sizeof(Script) * n);
+	Script	   *downs = xmalloc(sizeof(Script) * n);
+	Script		seed;
+	bool		readable = true;
+	PGconn	   *conn;
+	PGresult   *res;
+	PGresult   *seq_names = NULL;
+	PGresult   *seq_before = NULL;
+	int			k;
+	bool		go_on = true;
+
+	files_done = xmalloc(sizeof(char *) * n);
+	if (seed_path && !read_script(seed_path, &seed))
+		readable = false;
+	for (k = 0; k < n; k++)
+	{
+		files_done[nfiles_done++] = ms[k].name;
+		memset(&downs[k], 0, sizeof(Script));
+		if (!read_script(ms[k].up, &ups[k]) ||
+			(ms[k].has_down && !read_script(ms[k].down, &downs[k])))
+			readable = false;
+	}
+	if (!readable)
+		return;
+
+	conn = connect_db();
+	if (conn == NULL)
+	{
+		had_usage_error = true;
+		return;
+	}
+	if (!check_extension(conn))
+		goto done;
+	/* The history is applied as the round trip runs it: unjudged. */
+	res = PQexec(conn, "SET schema_guard.mode = off");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fprintf(stderr, "pg_schema_guard: note: the guard judges the migrations applied, as configured: %s",
+				PQerrorMessage(conn));
+	PQclear(res);
+	if ((res = query_ok(conn, "SET client_min_messages = warning", "could not set client_min_messages")) == NULL)
+		goto done;
+	PQclear(res);
+	seq_names = query_ok(conn,
+						 "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) "
+						 "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+						 "WHERE c.relkind = 'S' AND c.relpersistence <> 't' "
+						 "AND pg_catalog.has_table_privilege(c.oid, 'SELECT') ORDER BY 1",
+						 "could not list the sequences");
+	if (seq_names == NULL ||
+		(PQntuples(seq_names) > 0 && (seq_before = sequence_states(conn, seq_names)) == NULL))
+		goto done;
+	if ((res = query_ok(conn, "BEGIN", "could not begin")) == NULL)
+		goto done;
+	PQclear(res);
+	for (k = 0; k < n && go_on; k++)
+	{
+		RtScripts	rs = {&ms[k], &ups[k], &downs[k], seed_path ? &seed : NULL};
+		int			up_failed;
+
+		show_progress(true, "migration %d/%d %s", k + 1, n, ms[k].name);
+		notice_file = ms[k].up;
+		go_on = roundtrip_one(conn, &rs, &up_failed) && apply_up(conn, &rs, up_failed);
+	}
+	notice_file = NULL;
+	/* what comes after a migration that did not apply was not tested */
+	for (int j = k; j < n; j++)
+	{
+		Finding    *f = add_finding();
+		Buf			msg = {0};
+
+		buf_printf(&msg, "not round-tripped: the history stops at %s", ms[k - 1].name);
+		f->file = xstrdup(ms[j].up);
+		f->migration = xstrdup(ms[j].name);
+		f->rule = xstrdup("roundtrip_not_run");
+		f->level = xstrdup("error");
+		f->message = msg.data;
+	}
+	if (PQstatus(conn) != CONNECTION_OK)
+		goto done;
+	if ((res = query_ok(conn, "ROLLBACK", "could not roll back")) == NULL)
+		goto done;
+	PQclear(res);
+	if (seq_before)
+		restore_sequences(conn, seq_names, seq_before);
+
+done:
+	PQclear(seq_names);
+	PQclear(seq_before);
 	PQfinish(conn);
 }
 
@@ -1456,6 +2136,20 @@ print_audit_table(void)
 	free(b.data);
 }
 
+/* label and text, the text's further lines indented under the label */
+static void
+indented(Buf *b, const char *label, const char *text)
+{
+	buf_puts(b, label);
+	for (const char *p = text; *p; p++)
+	{
+		buf_append(b, p, 1);
+		if (*p == '\n')
+			buf_puts(b, "      ");
+	}
+	buf_puts(b, "\n");
+}
+
 static void
 print_text(void)
 {
@@ -1468,13 +2162,14 @@ print_text(void)
 
 		text_line(&b, f);
 		if (f->detail)
-			buf_printf(&b, "    detail: %s\n", f->detail);
+			indented(&b, "    detail: ", f->detail);
 		if (f->fix)
-			buf_printf(&b, "    fix: %s\n", f->fix);
+			indented(&b, "    fix: ", f->fix);
 		if (level_rank(f->level) >= 0)
 			counts[level_rank(f->level)]++;
 	}
-	buf_printf(&b, "%d file(s) checked: ", nfiles_done);
+	buf_printf(&b, strcmp(command, "roundtrip") == 0 ? "%d migration(s) round-tripped: " :
+			   "%d file(s) checked: ", nfiles_done);
 	buf_printf(&b, "%d error(s), %d warning(s), %d info\n", counts[2], counts[1], counts[0]);
 	fputs(b.data, stdout);
 	free(b.data);
@@ -1497,6 +2192,13 @@ print_json(void)
 			buf_printf(&b, ", \"line\": %d", f->line);
 		else
 			buf_puts(&b, ", \"line\": null");
+		if (f->migration)
+		{
+			buf_puts(&b, ", \"migration\": ");
+			json_string(&b, f->migration);
+			buf_puts(&b, ", \"kind\": ");
+			json_string(&b, f->kind);
+		}
 		buf_puts(&b, ", \"rule\": ");
 		json_string(&b, f->rule);
 		buf_puts(&b, ", \"level\": ");
@@ -1520,14 +2222,30 @@ print_json(void)
 	free(b.data);
 }
 
+/* The CLI's own rules: a statement that fails, the round trip's outcomes. */
+static const char *const own_rules[][2] = {
+	{MIGRATION_ERROR, "a statement of the migration fails"},
+	{"roundtrip_up_failed", "up fails where the migrations before it leave the database"},
+	{"roundtrip_down_failed", "down fails after up"},
+	{"roundtrip_down_missing", "the migration has no down, or an empty one: nothing undoes up"},
+	{"roundtrip_schema", "after up then down, the schema is not what it was"},
+	{"roundtrip_data", "after up then down, rows or values are not what they were"},
+	{"roundtrip_sequence", "after up then down, a sequence is not where it was"},
+	{"roundtrip_setup", "the seed rows or generated rows of the round trip, or a table it could not read"},
+	{"roundtrip_not_concurrently", "a CONCURRENTLY statement ran without it in the round trip"},
+	{"roundtrip_not_run", "not round-tripped: an earlier migration of the history does not apply"},
+	{NULL, NULL}
+};
+
 static const char *
 rule_description(const char *rule)
 {
 	for (int i = 0; i < nrules; i++)
 		if (strcmp(rule_ids[i], rule) == 0)
 			return rule_descriptions[i];
-	if (strcmp(rule, MIGRATION_ERROR) == 0)
-		return "a statement of the migration fails";
+	for (int i = 0; own_rules[i][0]; i++)
+		if (strcmp(own_rules[i][0], rule) == 0)
+			return own_rules[i][1];
 	return rule;
 }
 
@@ -1623,9 +2341,9 @@ print_sarif(void)
 }
 
 /*
- * The units JUnit and TAP count: each file checked, or the audited
- * database as one unit per rule with findings (and one that passes when
- * there is none).
+ * The units JUnit and TAP count: each file checked or migration
+ * round-tripped, or the audited database as one unit per rule with
+ * findings (and one that passes when there is none).
  */
 typedef struct
 {
@@ -1636,7 +2354,7 @@ typedef struct
 static const char *
 unit_key(const Finding *f)
 {
-	return f->file ? f->file : f->rule;
+	return f->migration ? f->migration : f->file ? f->file : f->rule;
 }
 
 static int
@@ -1683,7 +2401,7 @@ print_junit(void)
 	buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			   "<testsuites name=\"pg_schema_guard\" tests=\"%d\" failures=\"%d\">\n"
 			   "  <testsuite name=\"pg_schema_guard %s\" tests=\"%d\" failures=\"%d\" errors=\"0\">\n",
-			   n, nfailing, files_done ? "check" : "audit", n, nfailing);
+			   n, nfailing, command, n, nfailing);
 	for (int u = 0; u < n; u++)
 	{
 		Buf			fail = {0};
@@ -1783,6 +2501,8 @@ main(int argc, char **argv)
 		{"schema", required_argument, NULL, 'n'},
 		{"rule", required_argument, NULL, 'r'},
 		{"with-data", no_argument, NULL, 2},
+		{"fill-rows", required_argument, NULL, 3},
+		{"seed-sql", required_argument, NULL, 4},
 		{"quiet", no_argument, NULL, 'q'},
 		{"host", required_argument, NULL, 'h'},
 		{"port", required_argument, NULL, 'p'},
@@ -1792,7 +2512,6 @@ main(int argc, char **argv)
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *command;
 	bool		quiet = false;
 	int			c;
 	bool		failed = false;
@@ -1808,10 +2527,11 @@ main(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	if (argc < 2 || argv[1][0] == '-')
-		usage_error("a command is required: audit or check");
+		usage_error("a command is required: audit, check or roundtrip");
 	command = argv[1];
-	if (strcmp(command, "audit") != 0 && strcmp(command, "check") != 0)
-		usage_error("unknown command \"%s\": audit or check", command);
+	if (strcmp(command, "audit") != 0 && strcmp(command, "check") != 0 &&
+		strcmp(command, "roundtrip") != 0)
+		usage_error("unknown command \"%s\": audit, check or roundtrip", command);
 	argv++;
 	argc--;
 
@@ -1832,6 +2552,22 @@ main(int argc, char **argv)
 				break;
 			case 2:
 				with_data = true;
+				break;
+			case 3:
+				{
+					char	   *end;
+					long		v;
+
+					errno = 0;
+					v = strtol(optarg, &end, 10);
+					if (errno != 0 || end == optarg || *end != '\0' || v < 0 || v > 1000000000)
+						usage_error("invalid number of rows \"%s\": 0 or more", optarg);
+					fill_rows = (int) v;
+					fill_given = true;
+				}
+				break;
+			case 4:
+				seed_path = optarg;
 				break;
 			case 'n':
 				opt_schemas = xrealloc(opt_schemas, sizeof(char *) * (nschemas + 1));
@@ -1874,13 +2610,28 @@ main(int argc, char **argv)
 		}
 	}
 	progress = !quiet && isatty(fileno(stderr));
+	if (strcmp(command, "roundtrip") != 0 && (fill_given || seed_path))
+		usage_error("%s: --fill-rows and --seed-sql are for roundtrip", command);
+	if (strcmp(command, "audit") != 0 && (nrules_opt || with_data))
+		usage_error("%s: --rule and --with-data are for audit", command);
+	if (strcmp(command, "check") != 0 && do_commit)
+		usage_error("%s: --commit is for check", command);
 
-	if (strcmp(command, "check") == 0)
+	if (strcmp(command, "roundtrip") == 0)
+	{
+		if (optind >= argc)
+			usage_error("roundtrip: no directory given");
+		if (optind + 1 < argc)
+			usage_error("roundtrip: one directory only, not \"%s\" too", argv[optind + 1]);
+		run_roundtrip(argv[optind]);
+		end_progress();
+	}
+	else if (strcmp(command, "check") == 0)
 	{
 		if (optind >= argc)
 			usage_error("check: no file given");
-		if (nschemas || nrules_opt)
-			usage_error("check: --schema and --rule are for audit");
+		if (nschemas)
+			usage_error("check: --schema is for audit and roundtrip");
 		files_done = xmalloc(sizeof(char *) * (argc - optind));
 		for (int i = optind; i < argc; i++)
 		{
@@ -1893,13 +2644,6 @@ main(int argc, char **argv)
 	{
 		if (optind < argc)
 			usage_error("audit: unexpected argument \"%s\"", argv[optind]);
-		if (do_commit)
-			usage_error("audit: --commit is for check");
-	}
-	if (with_data && strcmp(command, "check") == 0)
-		usage_error("check: --with-data is for audit");
-	if (strcmp(command, "audit") == 0)
-	{
 		run_audit();
 	}
 

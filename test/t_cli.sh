@@ -3,7 +3,10 @@
 # by the Makefile: usage and connection errors (exit 2), a clean file (0), a
 # file with findings (1) at the right file:line, rollback and --commit,
 # several files, each output format (SARIF regions, JUnit XML, TAP, JSON),
-# --fail-level, files it refuses, a role that may not set warn mode.
+# --fail-level, files it refuses, a role that may not set warn mode; roundtrip
+# DIR on the migration directories of test/roundtrip: both layouts, history
+# order, losses, an empty or missing down, bad directories, every format,
+# and a database left exactly as it was.
 #
 # Run by test/run.sh, or alone: test/t_cli.sh
 set -euo pipefail
@@ -324,6 +327,218 @@ run check findings.sql
 expect "no progress line when stderr is not a terminal" 0 "$(grep -c 'statement [0-9]*/[0-9]*' <<<"$err")"
 script -qec "'$PGSG' check findings.sql >/dev/null" /dev/null >"$SCRATCH/tty" 2>&1 || true
 expect "a progress line on a terminal" 1 "$(grep -c 'file 1/1 findings.sql: statement 5/5' "$SCRATCH/tty")"
+
+# --- roundtrip ---------------------------------------------------------------------
+# The migration directories of test/roundtrip (its README says what each
+# holds), against a database whose table customer has rows and an identity.
+sg_psql -d postgres -c "CREATE DATABASE rt"
+sg_psql -d rt -c "CREATE EXTENSION schema_guard" -c "SET schema_guard.mode = off" -c "CREATE SCHEMA other" \
+    -c "CREATE TABLE customer (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, email text)" \
+    -c "INSERT INTO customer (name, email) VALUES ('ann', 'ann@example.com'), ('bob', 'bob@example.com'), ('cy', NULL)"
+[ -d "$SCRATCH/rt" ] && chmod -R u+rwX "$SCRATCH/rt"
+rm -rf "$SCRATCH/rt"
+mkdir "$SCRATCH/rt"
+cd "$SCRATCH/rt"
+cp -r "$SG_ROOT/test/roundtrip" rt
+# The database as it is: schema_fingerprint() (every object, sequences'
+# states included), the catalog's row counts and customer's rows.
+rt_state() {
+    sg_psql -d rt -Atc "SELECT md5(schema_guard.schema_fingerprint()::text),
+        (SELECT count(*) FROM pg_class), (SELECT count(*) FROM pg_attribute),
+        (SELECT count(*) FROM pg_depend), (SELECT string_agg(c::text, ';' ORDER BY id) FROM customer c),
+        (SELECT last_value || ' ' || is_called FROM customer_id_seq)"
+}
+rt_before=$(rt_state)
+# The text report without details, and whether the database is as it was.
+reported() { grep -v '^    ' "$SCRATCH/out" || true; }
+untouched() { [ "$(rt_state)" = "$rt_before" ] && echo untouched || echo "changed: $(rt_state)"; }
+
+run --help
+expect "roundtrip: --help shows it, and its order" "1 1" \
+    "$(grep -c '^  pg_schema_guard roundtrip' "$SCRATCH/out") $(grep -c 'in byte order of NAME' "$SCRATCH/out")"
+while IFS='|' read -r args message; do
+    # shellcheck disable=SC2086
+    run $args
+    expect "usage error exits 2 and says why: pg_schema_guard $args" "2 1" "$rc $(grep -cxF "pg_schema_guard: $message" <<<"$err")"
+done <<'EOF'
+roundtrip|roundtrip: no directory given
+roundtrip rt/clean rt/lossy|roundtrip: one directory only, not "rt/lossy" too
+roundtrip --commit rt/clean|roundtrip: --commit is for check
+roundtrip --rule=columns rt/clean|roundtrip: --rule and --with-data are for audit
+roundtrip --fill-rows=-1 rt/clean|invalid number of rows "-1": 0 or more
+roundtrip --fill-rows=x rt/clean|invalid number of rows "x": 0 or more
+check --fill-rows=10 clean.sql|check: --fill-rows and --seed-sql are for roundtrip
+audit --seed-sql=clean.sql|audit: --fill-rows and --seed-sql are for roundtrip
+check --schema=public clean.sql|check: --schema is for audit and roundtrip
+EOF
+
+# Directories it cannot take: exit 2, nothing run, a message that says why.
+mkdir -p bad/mixed/001_a bad/none bad/orphan bad/unreadable/001_a
+printf 'SELECT 1;\n' | tee bad/mixed/001_a/up.sql bad/mixed/002_b.up.sql bad/orphan/001_a.up.sql \
+    bad/unreadable/001_a/up.sql >/dev/null
+printf 'SELECT 1;\n' >bad/orphan/002_b.down.sql
+printf 'no migration here\n' >bad/none/README.md
+cp bad/unreadable/001_a/up.sql bad/unreadable/001_a/down.sql
+chmod 000 bad/unreadable/001_a/down.sql
+for case in "no-such-dir:cannot open directory rt/no-such-dir: No such file or directory" \
+    "bad/mixed:bad/mixed mixes two layouts, 001_a/up.sql and 002_b.up.sql: keep one" \
+    "bad/none:no migrations in bad/none: expected NAME/up.sql and NAME/down.sql, or NAME.up.sql and NAME.down.sql" \
+    "bad/orphan:bad/orphan/002_b.down.sql has no up migration 002_b.up.sql" \
+    "bad/unreadable:bad/unreadable/001_a/down.sql: could not open: Permission denied"; do
+    dir=${case%%:*}
+    [ "$dir" = no-such-dir ] && dir=rt/no-such-dir
+    run roundtrip -d rt "$dir"
+    expect "roundtrip $dir: exit 2, says why" "2 1 0" "$rc $(grep -cF "${case#*:}" <<<"$err") $(wc -c <"$SCRATCH/out")"
+done
+run roundtrip -h "$SCRATCH/no-such-socket-dir" rt/clean
+expect "roundtrip: a connection error exits 2" "2 1" "$rc $(grep -c 'could not connect' <<<"$err")"
+run roundtrip -d bare rt/clean
+expect "roundtrip: a database without the extension exits 2" "2 1" "$rc $(grep -c 'not installed in database "bare"' <<<"$err")"
+
+# Clean: every down undoes its up; 002 needs the table 001 creates, so it
+# is round-tripped where 001 leaves the database.
+run roundtrip -d rt rt/clean
+expect "roundtrip clean: exit 0, nothing reported" \
+    "0 2 migration(s) round-tripped: 0 error(s), 0 warning(s), 0 info" "$rc $out"
+expect "roundtrip clean: the database is as it was" untouched "$(untouched)"
+
+# Names decide the order, in bytes: 10_... before 9_...; the up of
+# 10_item_price then fails (no table item yet), the history stops there and
+# 9_item is not round-tripped.
+mkdir -p order
+cp -r rt/clean/001_item order/9_item
+cp -r rt/clean/002_item_price order/10_item_price
+run roundtrip -d rt order
+expect "roundtrip: byte order of the names; an up that fails stops the history (exit 1)" \
+"1 order/10_item_price/up.sql:2: error: roundtrip_up_failed: up failed: statement 1
+order/9_item/up.sql: error: roundtrip_not_run: not round-tripped: the history stops at 10_item_price
+2 migration(s) round-tripped: 2 error(s), 0 warning(s), 0 info" "$rc $(reported)"
+expect "roundtrip: ... the failure's detail is the server's error and the statement" \
+"    detail: relation \"item\" does not exist (SQLSTATE 42P01) in: -- needs the table of 001_item
+      ALTER TABLE item ADD COLUMN price numeric(10,2) NOT NULL DEFAULT 0" "$(grep -A1 '^    detail:' "$SCRATCH/out")"
+expect "roundtrip: ... and a note says that numbers do not sort as numbers" 1 \
+    "$(grep -c '^pg_schema_guard: note: migrations run in byte order of their names: 10_item_price before 9_item$' <<<"$err")"
+expect "roundtrip: ... the database is as it was" untouched "$(untouched)"
+
+# Lossy: 001's down re-adds the column up dropped, empty; 002's down is
+# empty (a comment), and its up inserts a row (the identity's sequence
+# advances, and must be set back after the rollback).
+run roundtrip -d rt rt/lossy
+expect "roundtrip lossy: exit 1, every loss with its migration's down.sql" \
+"1 rt/lossy/001_customer_email/down.sql: error: roundtrip_data: round trip set_to_null: column public.customer.email (2 row(s), e.g. {1,2})
+rt/lossy/002_walk_in/down.sql: error: roundtrip_down_missing: down is empty: nothing undoes up
+rt/lossy/002_walk_in/down.sql: error: roundtrip_schema: round trip extra: column public.customer.visits
+rt/lossy/002_walk_in/down.sql: warning: roundtrip_sequence: round trip sequence_advanced: sequence public.customer_id_seq
+rt/lossy/002_walk_in/down.sql: error: roundtrip_data: round trip rows_added: table public.customer (1 row(s), e.g. {4})
+2 migration(s) round-tripped: 4 error(s), 1 warning(s), 0 info" "$rc $(reported)"
+expect "roundtrip lossy: the database is as it was (its sequence too)" untouched "$(untouched)"
+printf "INSERT INTO customer (name, email) VALUES ('dee', 'dee@example.com');\n" >seed.sql
+run roundtrip -d rt --seed-sql=seed.sql rt/lossy
+expect "roundtrip --seed-sql: its rows are round-tripped too" \
+    "rt/lossy/001_customer_email/down.sql: error: roundtrip_data: round trip set_to_null: column public.customer.email (3 row(s), e.g. {1,2,4})" \
+    "$(reported | head -n 1)"
+expect "roundtrip --seed-sql: ... and rolled back" untouched "$(untouched)"
+run roundtrip -d rt --schema=other rt/lossy
+expect "roundtrip --schema: only that schema is compared" \
+"rt/lossy/002_walk_in/down.sql: error: roundtrip_down_missing: down is empty: nothing undoes up
+2 migration(s) round-tripped: 1 error(s), 0 warning(s), 0 info" "$(reported)"
+
+# File pairs: 0001 in BEGIN/COMMIT (the round trip's transaction stands for
+# them), 0002 with CONCURRENTLY (applied without it), 0003 renames 0002's
+# index and has no down; notes.txt is not a migration.
+run roundtrip -d rt rt/files
+expect "roundtrip files: exit 1; CONCURRENTLY is a note; no down is reported with what up left" \
+"1 rt/files/0002_tag_name_idx.up.sql:1: info: roundtrip_not_concurrently: up ran_not_concurrently: statement 1
+rt/files/0002_tag_name_idx.down.sql:1: info: roundtrip_not_concurrently: down ran_not_concurrently: statement 1
+rt/files/0003_tag_color.up.sql: error: roundtrip_down_missing: there is no down migration: nothing undoes up
+rt/files/0003_tag_color.up.sql: error: roundtrip_schema: round trip extra: column public.tag.color
+rt/files/0003_tag_color.up.sql: error: roundtrip_schema: round trip renamed: index public.tag_name_idx
+3 migration(s) round-tripped: 3 error(s), 0 warning(s), 2 info" "$rc $(reported)"
+expect "roundtrip files: a missing down names the file expected" 1 \
+    "$(grep -c '^    detail: rt/files/0003_tag_color.down.sql does not exist$' "$SCRATCH/out")"
+expect "roundtrip files: the database is as it was" untouched "$(untouched)"
+
+# Generated rows: 002's SET NOT NULL fails on the NULLs fill leaves, not on
+# the database: a warning, and the history goes on.
+run roundtrip -d rt rt/fill
+expect "roundtrip fill: without rows, clean" "0 2 migration(s) round-tripped: 0 error(s), 0 warning(s), 0 info" "$rc $out"
+run roundtrip -d rt --fill-rows=20 rt/fill
+expect "roundtrip --fill-rows: up failing on the generated rows only is a warning (exit 0)" \
+"0 rt/fill/002_label_required/up.sql:1: warning: roundtrip_up_failed: up failed on the seeded or filled rows only: statement 1
+2 migration(s) round-tripped: 0 error(s), 1 warning(s), 0 info" "$rc $(reported)"
+run roundtrip -d rt --fill-rows=20 --fail-level=warning rt/fill
+expect "roundtrip --fill-rows --fail-level=warning: exit 1" 1 "$rc"
+expect "roundtrip --fill-rows: the database is as it was" untouched "$(untouched)"
+
+# A down that does not parse is the migration's error, at its line; a
+# statement a round trip cannot run stops the run (exit 2), at its line.
+mkdir -p broken/001_item broken/002_vacuum
+cp rt/clean/001_item/up.sql broken/001_item/
+printf -- '-- drop it\nDROP TABLE item\n  CASCADE CASCADE;\n' >broken/001_item/down.sql
+printf 'SELECT 1;\nVACUUM item;\n' >broken/002_vacuum/up.sql
+printf 'SELECT 1;\n' >broken/002_vacuum/down.sql
+run roundtrip -d rt broken
+expect "roundtrip: a down that does not parse: migration_error at its line; a VACUUM: exit 2" \
+    "2 broken/001_item/down.sql:3: error: migration_error: syntax error at or near \"CASCADE\" in down" \
+    "$rc $(reported | head -n 1)"
+expect "roundtrip: ... the refused statement at its file and line" 1 \
+    "$(grep -c '^pg_schema_guard: broken/002_vacuum/up.sql:2: roundtrip cannot run statement 2 of up' <<<"$err")"
+expect "roundtrip: ... the database is as it was" untouched "$(untouched)"
+
+# --- roundtrip: formats ----------------------------------------------------------
+mkdir -p all
+cp -r rt/lossy/001_customer_email order/10_item_price all/
+run roundtrip -d rt --format=sarif all
+expect "roundtrip sarif: results at the down.sql, or the up.sql when up fails; rules described" \
+"1 2.1.0
+roundtrip_data error 001_customer_email/down.sql - public.customer.email
+roundtrip_up_failed error all/10_item_price/up.sql 2 -
+rules ok" "$rc $(python3 - "$SCRATCH/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["version"])
+run = d["runs"][0]
+rules = run["tool"]["driver"]["rules"]
+for r in run["results"]:
+    loc = r["locations"][0]
+    assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+    phys = loc["physicalLocation"]
+    print(r["ruleId"], r["level"], phys["artifactLocation"]["uri"].replace("all/001", "001"),
+          phys.get("region", {}).get("startLine", "-"),
+          loc.get("logicalLocations", [{}])[0].get("fullyQualifiedName", "-"))
+print("rules ok" if all(r["shortDescription"]["text"] != r["id"] for r in rules) else "rules without text")
+EOF
+)"
+run roundtrip -d rt --format=json all
+expect "roundtrip json: every finding names its migration and kind" \
+"1 001_customer_email set_to_null roundtrip_data True
+10_item_price failed roundtrip_up_failed True" \
+    "$rc $(python3 -c 'import json,sys
+for f in json.load(open(sys.argv[1]))["findings"]: print(f["migration"], f["kind"], f["rule"], f["failing"])' "$SCRATCH/out")"
+run roundtrip -d rt --format=junit rt/files
+expect "roundtrip junit: a testcase per migration, in order" \
+    "1 roundtrip tests=3 failures=1 0001_tag:passes 0002_tag_name_idx:passes 0003_tag_color:fails" \
+    "$rc $(python3 -c 'import sys, xml.etree.ElementTree as ET
+s = ET.parse(sys.argv[1]).getroot().find("testsuite")
+print(s.get("name").split()[1], "tests=%s failures=%s" % (s.get("tests"), s.get("failures")), " ".join(
+    c.get("name") + (":fails" if c.find("failure") is not None else ":passes") for c in s.findall("testcase")))' "$SCRATCH/out")"
+run roundtrip -d rt --format=tap rt/clean
+expect "roundtrip tap: a test per migration, in order" \
+"0 TAP version 13
+1..2
+ok 1 - 001_item
+ok 2 - 002_item_price" "$rc $out"
+run roundtrip -d rt --format=tap --fail-level=info rt/files
+expect "roundtrip tap: findings as diagnostics, --fail-level" \
+"1 TAP version 13
+1..3
+ok 1 - 0001_tag
+not ok 2 - 0002_tag_name_idx
+# rt/files/0002_tag_name_idx.up.sql:1: info: roundtrip_not_concurrently: up ran_not_concurrently: statement 1" \
+    "$rc $(head -n 5 "$SCRATCH/out")"
+expect "roundtrip: after every format, the database is as it was" untouched "$(untouched)"
+script -qec "'$PGSG' roundtrip -d rt rt/clean >/dev/null" /dev/null >"$SCRATCH/tty" 2>&1 || true
+expect "roundtrip: a progress line on a terminal" 1 "$(grep -c 'migration 2/2 002_item_price' "$SCRATCH/tty")"
 
 echo "$failures failure(s)"
 [ "$failures" = 0 ]

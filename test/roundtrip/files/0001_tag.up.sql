@@ -1,0 +1,5 @@
+BEGIN;
+
+CREATE TABLE tag (id bigint PRIMARY KEY, name text NOT NULL);
+
+COMMIT;

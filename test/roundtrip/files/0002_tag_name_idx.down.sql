@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY tag_name_idx;

@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY tag_name_idx ON tag (name);

@@ -1,0 +1,2 @@
+-- the column comes back, its values do not
+ALTER TABLE customer ADD COLUMN email text;
