@@ -1858,7 +1858,7 @@ apply_up(PGconn *conn, const RtScripts *rs, int up_failed)
 			findings[nfindings - 1].migration = xstrdup(rs->m->name);
 		return false;
 	}
-	if (up_failed >= 0)
+	if (up_failed >= 0 && (rs->seed || fill_rows > 0))
 	{
 		Finding    *f = &findings[up_failed];
 		Buf			msg = {0};
