@@ -470,17 +470,21 @@ run roundtrip -d rt --fill-rows=20 --fail-level=warning rt/fill
 expect "roundtrip --fill-rows --fail-level=warning: exit 1" 1 "$rc"
 expect "roundtrip --fill-rows: the database is as it was" untouched "$(untouched)"
 
-# A down that does not parse is the migration's error, at its line; a
-# statement a round trip cannot run stops the run (exit 2), at its line.
-mkdir -p broken/001_item broken/002_vacuum
+# A down that fails, at its statement's line; a down that does not parse,
+# the migration's error at its line; a statement a round trip cannot run
+# stops the run (exit 2), at its line.
+mkdir -p broken/000_note broken/001_item broken/002_vacuum
+printf 'CREATE TABLE note (id bigint PRIMARY KEY);\n' >broken/000_note/up.sql
+printf 'SELECT 1;\nDROP TABLE notes;\n' >broken/000_note/down.sql
 cp rt/clean/001_item/up.sql broken/001_item/
 printf -- '-- drop it\nDROP TABLE item\n  CASCADE CASCADE;\n' >broken/001_item/down.sql
 printf 'SELECT 1;\nVACUUM item;\n' >broken/002_vacuum/up.sql
 printf 'SELECT 1;\n' >broken/002_vacuum/down.sql
 run roundtrip -d rt broken
-expect "roundtrip: a down that does not parse: migration_error at its line; a VACUUM: exit 2" \
-    "2 broken/001_item/down.sql:3: error: migration_error: syntax error at or near \"CASCADE\" in down" \
-    "$rc $(reported | head -n 1)"
+expect "roundtrip: a down that fails; a down that does not parse: migration_error at its line; a VACUUM: exit 2" \
+"2 broken/000_note/down.sql:2: error: roundtrip_down_failed: down failed: statement 2
+broken/001_item/down.sql:3: error: migration_error: syntax error at or near \"CASCADE\" in down" \
+    "$rc $(reported | head -n 2)"
 expect "roundtrip: ... the refused statement at its file and line" 1 \
     "$(grep -c '^pg_schema_guard: broken/002_vacuum/up.sql:2: roundtrip cannot run statement 2 of up' <<<"$err")"
 expect "roundtrip: ... the database is as it was" untouched "$(untouched)"
@@ -491,7 +495,7 @@ cp -r rt/lossy/001_customer_email order/10_item_price all/
 run roundtrip -d rt --format=sarif all
 expect "roundtrip sarif: results at the down.sql, or the up.sql when up fails; rules described" \
 "1 2.1.0
-roundtrip_data error 001_customer_email/down.sql - public.customer.email
+roundtrip_data error all/001_customer_email/down.sql - public.customer.email
 roundtrip_up_failed error all/10_item_price/up.sql 2 -
 rules ok" "$rc $(python3 - "$SCRATCH/out" <<'EOF'
 import json, sys
@@ -503,7 +507,7 @@ for r in run["results"]:
     loc = r["locations"][0]
     assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
     phys = loc["physicalLocation"]
-    print(r["ruleId"], r["level"], phys["artifactLocation"]["uri"].replace("all/001", "001"),
+    print(r["ruleId"], r["level"], phys["artifactLocation"]["uri"],
           phys.get("region", {}).get("startLine", "-"),
           loc.get("logicalLocations", [{}])[0].get("fullyQualifiedName", "-"))
 print("rules ok" if all(r["shortDescription"]["text"] != r["id"] for r in rules) else "rules without text")
