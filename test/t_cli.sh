@@ -413,9 +413,10 @@ expect "roundtrip: byte order of the names; an up that fails stops the history (
 "1 order/10_item_price/up.sql:2: error: roundtrip_up_failed: up failed: statement 1
 order/9_item/up.sql: error: roundtrip_not_run: not round-tripped: the history stops at 10_item_price
 2 migration(s) round-tripped: 2 error(s), 0 warning(s), 0 info" "$rc $(reported)"
-expect "roundtrip: ... the failure's detail is the server's error and the statement" \
-"    detail: relation \"item\" does not exist (SQLSTATE 42P01) in: -- needs the table of 001_item
-      ALTER TABLE item ADD COLUMN price numeric(10,2) NOT NULL DEFAULT 0" "$(grep -A1 '^    detail:' "$SCRATCH/out")"
+# (the comment before the statement is part of it before PostgreSQL 18)
+expect "roundtrip: ... the failure's detail is the server's error and the statement" "1 1" \
+    "$(grep -c '^    detail: relation "item" does not exist (SQLSTATE 42P01) in: ' "$SCRATCH/out") $(
+        grep -c 'ALTER TABLE item ADD COLUMN price numeric(10,2) NOT NULL DEFAULT 0$' "$SCRATCH/out")"
 expect "roundtrip: ... and a note says that numbers do not sort as numbers" 1 \
     "$(grep -c '^pg_schema_guard: note: migrations run in byte order of their names: 10_item_price before 9_item$' <<<"$err")"
 expect "roundtrip: ... the database is as it was" untouched "$(untouched)"
