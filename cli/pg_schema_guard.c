@@ -1,10 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * pg_schema_guard.c
- *		The command for CI: audit a database, check migration files.
+ *		The command for CI: audit a database, check migration files,
+ *		round-trip a migration directory.
  *
  *   pg_schema_guard audit [options] [connection options]
  *   pg_schema_guard check [options] [connection options] FILE...
+ *   pg_schema_guard roundtrip [options] [connection options] DIR
  *
  * check runs each file, in its own session, against a database that has
  * the extension, in warn mode (every finding a warning, nothing rejected),
@@ -13,8 +15,14 @@
  * at which line of what was sent: the file's line is where that starts plus
  * that.  A file runs in one
  * transaction that is rolled back (schema_guard.check_pending() first runs
- * the checks COMMIT would), unless --commit.  The manual's section
- * "pg_schema_guard" is the reference (doc/schema_guard.md).
+ * the checks COMMIT would), unless --commit.
+ *
+ * roundtrip calls schema_guard.roundtrip() on each migration of DIR, in
+ * one transaction that is rolled back, applying each up after its round
+ * trip, so that each is round-tripped where the history leaves the
+ * database (run_roundtrip()).  Its rows are findings of the CLI's own
+ * rules.  The manual's section "pg_schema_guard" is the reference
+ * (doc/schema_guard.md).
  *
  * Only libpq and the C library: it builds wherever libpq-fe.h is.
  *
@@ -1559,6 +1567,18 @@ statement_line(const Script *s, int n)
 }
 
 /*
+ * Where a finding about a whole file is: its first statement, or line 1
+ * (code review tools need a line).
+ */
+static int
+first_line(const Script *s)
+{
+	int			line = statement_line(s, 1);
+
+	return line > 0 ? line : 1;
+}
+
+/*
  * The sequences the role may read, and their states: a rollback does not
  * set sequences back, and an up applied in the history (an INSERT into a
  * table that was there before) may draw from them.
@@ -1767,6 +1787,7 @@ roundtrip_one(PGconn *conn, const RtScripts *rs, int *up_failed)
 		const char *script = strcmp(phase, "seed") == 0 ? "seed_sql" : phase;
 		const char *file;
 		const Script *s = script_named(rs, script, &file);
+		const Script *at = s ? s : m->has_down ? rs->down : rs->up;
 		int			n;
 
 		row_rule(phase, kind, !PQgetisnull(res, i, 5), f);
@@ -1777,6 +1798,8 @@ roundtrip_one(PGconn *conn, const RtScripts *rs, int *up_failed)
 		if (s && strcmp(object_type, "statement") == 0 &&
 			sscanf(identity, "statement %d", &n) == 1)
 			f->line = statement_line(s, n);
+		if (f->line == 0)
+			f->line = first_line(at);
 		if (strcmp(kind, "empty") == 0 && m->has_down)
 			buf_puts(&msg, "down is empty: nothing undoes up");
 		else if (strcmp(kind, "empty") == 0)
@@ -1954,6 +1977,7 @@ run_roundtrip(const char *dir)
 
 		buf_printf(&msg, "not round-tripped: the history stops at %s", ms[k - 1].name);
 		f->file = xstrdup(ms[j].up);
+		f->line = first_line(&ups[j]);
 		f->migration = xstrdup(ms[j].name);
 		f->rule = xstrdup("roundtrip_not_run");
 		f->level = xstrdup("error");

@@ -411,7 +411,7 @@ cp -r rt/clean/002_item_price order/10_item_price
 run roundtrip -d rt order
 expect "roundtrip: byte order of the names; an up that fails stops the history (exit 1)" \
 "1 order/10_item_price/up.sql:2: error: roundtrip_up_failed: up failed: statement 1
-order/9_item/up.sql: error: roundtrip_not_run: not round-tripped: the history stops at 10_item_price
+order/9_item/up.sql:1: error: roundtrip_not_run: not round-tripped: the history stops at 10_item_price
 2 migration(s) round-tripped: 2 error(s), 0 warning(s), 0 info" "$rc $(reported)"
 # (the comment before the statement is part of it before PostgreSQL 18)
 expect "roundtrip: ... the failure's detail is the server's error and the statement" "1 1" \
@@ -426,22 +426,22 @@ expect "roundtrip: ... the database is as it was" untouched "$(untouched)"
 # advances, and must be set back after the rollback).
 run roundtrip -d rt rt/lossy
 expect "roundtrip lossy: exit 1, every loss with its migration's down.sql" \
-"1 rt/lossy/001_customer_email/down.sql: error: roundtrip_data: round trip set_to_null: column public.customer.email (2 row(s), e.g. {1,2})
-rt/lossy/002_walk_in/down.sql: error: roundtrip_down_missing: down is empty: nothing undoes up
-rt/lossy/002_walk_in/down.sql: error: roundtrip_schema: round trip extra: column public.customer.visits
-rt/lossy/002_walk_in/down.sql: warning: roundtrip_sequence: round trip sequence_advanced: sequence public.customer_id_seq
-rt/lossy/002_walk_in/down.sql: error: roundtrip_data: round trip rows_added: table public.customer (1 row(s), e.g. {4})
+"1 rt/lossy/001_customer_email/down.sql:2: error: roundtrip_data: round trip set_to_null: column public.customer.email (2 row(s), e.g. {1,2})
+rt/lossy/002_walk_in/down.sql:1: error: roundtrip_down_missing: down is empty: nothing undoes up
+rt/lossy/002_walk_in/down.sql:1: error: roundtrip_schema: round trip extra: column public.customer.visits
+rt/lossy/002_walk_in/down.sql:1: warning: roundtrip_sequence: round trip sequence_advanced: sequence public.customer_id_seq
+rt/lossy/002_walk_in/down.sql:1: error: roundtrip_data: round trip rows_added: table public.customer (1 row(s), e.g. {4})
 2 migration(s) round-tripped: 4 error(s), 1 warning(s), 0 info" "$rc $(reported)"
 expect "roundtrip lossy: the database is as it was (its sequence too)" untouched "$(untouched)"
 printf "INSERT INTO customer (name, email) VALUES ('dee', 'dee@example.com');\n" >seed.sql
 run roundtrip -d rt --seed-sql=seed.sql rt/lossy
 expect "roundtrip --seed-sql: its rows are round-tripped too" \
-    "rt/lossy/001_customer_email/down.sql: error: roundtrip_data: round trip set_to_null: column public.customer.email (3 row(s), e.g. {1,2,4})" \
+    "rt/lossy/001_customer_email/down.sql:2: error: roundtrip_data: round trip set_to_null: column public.customer.email (3 row(s), e.g. {1,2,4})" \
     "$(reported | head -n 1)"
 expect "roundtrip --seed-sql: ... and rolled back" untouched "$(untouched)"
 run roundtrip -d rt --schema=other rt/lossy
 expect "roundtrip --schema: only that schema is compared" \
-"rt/lossy/002_walk_in/down.sql: error: roundtrip_down_missing: down is empty: nothing undoes up
+"rt/lossy/002_walk_in/down.sql:1: error: roundtrip_down_missing: down is empty: nothing undoes up
 2 migration(s) round-tripped: 1 error(s), 0 warning(s), 0 info" "$(reported)"
 
 # File pairs: 0001 in BEGIN/COMMIT (the round trip's transaction stands for
@@ -451,9 +451,9 @@ run roundtrip -d rt rt/files
 expect "roundtrip files: exit 1; CONCURRENTLY is a note; no down is reported with what up left" \
 "1 rt/files/0002_tag_name_idx.up.sql:1: info: roundtrip_not_concurrently: up ran_not_concurrently: statement 1
 rt/files/0002_tag_name_idx.down.sql:1: info: roundtrip_not_concurrently: down ran_not_concurrently: statement 1
-rt/files/0003_tag_color.up.sql: error: roundtrip_down_missing: there is no down migration: nothing undoes up
-rt/files/0003_tag_color.up.sql: error: roundtrip_schema: round trip extra: column public.tag.color
-rt/files/0003_tag_color.up.sql: error: roundtrip_schema: round trip renamed: index public.tag_name_idx
+rt/files/0003_tag_color.up.sql:1: error: roundtrip_down_missing: there is no down migration: nothing undoes up
+rt/files/0003_tag_color.up.sql:1: error: roundtrip_schema: round trip extra: column public.tag.color
+rt/files/0003_tag_color.up.sql:1: error: roundtrip_schema: round trip renamed: index public.tag_name_idx
 3 migration(s) round-tripped: 3 error(s), 0 warning(s), 2 info" "$rc $(reported)"
 expect "roundtrip files: a missing down names the file expected" 1 \
     "$(grep -c '^    detail: rt/files/0003_tag_color.down.sql does not exist$' "$SCRATCH/out")"
@@ -494,9 +494,9 @@ expect "roundtrip: ... the database is as it was" untouched "$(untouched)"
 mkdir -p all
 cp -r rt/lossy/001_customer_email order/10_item_price all/
 run roundtrip -d rt --format=sarif all
-expect "roundtrip sarif: results at the down.sql, or the up.sql when up fails; rules described" \
+expect "roundtrip sarif: results at the down.sql (its first statement), or the up.sql when up fails; rules described" \
 "1 2.1.0
-roundtrip_data error all/001_customer_email/down.sql - public.customer.email
+roundtrip_data error all/001_customer_email/down.sql 2 public.customer.email
 roundtrip_up_failed error all/10_item_price/up.sql 2 -
 rules ok" "$rc $(python3 - "$SCRATCH/out" <<'EOF'
 import json, sys
