@@ -444,6 +444,27 @@ expect "roundtrip --schema: only that schema is compared" \
 "rt/lossy/002_walk_in/down.sql:1: error: roundtrip_down_missing: down is empty: nothing undoes up
 2 migration(s) round-tripped: 1 error(s), 0 warning(s), 0 info" "$(reported)"
 
+# A seed that fails: nothing is compared, for every migration.
+printf 'INSERT INTO customers (name) VALUES (1);\n' >badseed.sql
+run roundtrip -d rt --seed-sql=badseed.sql rt/clean
+expect "roundtrip --seed-sql that fails: an error at the seed's line, per migration" \
+"1 badseed.sql:1: error: roundtrip_setup: seed failed: statement 1
+badseed.sql:1: error: roundtrip_setup: seed failed: statement 1
+2 migration(s) round-tripped: 2 error(s), 0 warning(s), 0 info" "$rc $(reported)"
+
+# A role that is not a superuser: the guard's mode stays as configured
+# (said on stderr), and a table it may not read is not compared (warning).
+sg_psql -d rt -c "GRANT CREATE ON SCHEMA public TO cli_user"
+run roundtrip -d rt -U cli_user rt/clean
+expect "roundtrip as a role that may not set schema_guard.mode or read customer: exit 0, warnings" \
+"0 rt/clean/001_item/down.sql:1: warning: roundtrip_setup: round trip skipped: table public.customer
+rt/clean/002_item_price/down.sql:1: warning: roundtrip_setup: round trip skipped: table public.customer
+2 migration(s) round-tripped: 0 error(s), 2 warning(s), 0 info" "$rc $(reported)"
+expect "roundtrip: ... it says the guard judges what it applies" 1 \
+    "$(grep -c '^pg_schema_guard: note: the guard judges the migrations applied, as configured: ERROR:  permission denied to set parameter "schema_guard.mode"' <<<"$err")"
+sg_psql -d rt -c "REVOKE CREATE ON SCHEMA public FROM cli_user"
+expect "roundtrip: ... the database is as it was" untouched "$(untouched)"
+
 # File pairs: 0001 in BEGIN/COMMIT (the round trip's transaction stands for
 # them), 0002 with CONCURRENTLY (applied without it), 0003 renames 0002's
 # index and has no down; notes.txt is not a migration.
