@@ -1011,19 +1011,48 @@ sg_column_references(Relation rel, AttrNumber attnum)
 }
 
 /*
+ * Is the column the key half of a polymorphic reference, x_id beside a
+ * string or enum column x_type that says which table each row's key
+ * belongs to (Rails' commentable_id and commentable_type)?  No foreign key
+ * can be declared on it, whatever table happens to be named x or xs.
+ */
+static bool
+sg_column_polymorphic(Relation rel, const char *colname)
+{
+	size_t		len = strlen(colname);
+	AttrNumber	typeatt;
+	char		category;
+	bool		preferred;
+
+	if (len < 2 || strcmp(colname + len - 2, "id") != 0)
+		return false;
+	typeatt = get_attnum(RelationGetRelid(rel),
+						 psprintf("%.*stype", (int) (len - 2), colname));
+	if (typeatt <= 0)
+		return false;
+	get_type_category_preferred(getBaseType(get_atttype(RelationGetRelid(rel), typeatt)),
+								&category, &preferred);
+	return category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM;
+}
+
+/*
  * The table, and its key column in *keyattnum, that column attnum of rel
  * names (schema_guard.fk_missing_pattern) with the type of that key, when
- * no foreign key of rel covers the column: fk_missing's match, which
- * orphaned_rows probes too.  InvalidOid if none.
+ * no foreign key of rel covers the column and it is no polymorphic
+ * reference: fk_missing's match, which orphaned_rows probes too.
+ * InvalidOid if none.
  */
 Oid
 sg_fk_missing_reference(Relation rel, AttrNumber attnum, AttrNumber *keyattnum)
 {
 	char	   *stem;
+	const char *colname;
 
-	if (attnum <= 0 ||
-		(stem = sg_fk_missing_stem(NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname))) == NULL ||
-		sg_column_references(rel, attnum))
+	if (attnum <= 0)
+		return InvalidOid;
+	colname = NameStr(TupleDescAttr(RelationGetDescr(rel), attnum - 1)->attname);
+	if ((stem = sg_fk_missing_stem(colname)) == NULL ||
+		sg_column_references(rel, attnum) || sg_column_polymorphic(rel, colname))
 		return InvalidOid;
 	return sg_fk_missing_target(rel, attnum, stem, keyattnum);
 }

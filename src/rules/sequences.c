@@ -19,17 +19,19 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xlog.h"
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_sequence.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -164,21 +166,38 @@ sg_integer_type_range(Oid typid, int64 *min, int64 *max)
 }
 
 /*
- * The sequence's last value, read as the caller, who has SELECT or USAGE
- * on it: its start when it was never called (or cannot be read, unlogged
- * on a standby).
+ * The sequence's last value, or the value its next call returns when it
+ * was never called since its creation or a setval(..., false) or RESTART:
+ * a sequence restarted near its limit is near it (pg_sequence_last_value()
+ * and pg_sequences say NULL then).  Read from its one tuple, as the
+ * caller, who has SELECT or USAGE on it; its start when it cannot be read
+ * (unlogged, on a standby).
  */
 static int64
-sg_sequence_last_value(Oid seqid, int64 start)
+sg_sequence_last_value(Relation rel, int64 start)
 {
-	LOCAL_FCINFO(fcinfo, 1);
-	Datum		result;
+	Buffer		buf;
+	Page		page;
+	ItemId		lp;
+	int64		last = start;
 
-	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(seqid);
-	fcinfo->args[0].isnull = false;
-	result = pg_sequence_last_value(fcinfo);
-	return fcinfo->isnull ? start : DatumGetInt64(result);
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_UNLOGGED && RecoveryInProgress())
+		return start;
+	buf = ReadBuffer(rel, 0);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	lp = PageGetMaxOffsetNumber(page) >= FirstOffsetNumber ?
+		PageGetItemId(page, FirstOffsetNumber) : NULL;
+	if (lp != NULL && ItemIdIsNormal(lp))
+	{
+		HeapTupleHeader tup = (HeapTupleHeader) PageGetItem(page, lp);
+
+		/* last_value is the tuple's first field */
+		if (ItemIdGetLength(lp) >= tup->t_hoff + sizeof(int64))
+			last = ((Form_pg_sequence_data) ((char *) tup + tup->t_hoff))->last_value;
+	}
+	UnlockReleaseBuffer(buf);
+	return last;
 }
 
 /*
@@ -233,7 +252,7 @@ sg_sequence_near_exhaustion_audit(Relation rel, SgAudit *audit)
 		return list_make1(sg_audit_skipped(SG_RULE_SEQUENCE_NEAR_EXHAUSTION, rel, "sequence",
 										   seqident, NULL,
 										   "no SELECT or USAGE privilege to read its last value"));
-	last = sg_sequence_last_value(seqid, start);
+	last = sg_sequence_last_value(rel, start);
 
 	up = increment > 0;
 	limit = up ? seqmax : seqmin;
