@@ -23,7 +23,7 @@ CREATE SCHEMA arul;
 CREATE TABLE arul.es (id bigint PRIMARY KEY,
     name text NOT NULL DEFAULT '',                  -- finding
     code varchar(10) NOT NULL DEFAULT ''::varchar,  -- finding, under a cast
-    pad character(3) NOT NULL DEFAULT '  ',         -- finding: character(n) pads '' with spaces
+    pad character(3) NOT NULL DEFAULT '  ',         -- finding: character(n) pads '' (and char_column's)
     nick text NOT NULL DEFAULT 'x',                 -- not empty
     note text NULL DEFAULT '',                      -- nullable
     tags text[] NOT NULL DEFAULT '{}');             -- not a string type
@@ -53,7 +53,8 @@ CREATE TABLE arul.tm_child (id bigint PRIMARY KEY,
 CREATE INDEX ON arul.tm_child (small_ref);
 CREATE INDEX ON arul.tm_child (code_ref);
 CREATE INDEX ON arul.tm_child (dom_ref);
--- partitioned: the foreign key is judged once, on the parent (not its clones)
+-- partitioned: the foreign key is judged once, on the parent (not its
+-- clones); no index leads with ref (fk_unindexed's, below)
 CREATE TABLE arul.tm_part (id bigint NOT NULL, ref int NOT NULL REFERENCES arul.tm_parent,
     PRIMARY KEY (id, ref)) PARTITION BY RANGE (id);
 CREATE TABLE arul.tm_part_1 PARTITION OF arul.tm_part FOR VALUES FROM (0) TO (100);
@@ -61,7 +62,7 @@ CREATE TABLE arul.tm_part_2 PARTITION OF arul.tm_part FOR VALUES FROM (100) TO (
 -- pglinter B008 pairs the two sides of a foreign key by constraint name
 -- (information_schema.constraint_column_usage): two tables with a foreign
 -- key of the same name, one matching and one not, must not be mixed up.
-CREATE TABLE arul.tm_other (id int PRIMARY KEY);
+CREATE TABLE arul.tm_other (id int PRIMARY KEY);  -- (an integer key: prefer_bigint_key's)
 CREATE TABLE arul.tm_same_a (id bigint PRIMARY KEY,
     ref bigint NOT NULL CONSTRAINT same_fk REFERENCES arul.tm_parent);        -- matches
 CREATE TABLE arul.tm_same_b (id bigint PRIMARY KEY,
@@ -116,6 +117,12 @@ RESET schema_guard.mode;
 
 SELECT rule, object_identity, message, fix
   FROM schema_guard.audit(schemas => '{arul}', rules => '{fk_missing}');
+-- The guard's commit runs the same check: a polymorphic pair is no finding
+-- there either (warn mode: a finding would print a WARNING).
+SET schema_guard.mode = warn;
+CREATE TABLE arul.attachment_2 (id bigint PRIMARY KEY,
+    record_id bigint NOT NULL, record_type text NOT NULL);
+RESET schema_guard.mode;
 -- The pattern is the knob: a project whose references end in _ref says so;
 -- then customer_ref is one and customer_id no longer is.
 SET schema_guard.fk_missing_pattern = '^(.*)_ref$';
@@ -288,7 +295,7 @@ RESET schema_guard.mode;
 CREATE UNIQUE INDEX CONCURRENTLY fu_dup_a_id_key ON arul.fu_dup (a_id);
 SET schema_guard.mode = off;
 SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indrelid = 'arul.fu_dup'::regclass
- ORDER BY 1::text;
+ ORDER BY indexrelid::regclass::text;
 -- A partial index WHERE fk IS NOT NULL serves the lookups (atlas#3765).
 CREATE TABLE arul.fu_partial (id bigint PRIMARY KEY, a_id bigint NULL REFERENCES arul.fu_a);
 CREATE INDEX ON arul.fu_partial (a_id) WHERE a_id IS NOT NULL;
@@ -309,10 +316,14 @@ SELECT rule, object_identity, detail, fix
 --
 -- constraint_not_validated on partitions
 --
--- A foreign key added NOT VALID to a table that is then attached as a
--- partition of a table with the same foreign key (validated) becomes that
--- foreign key's clone: PostgreSQL does not validate it on attach before
--- 18 ...
+-- A partition's clone of its parent's foreign key is judged on the parent
+-- (where VALIDATE CONSTRAINT validates every clone); a foreign key of the
+-- partition's own is judged on it.  Attaching a table whose own foreign
+-- key is NOT VALID to a parent with the same foreign key: before 18
+-- PostgreSQL keeps it apart and clones the parent's (validated by the
+-- attach); from 18 it validates it and makes it the clone.  Either way the
+-- audit reports exactly the partition's own foreign keys left NOT VALID.
+-- (18's NOT VALID foreign keys of partitioned tables: t_constraints_18.sh.)
 SET schema_guard.mode = off;
 CREATE TABLE arul.cv_parent (id bigint PRIMARY KEY);
 INSERT INTO arul.cv_parent VALUES (1);
@@ -324,18 +335,21 @@ INSERT INTO arul.cv_part_1 VALUES (1, 1);
 ALTER TABLE arul.cv_part_1 ADD CONSTRAINT cv_part_1_fk FOREIGN KEY (parent_id)
     REFERENCES arul.cv_parent NOT VALID;
 ALTER TABLE arul.cv_part ATTACH PARTITION arul.cv_part_1 FOR VALUES FROM (0) TO (100);
--- a partition's own foreign key (not a clone) NOT VALID: judged on it
 CREATE TABLE arul.cv_part_2 PARTITION OF arul.cv_part FOR VALUES FROM (100) TO (200);
 ALTER TABLE arul.cv_part_2 ADD CONSTRAINT cv_part_2_own FOREIGN KEY (id)
     REFERENCES arul.cv_parent NOT VALID;
 RESET schema_guard.mode;
-SELECT c.conrelid::regclass, c.conname, c.convalidated, c.conparentid <> 0 AS clone
-  FROM pg_constraint c
- WHERE c.conrelid IN ('arul.cv_part'::regclass, 'arul.cv_part_1'::regclass, 'arul.cv_part_2'::regclass)
-   AND c.contype = 'f'
- ORDER BY 1::text, 2;
 SELECT rule, object_identity, fix
-  FROM schema_guard.audit(schemas => '{arul}', rules => '{constraint_not_validated}');
+  FROM schema_guard.audit(schemas => '{arul}', rules => '{constraint_not_validated}')
+ WHERE object_identity NOT LIKE '% on arul.cv_part_1';
+SELECT bool_and(a.object_identity IS NOT NULL = (NOT c.convalidated AND c.conparentid = 0))
+           AS reported_iff_own_and_not_valid,
+       count(*) FILTER (WHERE c.conparentid <> 0 AND a.object_identity IS NOT NULL) AS clones_reported
+  FROM pg_constraint c
+  LEFT JOIN schema_guard.audit(schemas => '{arul}', rules => '{constraint_not_validated}') a
+    ON a.object_identity = format('%I on %s', c.conname, c.conrelid::regclass)
+ WHERE c.conrelid IN ('arul.cv_part'::regclass, 'arul.cv_part_1'::regclass, 'arul.cv_part_2'::regclass)
+   AND c.contype = 'f';
 
 --
 -- sequence_near_exhaustion
@@ -372,12 +386,15 @@ SELECT rule, object_identity FROM schema_guard.audit(schemas => '{arul}', rules 
 SET schema_guard.mode = off;
 INSERT INTO arul.jd VALUES (51, '{"a": "fifty-one", "b": "x"}');
 RESET schema_guard.mode;
-SELECT rule, object_identity, evidence->>'kind' AS kind
-  FROM schema_guard.audit(schemas => '{arul}', rules => '{jsonb_drift}', with_data => true);
+SELECT DISTINCT rule, object_identity
+  FROM schema_guard.audit(schemas => '{arul}', rules => '{jsonb_drift}', with_data => true)
+ ORDER BY 1, 2;
 
 SET schema_guard.mode = off;
 SELECT schema_guard.jsonb_unexpect('arul.jd', 'doc');
+SET client_min_messages = warning;
 DROP SCHEMA arul CASCADE;
+RESET client_min_messages;
 DROP TABLE arul_es_tmp, arul_pk_tmp;
 RESET schema_guard.mode;
 DROP ROLE arul_reader;

@@ -11,7 +11,11 @@
 #   - a NOT ENFORCED CHECK is no contract for jsonb_uncontracted;
 #   - a key WITHOUT OVERLAPS cannot be added USING INDEX: words, no recipe;
 #   - a column's NOT NULL, a constraint from 18 on, is not an object that
-#     depends on the column (table_rewrite's HINT stays SQL).
+#     depends on the column (table_rewrite's HINT stays SQL);
+#   - the audit's constraint_not_validated: a partitioned table's foreign key
+#     added NOT VALID is reported once, on the parent (its clones on the
+#     partitions are validated with it); NOT NULL NOT VALID is reported, on
+#     a partitioned table once (the partitions' copies are inherited).
 # Warn mode: each statement goes through and prints its findings.
 #
 # Run by test/run.sh, or alone: test/t_constraints_18.sh
@@ -105,5 +109,49 @@ fi
 expect yes table_rewrite "a NOT NULL column retyped: its NOT NULL constraint is no dependent" \
     "ALTER TABLE wide ALTER COLUMN n TYPE bigint" \
     'HINT:  ALTER TABLE public.wide ADD COLUMN n_new bigint NULL;'
+
+# audited WANT WHAT: the rows of constraint_not_validated in schema cnv,
+# "object_identity|object_type" sorted, one line each, as WANT.
+audited() {
+    local want=$1 what=$2 got
+    got=$(sg_psql -d postgres -At -c "SELECT object_identity || '|' || object_type
+        FROM schema_guard.audit(schemas => '{cnv}', rules => '{constraint_not_validated}')")
+    if [ "$got" = "$want" ]; then
+        ok "$what"
+    else
+        not_ok "$what: expected [$want], got [$got]"
+    fi
+}
+
+sg_psql -d postgres <<'SQL'
+SET schema_guard.mode = off;
+CREATE SCHEMA cnv;
+CREATE TABLE cnv.parent (id int PRIMARY KEY);
+INSERT INTO cnv.parent VALUES (1);
+CREATE TABLE cnv.part (id int NOT NULL, pid int NOT NULL, n int NULL) PARTITION BY RANGE (id);
+CREATE TABLE cnv.part_1 PARTITION OF cnv.part FOR VALUES FROM (0) TO (100);
+CREATE TABLE cnv.part_2 PARTITION OF cnv.part FOR VALUES FROM (100) TO (200);
+INSERT INTO cnv.part VALUES (1, 1, 1), (150, 1, 2);
+ALTER TABLE cnv.part ADD CONSTRAINT part_pid_fk FOREIGN KEY (pid) REFERENCES cnv.parent NOT VALID;
+CREATE TABLE cnv.plain (id int PRIMARY KEY, n int NULL);
+ALTER TABLE cnv.plain ADD CONSTRAINT plain_n_nn NOT NULL n NOT VALID;
+SQL
+clones=$(sg_psql -d postgres -At -c "SELECT count(*) FROM pg_constraint
+    WHERE conname = 'part_pid_fk' AND conparentid <> 0 AND NOT convalidated")
+[ "$clones" = 2 ] && ok "the partitions' clones are NOT VALID too" ||
+    not_ok "the partitions' clones are NOT VALID too: $clones"
+audited 'part_pid_fk on cnv.part|foreign key
+plain_n_nn on cnv.plain|constraint' \
+    "a partitioned table's NOT VALID foreign key once, on the parent; NOT NULL NOT VALID"
+sg_psql -d postgres -c "SET schema_guard.mode = off" \
+    -c "ALTER TABLE cnv.part ADD CONSTRAINT part_n_nn NOT NULL n NOT VALID"
+audited 'part_n_nn on cnv.part|constraint
+part_pid_fk on cnv.part|foreign key
+plain_n_nn on cnv.plain|constraint' \
+    "a partitioned table's NOT NULL NOT VALID once, on the parent"
+sg_psql -d postgres -c "ALTER TABLE cnv.part VALIDATE CONSTRAINT part_pid_fk" \
+    -c "ALTER TABLE cnv.part VALIDATE CONSTRAINT part_n_nn" \
+    -c "ALTER TABLE cnv.plain VALIDATE CONSTRAINT plain_n_nn"
+audited '' "the HINTs' VALIDATE CONSTRAINT on the parents validate the clones: nothing left"
 
 [ "$failures" = 0 ]
