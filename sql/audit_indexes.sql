@@ -61,7 +61,7 @@ CREATE INDEX red_c_inc ON aix.red (c) INCLUDE (a); -- covered by red_c_a
 CREATE INDEX red_c_a ON aix.red (c, a);
 CREATE INDEX red_c2 ON aix.red (c2);               -- not covered by an index on c23
 CREATE INDEX red_c23 ON aix.red (c23, c2);
-CREATE INDEX red_a_desc ON aix.red (a DESC);       -- a backward scan of red_a_b: covered
+CREATE INDEX red_a_desc ON aix.red (a DESC);       -- red_a backwards: a duplicate
 CREATE INDEX red_b_hash ON aix.red USING hash (b); -- another access method
 CREATE INDEX red_b_part ON aix.red (b) WHERE a > 0;  -- another predicate than red_b_a's
 CREATE INDEX red_b_a ON aix.red (b, a);

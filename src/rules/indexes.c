@@ -248,6 +248,16 @@ sg_index_same_keys(const SgIndex *a, const SgIndex *b, int n)
 	return same_order || (reversed && a->am == BTREE_AM_OID);
 }
 
+/*
+ * Given sg_index_same_keys(a, b, n): are the orders each other's reverse
+ * (b scanned backwards reads a's order) rather than the same?
+ */
+static bool
+sg_index_reversed(const SgIndex *a, const SgIndex *b, int n)
+{
+	return n > 0 && a->option[0] != b->option[0];
+}
+
 /* Is every INCLUDE column of a one of b's columns? */
 static bool
 sg_index_includes_covered(const SgIndex *a, const SgIndex *b)
@@ -547,9 +557,16 @@ sg_index_duplicate_audit(Relation rel, SgAudit *audit)
 		finding->message = psprintf("index %s of table %s duplicates index %s",
 									quote_identifier(idx->name), relident,
 									quote_identifier(keep->name));
-		finding->detail = psprintf("Both have the same key columns, operator classes, collations, "
-								   "orders, INCLUDE columns, predicate and uniqueness: every write "
-								   "updates both, and either serves the same reads.");
+		if (sg_index_reversed(idx, keep, idx->nkeyatts))
+			finding->detail = psprintf("Both have the same key columns, operator classes, collations, "
+									   "INCLUDE columns, predicate and uniqueness, and every key "
+									   "column's order (direction and nulls) reversed: a btree scans "
+									   "backwards, so either reads the other's order.  Every write "
+									   "updates both, and either serves the same reads.");
+		else
+			finding->detail = psprintf("Both have the same key columns, operator classes, collations, "
+									   "orders, INCLUDE columns, predicate and uniqueness: every write "
+									   "updates both, and either serves the same reads.");
 		conoid = get_index_constraint(idx->oid);
 		if (idx->unique && get_index_ref_constraints(idx->oid) != NIL)
 			finding->fix = psprintf("Foreign keys of other tables reference the key through index %s: "
@@ -557,6 +574,13 @@ sg_index_duplicate_audit(Relation rel, SgAudit *audit)
 									"or index that owns %s.",
 									quote_identifier(idx->name), quote_identifier(keep->name),
 									quote_identifier(idx->name));
+		else if (idx->replident)
+			finding->fix = psprintf("Index %s is the replica identity of table %s: make index %s "
+									"the replica identity, then drop %s (dropped alone, it leaves "
+									"the table without one, and UPDATE and DELETE fail where the "
+									"table is published).",
+									quote_identifier(idx->name), relident,
+									quote_identifier(keep->name), quote_identifier(idx->name));
 		else if (OidIsValid(conoid))
 			finding->fix = psprintf("ALTER TABLE %s DROP CONSTRAINT %s;", relident,
 									quote_identifier(get_constraint_name(conoid)));
@@ -611,6 +635,7 @@ sg_index_redundant_audit(Relation rel, SgAudit *audit)
 		SgIndex    *cover = NULL;
 		SgFinding  *finding;
 		ListCell   *lc2;
+		bool		reversed;
 
 		CHECK_FOR_INTERRUPTS();
 		/* a duplicate to drop is index_duplicate's */
@@ -633,11 +658,19 @@ sg_index_redundant_audit(Relation rel, SgAudit *audit)
 		finding->message = psprintf("index %s of table %s is redundant: index %s serves its lookups",
 									quote_identifier(idx->name), relident,
 									quote_identifier(cover->name));
+		reversed = sg_index_reversed(idx, cover, idx->nkeyatts);
 		finding->detail = psprintf("The key columns of %s are the leading key columns of %s, with the "
-								   "same operator classes, collations, orders and predicate%s: every "
-								   "write updates both.  %s is smaller, which can still matter to "
-								   "queries that read many of its entries.",
+								   "same operator classes, collations%s%s%s: every write updates "
+								   "both.  %s is smaller, which can still matter to queries that "
+								   "read many of its entries.",
 								   quote_identifier(idx->name), quote_identifier(cover->name),
+								   reversed ?
+								   psprintf(" and predicate, and the reverse orders (a backward scan of %s reads them)",
+											quote_identifier(cover->name)) :
+								   ", orders and predicate",
+								   idx->natts > idx->nkeyatts ?
+								   psprintf("; its INCLUDE columns are columns of %s too",
+											quote_identifier(cover->name)) : "",
 								   cover->unique ? ", and that one is unique" : "",
 								   quote_identifier(idx->name));
 		finding->fix = sg_index_drop_fix(rel, idx);
