@@ -314,6 +314,12 @@ RESET ROLE;
 SELECT rt_state() = :'state_before' AS no_trace;
 SELECT last_value, is_called FROM rt_order_id_seq;
 SELECT count(*) AS temporary_tables_left FROM pg_class WHERE relname LIKE 'sg_roundtrip%';
+-- A temporary table of the caller's with the name of a copy (after the
+-- comparison above: the session's temporary schema is a trace of its own):
+-- the copies take other names.
+CREATE TEMPORARY TABLE sg_roundtrip_1 (a int NULL);
+SELECT * FROM rt('DELETE FROM rt_log WHERE n = 2', 'SELECT 1');
+DROP TABLE sg_roundtrip_1;
 
 SET schema_guard.mode = off;
 DROP FUNCTION rt(text, text, text);

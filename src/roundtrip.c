@@ -680,7 +680,8 @@ sg_rt_release_advisory_locks(SgRt *rt, Datum before)
 				"                 || l.objid::bigint::bit(32)::int END,\n"
 				"       CASE l.mode WHEN 'ShareLock' THEN 'pg_advisory_unlock_shared'\n"
 				"            ELSE 'pg_advisory_unlock' END"
-				SG_RT_MY_ADVISORY_LOCKS " AND " SG_RT_LOCK_NAME " <> ALL ($1)",
+				SG_RT_MY_ADVISORY_LOCKS " AND " SG_RT_LOCK_NAME " <> ALL ($1)"
+				" ORDER BY l.classid, l.objid, l.objsubid, l.mode",
 				1, argtypes, args, NULL);
 	for (uint64 i = 0; i < SPI_processed; i++)
 		locks = lappend(locks, list_make3(sg_rt_getstr(i, 1), sg_rt_getstr(i, 2),
@@ -793,6 +794,20 @@ sg_rt_data_fingerprint(Oid relid)
 	return sg_rt_getstr(0, 1);
 }
 
+/*
+ * A temporary table's name, "pg_temp.base" or, when the session already
+ * has a relation of that name, "pg_temp.base_2" and so on.
+ */
+static char *
+sg_rt_temp_name(const char *base)
+{
+	char	   *name = psprintf("pg_temp.%s", base);
+
+	for (int i = 2; OidIsValid(sg_rt_lookup(name)); i++)
+		name = psprintf("pg_temp.%s_%d", base, i);
+	return name;
+}
+
 /* "key" as text: one column's text, or the row of the key's columns. */
 static void
 sg_rt_append_key(StringInfo q, List *key)
@@ -834,7 +849,7 @@ sg_rt_copy_table(SgRt *rt, const char *ident, int n)
 	t->cols = sg_rt_columns(relid, &t->ncols);
 	t->key = sg_rt_primary_key(relid);
 	t->fingerprint = sg_rt_data_fingerprint(relid);
-	t->copy = psprintf("pg_temp.sg_roundtrip_%d", n);
+	t->copy = sg_rt_temp_name(psprintf("sg_roundtrip_%d", n));
 	initStringInfo(&q);
 	appendStringInfo(&q, "CREATE TEMPORARY TABLE %s AS SELECT ", t->copy);
 	sg_rt_append_key(&q, t->key);
@@ -993,7 +1008,7 @@ sg_rt_compare_table(SgRt *rt, SgRtTable *t, int n)
 		if (map[i] < 0 && sg_rt_in_key(t->key, t->cols[i].name))
 			keyed = false;
 
-	after = psprintf("pg_temp.sg_roundtrip_%d_after", n);
+	after = sg_rt_temp_name(psprintf("sg_roundtrip_%d_after", n));
 	initStringInfo(&q);
 	appendStringInfo(&q, "CREATE TEMPORARY TABLE %s AS SELECT ", after);
 	sg_rt_append_key(&q, keyed ? t->key : NIL);
