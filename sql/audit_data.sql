@@ -131,7 +131,7 @@ CREATE POLICY own_rows ON sgdata.owned USING (owner = current_user);
 RESET schema_guard.mode;
 CREATE ROLE sgdata_reader;
 GRANT USAGE ON SCHEMA sgdata TO sgdata_reader;
-GRANT INSERT ON sgdata.person TO sgdata_reader;
+-- (only column privileges on person: the columns granted are judged)
 GRANT SELECT (id, note, code, state) ON sgdata.person TO sgdata_reader;
 GRANT SELECT ON sgdata.owned TO sgdata_reader;
 SET ROLE sgdata_reader;

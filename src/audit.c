@@ -107,15 +107,22 @@ sg_evidence_string(const char *value)
 	return buf.data;
 }
 
+/* The level of a row of audit_skipped: a lock not granted is transient. */
+static SgLevel
+sg_audit_skip_level(SgAuditSkip why)
+{
+	return why == SG_SKIP_LOCK ? SG_LEVEL_WARNING : SG_LEVEL_INFO;
+}
+
 /*
  * What a rule returns instead of a finding when it may not or cannot judge
  * an object (a data rule without SELECT on a column, say): the audit shows
- * it as a row of audit_skipped.
+ * it as a row of audit_skipped, at the level why sets.
  */
 SgFinding *
 sg_audit_skipped(SgRuleId rule, Relation rel, const char *object_type,
 				 const char *object_identity, const char *subname,
-				 const char *reason)
+				 SgAuditSkip why, const char *reason)
 {
 	SgFinding  *finding = palloc0(sizeof(SgFinding));
 
@@ -125,6 +132,7 @@ sg_audit_skipped(SgRuleId rule, Relation rel, const char *object_type,
 	finding->object_identity = pstrdup(object_identity);
 	finding->subname = subname;
 	finding->skipped = true;
+	finding->skip = why;
 	finding->message = psprintf("%s was not judged by %s: %s",
 								object_identity, sg_rules[rule].name, reason);
 	finding->evidence = psprintf("{\"reason\": %s, \"rules\": [%s]}",
@@ -390,13 +398,6 @@ sg_audit_lock(Oid relid)
 }
 
 /* A row of audit_skipped about a whole relation. */
-typedef enum SgAuditSkip
-{
-	SG_SKIP_LOCK,
-	SG_SKIP_SCHEMA,
-	SG_SKIP_PRIVILEGE
-} SgAuditSkip;
-
 static SgAuditRow *
 sg_audit_skip_row(const SgAuditRel *r, const bool *selected, SgAuditSkip why)
 {
@@ -415,8 +416,7 @@ sg_audit_skip_row(const SgAuditRel *r, const bool *selected, SgAuditSkip why)
 		appendStringInfo(&names, "%s%s", names.len > 0 ? ", " : "",
 						 sg_rules[rule].name);
 	}
-	/* a lock not granted is transient, a privilege the caller's choice */
-	row->level = why == SG_SKIP_LOCK ? SG_LEVEL_WARNING : SG_LEVEL_INFO;
+	row->level = sg_audit_skip_level(why);
 	row->rule = SG_AUDIT_SKIPPED;
 	row->object_type = sg_audit_relkind_name(r->relkind);
 	row->object_identity = r->identity;
@@ -478,7 +478,7 @@ sg_audit_finding_row(const SgFinding *f, MemoryContext mcxt, const bool *exempte
 
 	if (f->skipped)
 	{
-		row->level = SG_LEVEL_INFO;
+		row->level = sg_audit_skip_level(f->skip);
 		row->rule = SG_AUDIT_SKIPPED;
 		row->exempted = false;
 	}
@@ -649,9 +649,12 @@ sg_audit(PG_FUNCTION_ARGS)
 			rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_SCHEMA));
 		else if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(r->relid)))
 			continue;
+		/* any privilege on it or on one of its columns, as for reading rows */
 		else if (pg_class_aclmask(r->relid, userid,
 								  ACL_ALL_RIGHTS_RELATION | ACL_ALL_RIGHTS_SEQUENCE,
-								  ACLMASK_ANY) == 0)
+								  ACLMASK_ANY) == 0 &&
+				 pg_attribute_aclcheck_all(r->relid, userid, ACL_ALL_RIGHTS_COLUMN,
+										   ACLMASK_ANY) != ACLCHECK_OK)
 			rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_PRIVILEGE));
 		else
 			rows = sg_audit_relation(r, selected, exempted, &audit, rows, relcxt);

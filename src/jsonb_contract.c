@@ -1370,6 +1370,7 @@ sg_jsonb_drift_audit(Relation rel, SgAudit *audit)
 	SgSample	sample;
 	SgDriftAudit a = {0};
 	char	   *why;
+	SgAuditSkip skip;
 
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
 		relkind != RELKIND_MATVIEW)
@@ -1399,12 +1400,12 @@ sg_jsonb_drift_audit(Relation rel, SgAudit *audit)
 	if (ncontracts == 0)
 		return NIL;
 
-	why = sg_data_sample(rel, audit, &sample);
+	why = sg_data_sample(rel, audit, &sample, &skip);
 	if (why != NULL)
 		return list_make1(sg_audit_skipped(SG_RULE_JSONB_DRIFT, rel,
 										   relkind == RELKIND_PARTITIONED_TABLE ? "partitioned table" :
 										   relkind == RELKIND_MATVIEW ? "materialized view" : "table",
-										   sg_relation_identity(relid), NULL, why));
+										   sg_relation_identity(relid), NULL, skip, why));
 	a.sample = &sample;
 	a.rls = check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED;
 	for (int i = 0; i < ncontracts; i++)
@@ -1419,7 +1420,7 @@ sg_jsonb_drift_audit(Relation rel, SgAudit *audit)
 								 sg_audit_skipped(SG_RULE_JSONB_DRIFT, rel, "column",
 												  psprintf("%s.%s", sg_relation_identity(relid),
 														   quote_identifier(cols[i])),
-												  cols[i],
+												  cols[i], SG_SKIP_UNREADABLE,
 												  attnum > 0 ? "the column of its contract is no longer json or jsonb"
 												  : "the column of its contract no longer exists"));
 			continue;

@@ -94,6 +94,7 @@ const SgRule sg_rules[SG_NUM_RULES] = {
 		.default_level = SG_LEVEL_WARNING,
 		.description = "a new column is of type json rather than jsonb",
 		.ddl_end = sg_json_not_jsonb_ddl_end,
+		.audit = sg_json_not_jsonb_audit,
 	},
 	[SG_RULE_JSONB_UNCONTRACTED] = {
 		.name = "jsonb_uncontracted",
@@ -102,6 +103,7 @@ const SgRule sg_rules[SG_NUM_RULES] = {
 		.description = "a new jsonb column is committed with neither a CHECK on it nor a registered contract",
 		.ddl_end = sg_jsonb_uncontracted_ddl_end,
 		.commit = sg_jsonb_uncontracted_findings,
+		.audit_check = sg_jsonb_uncontracted_audit,
 	},
 	[SG_RULE_IMPLICIT_NULLABLE] = {
 		.name = "implicit_nullable",
@@ -370,6 +372,18 @@ static const char *const sg_moment_names[SG_NUM_MOMENTS] = {
 };
 
 /*
+ * Does only the audit report the rule's findings?  Its level may then be
+ * info.  A rule the guard raises has a commit check, or no audit_check
+ * (which a rule sets only to read what the audit hands it); index_unused's
+ * ddl_end raises nothing, it notes when an index was built.
+ */
+static bool
+sg_rule_audit_only(const SgRule *rule)
+{
+	return rule->audit_check != NULL && rule->commit == NULL;
+}
+
+/*
  * One enum GUC per rule: schema_guard.<id>.  One dot only: postgresql.conf
  * (and the postgresql.auto.conf that ALTER SYSTEM writes) cannot hold a
  * name with two.  Rule ids therefore share the namespace with the other
@@ -389,7 +403,7 @@ sg_define_rule_gucs(void)
 								 NULL,
 								 &sg_rule_levels[i],
 								 rule->default_level,
-								 rule->audit_check ? sg_audit_rule_level_options :
+								 sg_rule_audit_only(rule) ? sg_audit_rule_level_options :
 								 sg_rule_level_options,
 								 PGC_SUSET,
 								 0,

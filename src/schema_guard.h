@@ -246,6 +246,23 @@ typedef struct SgRule
 } SgRule;
 
 /*
+ * Why the audit, or one of its rules, did not judge an object: a lock not
+ * granted in time makes the result incomplete for a transient reason
+ * (level warning), the rest are stable (info).
+ */
+typedef enum SgAuditSkip
+{
+	SG_SKIP_LOCK,				/* a lock not granted within
+								 * schema_guard.audit_lock_timeout, or what
+								 * it waited for dropped meanwhile */
+	SG_SKIP_SCHEMA,				/* no USAGE on the relation's schema */
+	SG_SKIP_PRIVILEGE,			/* no privilege on what the rule reads, or
+								 * row-level security hides rows of it */
+	SG_SKIP_UNREADABLE			/* what it is: a foreign partition, too many
+								 * columns for one query, a column gone */
+} SgAuditSkip;
+
+/*
  * One finding.  The same struct drives a guard message and a report row.
  * All strings are palloc'd in the caller's memory context.
  */
@@ -263,6 +280,7 @@ typedef struct SgFinding
 	char	   *evidence;		/* the numbers, as JSON object text, or NULL */
 	bool		skipped;		/* the rule could not judge the object (an
 								 * audit row of audit_skipped) */
+	SgAuditSkip skip;			/* skipped: why, which sets the row's level */
 } SgFinding;
 
 /* schema_guard.c */
@@ -306,7 +324,8 @@ extern void sg_audit_define_gucs(void);
 extern SgFinding *sg_audit_skipped(SgRuleId rule, Relation rel,
 								   const char *object_type,
 								   const char *object_identity,
-								   const char *subname, const char *reason);
+								   const char *subname, SgAuditSkip why,
+								   const char *reason);
 extern char *sg_evidence_string(const char *value);
 extern bool sg_audit_lock(Oid relid);
 
@@ -383,8 +402,10 @@ extern List *sg_char_column_findings(Relation rel, List *only_names);
 
 /* rules/jsonb_columns.c */
 extern void sg_json_not_jsonb_ddl_end(const SgDdlObject *object);
+extern List *sg_json_not_jsonb_audit(Relation rel, List *only_names);
 extern void sg_jsonb_uncontracted_ddl_end(const SgDdlObject *object);
 extern List *sg_jsonb_uncontracted_findings(Relation rel, List *only_names);
+extern List *sg_jsonb_uncontracted_audit(Relation rel, SgAudit *audit);
 
 /* rules/foreign_keys.c */
 extern Oid	sg_index_access_method(Oid indexoid);
@@ -463,8 +484,14 @@ typedef struct SgSample
 	int32		seed;
 } SgSample;
 
+struct _DestReceiver;
+
 extern void sg_data_define_gucs(void);
-extern char *sg_data_sample(Relation rel, SgAudit *audit, SgSample *sample);
+extern bool sg_column_readable(Oid relid, AttrNumber attnum);
+extern char *sg_data_sample(Relation rel, SgAudit *audit, SgSample *sample,
+							SgAuditSkip *kind);
+extern void sg_data_from(StringInfo q, const char *relident, const SgSample *sample);
+extern void sg_data_execute(const char *query, struct _DestReceiver *dest);
 extern void sg_sample_evidence(StringInfo buf, const SgSample *sample);
 extern List *sg_nullable_never_null_audit(Relation rel, SgAudit *audit);
 extern List *sg_not_null_empty_strings_audit(Relation rel, SgAudit *audit);
@@ -474,7 +501,6 @@ extern List *sg_orphaned_rows_audit(Relation rel, SgAudit *audit);
 /* jsonb_shape.c, jsonb_contract.c */
 extern void sg_jsonb_define_gucs(void);
 struct _SPI_plan;
-struct _DestReceiver;
 extern int	sg_spi_execute_into(struct _SPI_plan *plan, struct _DestReceiver *dest);
 extern List *sg_jsonb_drift_audit(Relation rel, SgAudit *audit);
 extern void sg_jsonb_column_renamed(Oid relid, const char *oldname,

@@ -112,6 +112,7 @@ typedef struct SgDataColumn
 	Oid			refrelid;		/* orphaned_rows: the table fk_missing names */
 	AttrNumber	refattnum;
 	char	   *skipped;		/* why refrelid is not probed */
+	SgAuditSkip skipped_why;
 	/* counts */
 	int64		nulls;
 	int64		empties;
@@ -133,6 +134,7 @@ typedef struct SgDataScan
 	Oid			relid;
 	char	   *relident;
 	char	   *skipped;		/* why the table was not read, or NULL */
+	SgAuditSkip skipped_why;
 	bool		rls;			/* row-level security filters it for the
 								 * caller */
 	bool		read;			/* the query ran */
@@ -188,7 +190,7 @@ sg_data_define_gucs(void)
 }
 
 /* May the caller read the column? */
-static bool
+bool
 sg_column_readable(Oid relid, AttrNumber attnum)
 {
 	return pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK ||
@@ -248,17 +250,19 @@ sg_data_lock_tree(Oid relid, List **relids)
  * included, as a query reads them) a data rule reads: all of it, or, when
  * the planner's estimate of its rows exceeds the audit's sample_rows, the
  * share of its blocks that holds about that many.  NULL, or why it cannot
- * be read at all.
+ * be read at all (and *kind, what makes it so).
  */
 char *
-sg_data_sample(Relation rel, SgAudit *audit, SgSample *sample)
+sg_data_sample(Relation rel, SgAudit *audit, SgSample *sample, SgAuditSkip *kind)
 {
 	List	   *relids;
 	ListCell   *lc;
 	char	   *why = sg_data_lock_tree(RelationGetRelid(rel), &relids);
 
+	*kind = SG_SKIP_LOCK;
 	if (why != NULL)
 		return why;
+	*kind = SG_SKIP_UNREADABLE;
 
 	memset(sample, 0, sizeof(SgSample));
 	sample->percent = 100;
@@ -601,7 +605,7 @@ sg_data_plan(Relation rel, SgDataScan *scan)
 /*
  * Can the values of the column be probed in its referenced table as the
  * caller sees it: SELECT on its key, every row visible?  NULL, or why
- * not.
+ * not (and col->skipped_why).
  */
 static char *
 sg_data_probe_refused(SgDataColumn *col)
@@ -610,11 +614,13 @@ sg_data_probe_refused(SgDataColumn *col)
 
 	List	   *relids;
 
+	col->skipped_why = SG_SKIP_PRIVILEGE;
 	if (!sg_column_readable(col->refrelid, col->refattnum))
 		return psprintf("no SELECT privilege on column \"%s\" of %s",
 						get_attname(col->refrelid, col->refattnum, false), refident);
 	if (check_enable_rls(col->refrelid, InvalidOid, true) == RLS_ENABLED)
 		return psprintf("row-level security hides rows of %s from you", refident);
+	col->skipped_why = SG_SKIP_LOCK;
 	return sg_data_lock_tree(col->refrelid, &relids);
 }
 
@@ -705,11 +711,47 @@ sg_data_query(SgDataScan *scan)
 	}
 	if (scan->nitems == 0)
 		return NULL;
-	appendStringInfo(&q, " FROM %s t", scan->relident);
-	if (scan->sample.sampled)
-		appendStringInfo(&q, " TABLESAMPLE SYSTEM (%.17g) REPEATABLE (%d)",
-						 scan->sample.percent, scan->sample.seed);
+	sg_data_from(&q, scan->relident, &scan->sample);
 	return q.data;
+}
+
+/* The FROM clause of a data rule's query: the table as t, and its sample. */
+void
+sg_data_from(StringInfo q, const char *relident, const SgSample *sample)
+{
+	appendStringInfo(q, " FROM %s t", relident);
+	if (sample->sampled)
+		appendStringInfo(q, " TABLESAMPLE SYSTEM (%.17g) REPEATABLE (%d)",
+						 sample->percent, sample->seed);
+}
+
+/*
+ * Run a data rule's query as the caller, every row going to dest.  What is
+ * left to lock once sg_data_sample() has locked the tables (TOAST) waits
+ * no longer than they did.
+ */
+void
+sg_data_execute(const char *query, DestReceiver *dest)
+{
+	SgSpi		spi;
+	SPIPlanPtr	plan;
+	int			rc;
+	int			gucnest;
+
+	gucnest = NewGUCNestLevel();
+	(void) set_config_option("lock_timeout",
+							 GetConfigOption("schema_guard.audit_lock_timeout", false, false),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	sg_spi_connect(&spi, false);
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", query,
+			 SPI_result_code_string(SPI_result));
+	rc = sg_spi_execute_into(plan, dest);
+	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+		elog(ERROR, "could not run \"%s\": %s", query, SPI_result_code_string(rc));
+	sg_spi_finish(&spi);
+	AtEOXact_GUC(true, gucnest);
 }
 
 typedef struct SgDataReceiver
@@ -836,11 +878,7 @@ static void
 sg_data_run(Relation rel, SgAudit *audit, SgDataScan *scan)
 {
 	char	   *query;
-	SgSpi		spi;
-	SPIPlanPtr	plan;
 	SgDataReceiver r;
-	int			rc;
-	int			gucnest;
 
 	scan->relid = RelationGetRelid(rel);
 	scan->relident = sg_relation_identity(scan->relid);
@@ -853,7 +891,7 @@ sg_data_run(Relation rel, SgAudit *audit, SgDataScan *scan)
 			col->skipped = sg_data_probe_refused(col);
 	}
 	scan->rls = check_enable_rls(scan->relid, InvalidOid, true) == RLS_ENABLED;
-	scan->skipped = sg_data_sample(rel, audit, &scan->sample);
+	scan->skipped = sg_data_sample(rel, audit, &scan->sample, &scan->skipped_why);
 	if (scan->skipped != NULL)
 		return;
 	query = sg_data_query(scan);
@@ -865,6 +903,7 @@ sg_data_run(Relation rel, SgAudit *audit, SgDataScan *scan)
 		scan->skipped = psprintf("reading its columns takes %d values a row, more than "
 								 "one query returns (%d)",
 								 scan->nitems + 1, MaxTupleAttributeNumber);
+		scan->skipped_why = SG_SKIP_UNREADABLE;
 		return;
 	}
 
@@ -878,21 +917,7 @@ sg_data_run(Relation rel, SgAudit *audit, SgDataScan *scan)
 	r.keepcxt = CurrentMemoryContext;
 	r.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "schema_guard data row",
 									 ALLOCSET_DEFAULT_SIZES);
-	/* what is left to lock (TOAST) waits no longer than the rest */
-	gucnest = NewGUCNestLevel();
-	(void) set_config_option("lock_timeout",
-							 GetConfigOption("schema_guard.audit_lock_timeout", false, false),
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	sg_spi_connect(&spi, false);
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare \"%s\": %s", query,
-			 SPI_result_code_string(SPI_result));
-	rc = sg_spi_execute_into(plan, (DestReceiver *) &r);
-	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
-		elog(ERROR, "could not read %s: %s", scan->relident, SPI_result_code_string(rc));
-	sg_spi_finish(&spi);
-	AtEOXact_GUC(true, gucnest);
+	sg_data_execute(query, (DestReceiver *) &r);
 	MemoryContextDelete(r.rowcxt);
 	scan->read = true;
 }
@@ -964,17 +989,17 @@ sg_data_skips(SgRuleId rule, Relation rel, SgDataScan *scan, bool absence,
 							sg_audit_skipped(rule, rel, "column",
 											 psprintf("%s.%s", scan->relident,
 													  quote_identifier(col->name)),
-											 pstrdup(col->name),
+											 pstrdup(col->name), SG_SKIP_PRIVILEGE,
 											 psprintf("no SELECT privilege on column \"%s\"",
 													  col->name)));
 	}
 	if (any && scan->skipped != NULL)
 		return list_make1(sg_audit_skipped(rule, rel, sg_data_kind(rel),
 										   pstrdup(scan->relident), NULL,
-										   pstrdup(scan->skipped)));
+										   scan->skipped_why, pstrdup(scan->skipped)));
 	if (any && absence && scan->rls)
 		skips = lcons(sg_audit_skipped(rule, rel, sg_data_kind(rel),
-									   pstrdup(scan->relident), NULL,
+									   pstrdup(scan->relident), NULL, SG_SKIP_PRIVILEGE,
 									   "row-level security hides rows of it from you, "
 									   "and what no row you see holds says nothing of the others"),
 					  skips);
@@ -1221,7 +1246,8 @@ sg_orphaned_rows_audit(Relation rel, SgAudit *audit)
 							   sg_audit_skipped(SG_RULE_ORPHANED_ROWS, rel, "column",
 												psprintf("%s.%s", scan->relident,
 														 quote_identifier(col->name)),
-												pstrdup(col->name), pstrdup(col->skipped)));
+												pstrdup(col->name), col->skipped_why,
+												pstrdup(col->skipped)));
 			continue;
 		}
 		if (!scan->read || col->orphans == 0)

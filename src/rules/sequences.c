@@ -250,7 +250,7 @@ sg_sequence_near_exhaustion_audit(Relation rel, SgAudit *audit)
 
 	if (pg_class_aclcheck(seqid, GetUserId(), ACL_SELECT | ACL_USAGE) != ACLCHECK_OK)
 		return list_make1(sg_audit_skipped(SG_RULE_SEQUENCE_NEAR_EXHAUSTION, rel, "sequence",
-										   seqident, NULL,
+										   seqident, NULL, SG_SKIP_PRIVILEGE,
 										   "no SELECT or USAGE privilege to read its last value"));
 	last = sg_sequence_last_value(rel, start);
 
