@@ -126,9 +126,10 @@ SELECT g, CASE g WHEN 1 THEN to_jsonb(repeat('x', 10000))
 SELECT pg_relation_size(reltoastrelid) > 0 AS out_of_line FROM pg_class WHERE oid = 'g_large_docs'::regclass;
 SELECT bool_and(pg_column_size(packed) < 10000) AS compressed FROM g_large_docs;
 COMMIT;
--- On an existing table the CHECK is added NOT VALID, then validated.  At
--- level error the commit fails; the same transaction with the HINT
--- appended commits.
+-- On an existing table the CHECK is added NOT VALID, then validated in a
+-- transaction of its own (in the same one, the scan would hold the add's
+-- lock).  At level error the commit fails; the same transaction with the
+-- HINT's first line appended commits, and the second runs after it.
 CREATE TABLE g_existing (id int PRIMARY KEY);
 INSERT INTO g_existing VALUES (1), (2);
 SET schema_guard.jsonb_uncontracted = error;
@@ -137,8 +138,10 @@ ALTER TABLE g_existing ADD COLUMN tags jsonb NOT NULL DEFAULT '[]';
 COMMIT;
 BEGIN;
 ALTER TABLE g_existing ADD COLUMN tags jsonb NOT NULL DEFAULT '[]';
-ALTER TABLE jguard.g_existing ADD CONSTRAINT g_existing_tags_check CHECK (pg_catalog.jsonb_typeof(tags) = 'array') NOT VALID; ALTER TABLE jguard.g_existing VALIDATE CONSTRAINT g_existing_tags_check;
+ALTER TABLE jguard.g_existing ADD CONSTRAINT g_existing_tags_check CHECK (pg_catalog.jsonb_typeof(tags) = 'array') NOT VALID;
 COMMIT;
+ALTER TABLE jguard.g_existing VALIDATE CONSTRAINT g_existing_tags_check;  -- in its own transaction (outside a transaction block)
+SELECT convalidated FROM pg_constraint WHERE conname = 'g_existing_tags_check';
 RESET schema_guard.jsonb_uncontracted;
 
 -- The HINT calls pg_catalog.jsonb_typeof: pasted where another function of

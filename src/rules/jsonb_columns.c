@@ -273,8 +273,8 @@ sg_visit_jsonb_type(Datum value, bool isnull, void *arg)
 /*
  * The HINT of jsonb_uncontracted from the top-level types (a mask of
  * SgJsonbTypeof bits) the column's documents were found to have: a CHECK
- * on them (on an existing table added NOT VALID, then validated); words
- * when it holds no document.
+ * on them (on an existing table added NOT VALID, and validated in a
+ * transaction of its own); words when it holds no document.
  */
 static char *
 sg_jsonb_check_fix(Relation rel, const char *colname, int mask)
@@ -315,8 +315,10 @@ sg_jsonb_check_fix(Relation rel, const char *colname, int mask)
 	if (sg_relation_is_new(rel))
 		return psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s);",
 						relident, quote_identifier(conname), check.data);
-	return psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID; "
-					"ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+	/* validated apart: in one transaction the scan would hold the add's lock */
+	return psprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s) NOT VALID;\n"
+					"ALTER TABLE %s VALIDATE CONSTRAINT %s;  "
+					"-- in its own transaction (outside a transaction block)",
 					relident, quote_identifier(conname), check.data,
 					relident, quote_identifier(conname));
 }
