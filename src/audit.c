@@ -649,7 +649,7 @@ sg_audit(PG_FUNCTION_ARGS)
 			rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_SCHEMA));
 		else if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(r->relid)))
 			continue;
-		/* any privilege on it or on one of its columns, as for reading rows */
+		/* any privilege on it, or on one of its columns */
 		else if (pg_class_aclmask(r->relid, userid,
 								  ACL_ALL_RIGHTS_RELATION | ACL_ALL_RIGHTS_SEQUENCE,
 								  ACLMASK_ANY) == 0 &&

@@ -372,9 +372,8 @@ static const char *const sg_moment_names[SG_NUM_MOMENTS] = {
 };
 
 /*
- * Does only the audit report the rule's findings?  Its level may then be
- * info.  A rule the guard raises has a commit check, or no audit_check
- * (which a rule sets only to read what the audit hands it); index_unused's
+ * Does only the audit report the rule's findings (its level may then be
+ * info)?  Those with an audit_check and no commit check: index_unused's
  * ddl_end raises nothing, it notes when an index was built.
  */
 static bool

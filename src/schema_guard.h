@@ -240,7 +240,12 @@ typedef struct SgRule
 	 * for one, is only seen in the statement).
 	 */
 	SgRelationCheck audit;
-	/* audit only: every relation, for the rules nothing else runs */
+	/*
+	 * audit, given the audit itself (with_data, the sample, a per-audit
+	 * cache): every relation, for the rules nothing else runs, and for a
+	 * commit check whose audit reads more with_data (jsonb_uncontracted's
+	 * HINT).  A rule sets audit or audit_check, not both.
+	 */
 	SgAuditCheck audit_check;
 	bool		audit_data;		/* audit_check reads rows: with_data only */
 } SgRule;
