@@ -240,6 +240,7 @@ typedef struct SgRule
 	 * for one, is only seen in the statement).
 	 */
 	SgRelationCheck audit;
+
 	/*
 	 * audit, given the audit itself (with_data, the sample, a per-audit
 	 * cache): every relation, for the rules nothing else runs, and for a
@@ -258,8 +259,8 @@ typedef struct SgRule
 typedef enum SgAuditSkip
 {
 	SG_SKIP_LOCK,				/* a lock not granted within
-								 * schema_guard.audit_lock_timeout, or what
-								 * it waited for dropped meanwhile */
+								 * schema_guard.audit_lock_timeout, or what it
+								 * waited for dropped meanwhile */
 	SG_SKIP_SCHEMA,				/* no USAGE on the relation's schema */
 	SG_SKIP_PRIVILEGE,			/* no privilege on what the rule reads, or
 								 * row-level security hides rows of it */

@@ -291,9 +291,9 @@ sg_jsonb_check_fix(Relation rel, const char *colname, int mask)
 						"schema_guard.jsonb_expect().", colname);
 
 	/*
-	 * Qualified: pasted with a search_path where another jsonb_typeof
-	 * matches the column's type better (a domain over jsonb), the CHECK
-	 * would call that function on every write.
+	 * Qualified: pasted with a search_path where another jsonb_typeof matches
+	 * the column's type better (a domain over jsonb), the CHECK would call
+	 * that function on every write.
 	 */
 	initStringInfo(&check);
 	appendStringInfo(&check, "pg_catalog.jsonb_typeof(%s)", col);
