@@ -101,27 +101,29 @@ sg_json_not_jsonb_ddl_end(const SgDdlObject *object)
 }
 
 /*
- * The columns of a table the audit judges for the rules of this file: a
- * table the design rules judge (not a partition, whose columns are its
- * parent's; not a foreign table, whose types are the remote side's; not
- * temporary), without the columns a parent passes down, judged on it.
- * NIL for any other relation.
+ * The columns of type basetype (a domain over it too) that the audit
+ * judges: those of a table the design rules judge (not a partition, whose
+ * columns are its parent's; not a foreign table, whose types are the
+ * remote side's; not temporary), but those a parent passes down, judged on
+ * it.
  */
 static List *
-sg_json_columns_audited(Relation rel)
+sg_json_columns_audited(Relation rel, Oid basetype)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	List	   *atts = NIL;
 
-	if (!sg_table_judged(rel))
-		return NIL;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (!att->attisdropped && att->attinhcount == 0)
+		if (!att->attisdropped && att->attinhcount == 0 &&
+			getBaseType(att->atttypid) == basetype)
 			atts = lappend(atts, att);
 	}
+	/* the catalog is read only for the few tables with such a column */
+	if (atts != NIL && !sg_table_judged(rel))
+		return NIL;
 	return atts;
 }
 
@@ -138,13 +140,8 @@ sg_json_not_jsonb_audit(Relation rel, List *only_names)
 
 	if (OidIsValid(rel->rd_rel->reloftype))
 		return NIL;
-	foreach(lc, sg_json_columns_audited(rel))
-	{
-		SgFinding  *finding = sg_json_not_jsonb_judge(rel, lfirst(lc));
-
-		if (finding != NULL)
-			findings = lappend(findings, finding);
-	}
+	foreach(lc, sg_json_columns_audited(rel, JSONOID))
+		findings = lappend(findings, sg_json_not_jsonb_judge(rel, lfirst(lc)));
 	return findings;
 }
 
@@ -575,13 +572,8 @@ sg_jsonb_uncontracted_audit(Relation rel, SgAudit *audit)
 	List	   *findings;
 	ListCell   *lc;
 
-	foreach(lc, sg_json_columns_audited(rel))
-	{
-		Form_pg_attribute att = lfirst(lc);
-
-		if (getBaseType(att->atttypid) == JSONBOID)
-			names = lappend(names, pstrdup(NameStr(att->attname)));
-	}
+	foreach(lc, sg_json_columns_audited(rel, JSONBOID))
+		names = lappend(names, pstrdup(NameStr(((Form_pg_attribute) lfirst(lc))->attname)));
 	findings = sg_jsonb_uncontracted_check(rel, names, audit);
 	if (audit->with_data && findings != NIL)
 		sg_jsonb_audit_fixes(rel, audit, findings);
