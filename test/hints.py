@@ -453,7 +453,8 @@ def plans(f, stmts, k, begins, commit_rule):
     """Replays for finding f of statement k, best first: each is (label,
     Replay).  Statement-time: the HINT instead of the statement.  Commit-time:
     the HINT added to the transaction before its commit.  Lines to be run
-    outside a transaction block go before the transaction (or after it)."""
+    outside a transaction block go before the transaction (or after it; for a
+    commit-time finding, after its commit)."""
     st = stmts[k]
     b = begins[k]
     outside, inside = split_hint(f.hint)
@@ -466,6 +467,14 @@ def plans(f, stmts, k, begins, commit_rule):
         rep.add("hint", inside)
         rep.add("tail", st.text)
         res.append(("before commit", rep))
+        if outside:
+            # a VALIDATE in its own transaction: after this one commits
+            rep = Replay(stmts)
+            rep.add("replay", stmts[:k])
+            rep.add("hint", inside)
+            rep.add("tail", st.text)
+            rep.add("hint", outside)
+            res.append(("before commit, outside lines after it", rep))
         return res
     if commit_rule and b is None:
         rep = Replay(stmts)
