@@ -563,15 +563,27 @@ harmless_meta(const char *cmd, const char *args)
 	return false;
 }
 
-static int
-line_of(const char *text, size_t offset)
+/* Where line_of() last counted to in a text. */
+typedef struct
 {
-	int			line = 1;
+	size_t		offset;
+	int			line;
+} LineCursor;
 
-	for (size_t i = 0; i < offset; i++)
-		if (text[i] == '\n')
-			line++;
-	return line;
+/*
+ * The line of offset in text, counted from the cursor's place rather than
+ * from the start: a file of many statements is split in linear time.
+ */
+static int
+line_of(const char *text, size_t offset, LineCursor *at)
+{
+	for (; at->offset < offset; at->offset++)
+		if (text[at->offset] == '\n')
+			at->line++;
+	for (; at->offset > offset; at->offset--)
+		if (text[at->offset - 1] == '\n')
+			at->line--;
+	return at->line;
 }
 
 /* Does the word list (space-separated, upper case) start with prefix? */
@@ -669,6 +681,7 @@ split_script(const char *file, Script *s)
 	bool		conc_option = false;
 	Buf			words = {0};
 	int			cap = 0;
+	LineCursor	at = {0, 1};
 
 	while (i <= len)
 	{
@@ -690,6 +703,7 @@ split_script(const char *file, Script *s)
 		}
 		else if (c == '/' && i + 1 < len && t[i + 1] == '*')
 		{
+			size_t		cstart = i;
 			int			depth = 1;
 
 			for (i += 2; i < len && depth > 0; i++)
@@ -698,6 +712,12 @@ split_script(const char *file, Script *s)
 					depth++, i++;
 				else if (t[i] == '*' && i + 1 < len && t[i + 1] == '/')
 					depth--, i++;
+			}
+			/* Unterminated: psql sends it at the end, the server refuses it. */
+			if (depth > 0 && stmt_start == (size_t) -1)
+			{
+				stmt_start = cstart;
+				buf_puts(&words, "/*");
 			}
 			continue;
 		}
@@ -719,12 +739,12 @@ split_script(const char *file, Script *s)
 			if (harmless_meta(cmd, line))
 			{
 				fprintf(stderr, "pg_schema_guard: %s:%d: skipping psql meta-command \\%s\n",
-						file, line_of(t, mstart), cmd);
+						file, line_of(t, mstart, &at), cmd);
 				memset(t + mstart, ' ', eol - mstart);
 			}
 			else
 			{
-				run_error(file, line_of(t, mstart),
+				run_error(file, line_of(t, mstart, &at),
 						  "psql meta-command \\%s is not supported: pg_schema_guard sends the file's SQL to the server, as psql would with no meta-commands",
 						  cmd);
 				s->refused = true;
@@ -858,8 +878,8 @@ split_script(const char *file, Script *s)
 				st->chunk = prev_end;
 				st->start = stmt_start;
 				st->end = i;
-				st->chunk_line = line_of(t, prev_end);
-				st->line = line_of(t, stmt_start);
+				st->chunk_line = line_of(t, prev_end, &at);
+				st->line = line_of(t, stmt_start, &at);
 				prev_end = i;
 				st->kind = classify(words.data, concurrently != (size_t) -1, &st->what);
 				st->concurrently = concurrently;

@@ -210,6 +210,23 @@ expect "... at its line" 1 "$(grep -c 'meta.sql:2: psql meta-command \\i is not 
 run check no_such_file.sql
 expect "a missing file: exit 2" 2 "$rc"
 
+# An unterminated /* comment after the last statement: psql sends it at the
+# end of the file and the server refuses it, so the file fails.
+printf 'SELECT 1;\n\n/* open\nCREATE TABLE commented_out (id bigint PRIMARY KEY);\n' >open_comment.sql
+run check open_comment.sql
+expect "an unterminated comment at the end fails as in psql: exit 1" 1 "$rc"
+expect "... at the comment's line" 'open_comment.sql:3: error: migration_error: unterminated /* comment at or near "/* open' \
+    "$(head -n 1 "$SCRATCH/out")"
+
+# A file of 100,000 statements is split in linear time: counting each one's
+# line from the start of the file took minutes.  The meta-command at its end
+# is refused before anything runs.
+awk 'BEGIN { for (i = 0; i < 100000; i++) print "SELECT 1;"; print "\\gexec" }' >many.sql
+rc=0
+timeout 30 "$PGSG" check many.sql >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+expect "100,000 statements are split at once, the refusal at its line: exit 2" \
+    "2 1" "$rc $(grep -c '^pg_schema_guard: many.sql:100001: psql meta-command \\gexec' "$SCRATCH/err")"
+
 # --- several files, each its own transaction and session --------------------
 run check clean.sql warnings.sql findings.sql
 expect "several files: the worst decides" 1 "$rc"
