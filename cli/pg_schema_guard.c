@@ -370,6 +370,9 @@ end_progress(void)
 
 static const char *notice_file;
 
+/* The connection's client encoding, in which the server counts positions. */
+static int	client_encoding;
+
 static void
 notice_receiver(void *arg, const PGresult *res)
 {
@@ -421,6 +424,7 @@ connect_db(void)
 		PQfinish(conn);
 		return NULL;
 	}
+	client_encoding = PQclientEncoding(conn);
 	return conn;
 }
 
@@ -939,22 +943,25 @@ read_file(const char *path, Script *s)
 
 /* ---------------------------------------------------------------- check */
 
-/* The file line of a 1-based character position in a statement. */
+/*
+ * The file line of a 1-based character position in a statement: characters
+ * of the client encoding, as the server counts them.
+ */
 static int
 line_at_position(const char *stmt, size_t len, int position)
 {
 	int			line = 0;
 	int			chars = 0;
 
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len;)
 	{
-		/* characters of UTF-8 (the client encoding we ask for) */
-		if (((unsigned char) stmt[i] & 0xC0) != 0x80)
-			chars++;
-		if (chars >= position)
+		int			n = PQmblen(stmt + i, client_encoding);
+
+		if (++chars >= position)
 			break;
-		if (stmt[i] == '\n')
-			line++;
+		for (int k = 0; k < n && i < len; k++, i++)
+			if (stmt[i] == '\n')
+				line++;
 	}
 	return line;
 }

@@ -203,6 +203,15 @@ expect "... reported at the line of its error position" \
 expect "... the file stops and its transaction is rolled back, even with --commit" "f f" \
     "$(exists before_failure) $(exists after_failure)"
 
+# The error position counts characters of the client encoding: under
+# LATIN1 each byte of the thirty é is one (as UTF-8 they were counted as
+# thirty characters, which put the error three lines too far).
+printf "SELECT '%s',\n  no_such_column,\n  2,\n  3,\n  4,\n  5;\n" "$(printf 'é%.0s' {1..30})" >latin1.sql
+rc=0
+PGCLIENTENCODING=LATIN1 "$PGSG" check latin1.sql >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+expect "an error position under client_encoding LATIN1 is at its line" \
+    '1 latin1.sql:2: error: migration_error: column "no_such_column" does not exist' "$rc $(head -n 1 "$SCRATCH/out")"
+
 printf 'SELECT 1;\n\\i other.sql\n' >meta.sql
 run check meta.sql
 expect "a meta-command that changes the SQL is refused: exit 2" 2 "$rc"
