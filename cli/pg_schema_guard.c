@@ -451,7 +451,8 @@ static bool
 check_extension(PGconn *conn)
 {
 	PGresult   *res = PQexec(conn,
-							 "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'schema_guard'");
+							 "SELECT extversion FROM pg_catalog.pg_extension "
+							 "WHERE extname OPERATOR(pg_catalog.=) 'schema_guard'");
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -1318,8 +1319,8 @@ run_audit(void)
 	params[2] = with_data ? "true" : "false";
 	res = PQexecParams(conn,
 					   "SELECT rule, level, object_type, object_identity, message, detail, fix, exempted "
-					   "FROM schema_guard.audit(schemas => $1::name[], rules => $2::text[], "
-					   "with_data => $3::boolean)",
+					   "FROM schema_guard.audit(schemas => $1::pg_catalog.name[], rules => $2::pg_catalog.text[], "
+					   "with_data => $3::pg_catalog.bool)",
 					   3, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
@@ -1349,8 +1350,8 @@ run_audit(void)
 
 		params[3] = format_names[format];
 		res = PQexecParams(conn,
-						   "SELECT schema_guard.audit_report($4, schemas => $1::name[], rules => $2::text[], "
-						   "with_data => $3::boolean)",
+						   "SELECT schema_guard.audit_report($4, schemas => $1::pg_catalog.name[], rules => $2::pg_catalog.text[], "
+						   "with_data => $3::pg_catalog.bool)",
 						   4, NULL, params, NULL, NULL, 0);
 		sqlstate = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		/* an extension without audit_report(): our own document */
@@ -1617,7 +1618,7 @@ sequence_states(PGconn *conn, PGresult *names)
 	PGresult   *res;
 
 	for (int i = 0; i < PQntuples(names); i++)
-		buf_printf(&q, "%sSELECT %d, last_value::text, is_called FROM %s", i ? " UNION ALL " : "",
+		buf_printf(&q, "%sSELECT %d, last_value::pg_catalog.text, is_called FROM %s", i ? " UNION ALL " : "",
 				   i, PQgetvalue(names, i, 0));
 	buf_puts(&q, " ORDER BY 1");
 	res = query_ok(conn, q.data, "could not read the sequences");
@@ -1641,7 +1642,7 @@ restore_sequences(PGconn *conn, PGresult *names, PGresult *before)
 			strcmp(PQgetvalue(after, i, 2), params[2]) == 0)
 			continue;
 		res = PQexecParams(conn,
-						   "SELECT pg_catalog.setval($1::pg_catalog.regclass, $2::bigint, $3::boolean)",
+						   "SELECT pg_catalog.setval($1::pg_catalog.regclass, $2::pg_catalog.int8, $3::pg_catalog.bool)",
 						   3, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
 			run_error(NULL, 0, "could not set sequence %s back to %s: %s", params[0], params[1],
@@ -1976,8 +1977,10 @@ run_roundtrip(const char *dir)
 	PQclear(res);
 	seq_names = query_ok(conn,
 						 "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) "
-						 "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-						 "WHERE c.relkind = 'S' AND c.relpersistence <> 't' "
+						 "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+						 "ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+						 "WHERE c.relkind OPERATOR(pg_catalog.=) 'S' "
+						 "AND c.relpersistence OPERATOR(pg_catalog.<>) 't' "
 						 "AND pg_catalog.has_table_privilege(c.oid, 'SELECT') ORDER BY 1",
 						 "could not list the sequences");
 	if (seq_names == NULL ||

@@ -592,5 +592,27 @@ expect "roundtrip: after every format, the database is as it was" untouched "$(u
 script -qec "'$PGSG' roundtrip -d rt rt/clean >/dev/null" /dev/null >"$SCRATCH/tty" 2>&1 || true
 expect "roundtrip: a progress line on a terminal" 1 "$(grep -c 'migration 2/2 002_item_price' "$SCRATCH/tty")"
 
+# --- a hostile search_path ----------------------------------------------------------
+# A schema first in search_path (PGOPTIONS, ALTER ROLE ... SET) shadows what
+# the CLI's own queries leave unqualified: its = on name and its domain named
+# text would run its function as the CLI's role (once for check, five times
+# for roundtrip).  The migrations themselves still run under that search_path.
+sg_psql -d rt -c "CREATE ROLE mallory" -c "CREATE SCHEMA evil AUTHORIZATION mallory" -c "SET ROLE mallory" \
+    -c "CREATE FUNCTION evil.pwn(anyelement) RETURNS boolean LANGUAGE plpgsql AS \$\$BEGIN RAISE WARNING 'ran as %', current_user; RETURN true; END\$\$" \
+    -c "CREATE FUNCTION evil.eq(name, name) RETURNS boolean LANGUAGE sql AS 'SELECT evil.pwn(\$1) AND \$1 OPERATOR(pg_catalog.=) \$2'" \
+    -c "CREATE OPERATOR evil.= (FUNCTION = evil.eq, LEFTARG = name, RIGHTARG = name)" \
+    -c "CREATE DOMAIN evil.text AS pg_catalog.text CHECK (evil.pwn(VALUE))" \
+    -c "CREATE DOMAIN evil.name AS pg_catalog.name CHECK (evil.pwn(VALUE))" >/dev/null
+for args in "check clean.sql" "audit" "audit --format=json" "roundtrip rt/clean"; do
+    # shellcheck disable=SC2086
+    run $args -d rt
+    want=$rc
+    rc=0
+    # shellcheck disable=SC2086
+    PGOPTIONS="-c search_path=evil,pg_catalog,public" "$PGSG" $args -d rt >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+    expect "search_path=evil: pg_schema_guard $args runs nothing of evil's, exits as without it" \
+        "$want 0" "$rc $(grep -c 'ran as' "$SCRATCH/err")"
+done
+
 echo "$failures failure(s)"
 [ "$failures" = 0 ]
