@@ -603,13 +603,13 @@ sg_psql -d rt -c "CREATE ROLE mallory" -c "CREATE SCHEMA evil AUTHORIZATION mall
     -c "CREATE OPERATOR evil.= (FUNCTION = evil.eq, LEFTARG = name, RIGHTARG = name)" \
     -c "CREATE DOMAIN evil.text AS pg_catalog.text CHECK (evil.pwn(VALUE))" \
     -c "CREATE DOMAIN evil.name AS pg_catalog.name CHECK (evil.pwn(VALUE))" >/dev/null
-for args in "check clean.sql" "audit" "audit --format=json" "roundtrip rt/clean"; do
+for args in "check -d rt clean.sql" "audit -d rt" "audit -d rt --format=json" "roundtrip -d rt rt/clean"; do
     # shellcheck disable=SC2086
-    run $args -d rt
+    run $args
     want=$rc
     rc=0
     # shellcheck disable=SC2086
-    PGOPTIONS="-c search_path=evil,pg_catalog,public" "$PGSG" $args -d rt >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+    PGOPTIONS="-c search_path=evil,pg_catalog,public" "$PGSG" $args >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
     expect "search_path=evil: pg_schema_guard $args runs nothing of evil's, exits as without it" \
         "$want 0" "$rc $(grep -c 'ran as' "$SCRATCH/err")"
 done
