@@ -606,6 +606,7 @@ sg_audit(PG_FUNCTION_ARGS)
 	SgAudit		audit = {0};
 	List	   *extension_nsps = NIL;
 	List	   *extension_rels = NIL;
+	List	   *relations;
 	List	   *rows = NIL;
 	ListCell   *lc;
 	MemoryContext relcxt;
@@ -636,29 +637,40 @@ sg_audit(PG_FUNCTION_ARGS)
 								   ALLOCSET_DEFAULT_SIZES);
 	sg_audit_exempted_rules(exempted);
 	sg_audit_extension_members(&extension_nsps, &extension_rels);
-	foreach(lc, sg_audit_relations(sg_audit_schemas(schemas, extension_nsps),
-								   extension_rels))
+	relations = sg_audit_relations(sg_audit_schemas(schemas, extension_nsps),
+								   extension_rels);
+	/* the rules read indexes and constraints from one read of the catalog */
+	sg_audit_catalog_begin(audit.mcxt, extension_rels);
+	PG_TRY();
 	{
-		SgAuditRel *r = lfirst(lc);
+		foreach(lc, relations)
+		{
+			SgAuditRel *r = lfirst(lc);
 
-		CHECK_FOR_INTERRUPTS();
-		/* dropped since the scan of pg_class: the ACL checks would fail */
-		if (!SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(r->nspid)))
-			continue;
-		if (!SG_MAY_USE_NAMESPACE(r->nspid))
-			rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_SCHEMA));
-		else if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(r->relid)))
-			continue;
-		/* any privilege on it, or on one of its columns */
-		else if (pg_class_aclmask(r->relid, userid,
-								  ACL_ALL_RIGHTS_RELATION | ACL_ALL_RIGHTS_SEQUENCE,
-								  ACLMASK_ANY) == 0 &&
-				 pg_attribute_aclcheck_all(r->relid, userid, ACL_ALL_RIGHTS_COLUMN,
-										   ACLMASK_ANY) != ACLCHECK_OK)
-			rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_PRIVILEGE));
-		else
-			rows = sg_audit_relation(r, selected, exempted, &audit, rows, relcxt);
+			CHECK_FOR_INTERRUPTS();
+			/* dropped since the scan of pg_class: the ACL checks would fail */
+			if (!SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(r->nspid)))
+				continue;
+			if (!SG_MAY_USE_NAMESPACE(r->nspid))
+				rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_SCHEMA));
+			else if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(r->relid)))
+				continue;
+			/* any privilege on it, or on one of its columns */
+			else if (pg_class_aclmask(r->relid, userid,
+									  ACL_ALL_RIGHTS_RELATION | ACL_ALL_RIGHTS_SEQUENCE,
+									  ACLMASK_ANY) == 0 &&
+					 pg_attribute_aclcheck_all(r->relid, userid, ACL_ALL_RIGHTS_COLUMN,
+											   ACLMASK_ANY) != ACLCHECK_OK)
+				rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_PRIVILEGE));
+			else
+				rows = sg_audit_relation(r, selected, exempted, &audit, rows, relcxt);
+		}
 	}
+	PG_FINALLY();
+	{
+		sg_audit_catalog_end();
+	}
+	PG_END_TRY();
 	MemoryContextDelete(relcxt);
 
 	list_sort(rows, sg_audit_row_cmp);

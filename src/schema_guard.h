@@ -325,6 +325,44 @@ typedef struct SgSpi
 extern void sg_spi_connect(SgSpi *spi, bool as_owner);
 extern void sg_spi_finish(SgSpi *spi);
 
+/*
+ * An index as its pg_index and pg_class rows describe it: what the foreign
+ * key and index rules compare.
+ */
+typedef struct SgIndex
+{
+	Oid			oid;
+	char	   *name;
+	char		relkind;		/* index or partitioned index */
+	bool		ispartition;	/* attached to an index of the parent */
+	Oid			am;
+	int64		pages;			/* pg_class.relpages */
+	int			natts;
+	int			nkeyatts;
+	AttrNumber	keys[INDEX_MAX_KEYS];
+	Node	   *exprs[INDEX_MAX_KEYS];	/* the expression of a key 0 */
+	Oid			opclass[INDEX_MAX_KEYS];
+	Oid			coll[INDEX_MAX_KEYS];
+	int16		option[INDEX_MAX_KEYS];
+	bool		has_exprs;
+	Node	   *pred;			/* NULL: not partial */
+	bool		unique;
+	bool		nulls_not_distinct;
+	bool		immediate;
+	bool		primary;
+	bool		exclusion;
+	bool		valid;
+	bool		ready;
+	bool		replident;
+} SgIndex;
+
+/* audit_catalog.c: a relation's catalog rows, read once per audit */
+extern void sg_audit_catalog_begin(MemoryContext mcxt, List *extension_rels);
+extern void sg_audit_catalog_end(void);
+extern bool sg_relation_in_extension(Oid relid);
+extern List *sg_relation_constraints(Oid relid);
+extern List *sg_relation_index_list(Relation rel);
+
 /* audit.c */
 extern void sg_audit_define_gucs(void);
 extern SgFinding *sg_audit_skipped(SgRuleId rule, Relation rel,
@@ -418,7 +456,7 @@ extern Oid	sg_index_access_method(Oid indexoid);
 extern void sg_fk_unindexed_utility(Node *parsetree);
 extern void sg_fk_unindexed_ddl_end(const SgDdlObject *object);
 extern List *sg_fk_unindexed_findings(Relation rel, List *only_names);
-extern List *sg_fkey_supporting_indexes(Relation rel, List *indexoids);
+extern List *sg_fkey_supporting_indexes(Relation rel, List *indexes);
 extern void sg_fk_type_mismatch_ddl_end(const SgDdlObject *object);
 extern List *sg_fk_type_mismatch_findings(Relation rel, List *only_names);
 extern void sg_fk_missing_define_gucs(void);

@@ -52,7 +52,7 @@ sg_table_judged(Relation rel)
 
 	return (relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE) &&
 		!rel->rd_rel->relispartition && sg_relation_guarded(rel) &&
-		!OidIsValid(getExtensionOfObject(RelationRelationId, RelationGetRelid(rel)));
+		!sg_relation_in_extension(RelationGetRelid(rel));
 }
 
 /*
@@ -77,61 +77,41 @@ sg_columns_judged(Relation rel, List *only_names)
 	return names;
 }
 
-/* The table's primary key constraint, deferrable or not; InvalidOid if none. */
-static Oid
-sg_primary_key_constraint(Oid relid)
+/* The pg_constraint row of the table's primary key, deferrable or not; NULL if none. */
+static HeapTuple
+sg_primary_key_row(Oid relid)
 {
-	Relation	conrel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
-	Oid			conoid = InvalidOid;
+	ListCell   *lc;
 
-	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
-							  NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	foreach(lc, sg_relation_constraints(relid))
 	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		HeapTuple	tup = lfirst(lc);
 
-		if (con->contype == CONSTRAINT_PRIMARY)
-		{
-			conoid = con->oid;
-			break;
-		}
+		if (((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_PRIMARY)
+			return tup;
 	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-	return conoid;
+	return NULL;
 }
 
 /* Is the column one of the key columns of the table's primary key? */
 bool
 sg_column_in_primary_key(Relation rel, AttrNumber attnum)
 {
-	Oid			conoid = sg_primary_key_constraint(RelationGetRelid(rel));
-	HeapTuple	tup;
+	HeapTuple	tup = sg_primary_key_row(RelationGetRelid(rel));
 	bool		found = false;
+	bool		isnull;
+	Datum		conkey;
 
-	if (!OidIsValid(conoid))
+	if (tup == NULL)
 		return false;
-	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
-	if (HeapTupleIsValid(tup))
+	conkey = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &isnull);
+	if (!isnull)
 	{
-		bool		isnull;
-		Datum		conkey = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &isnull);
+		ArrayType  *arr = DatumGetArrayTypeP(conkey);
+		int			n = ARR_NDIM(arr) == 1 ? ARR_DIMS(arr)[0] : 0;
 
-		if (!isnull)
-		{
-			ArrayType  *arr = DatumGetArrayTypeP(conkey);
-			int			n = ARR_NDIM(arr) == 1 ? ARR_DIMS(arr)[0] : 0;
-
-			for (int i = 0; i < n; i++)
-				found |= ((AttrNumber *) ARR_DATA_PTR(arr))[i] == attnum;
-		}
-		ReleaseSysCache(tup);
+		for (int i = 0; i < n; i++)
+			found |= ((AttrNumber *) ARR_DATA_PTR(arr))[i] == attnum;
 	}
 	return found;
 }
@@ -159,7 +139,7 @@ sg_missing_primary_key_utility(Node *parsetree)
 		{
 			Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 
-			if (OidIsValid(relid) && OidIsValid(sg_primary_key_constraint(relid)))
+			if (OidIsValid(relid) && sg_primary_key_row(relid) != NULL)
 				sg_pending_add(SG_RULE_MISSING_PRIMARY_KEY, relid, "");
 			return;
 		}
@@ -315,7 +295,7 @@ sg_missing_primary_key_findings(Relation rel, List *only_names)
 	char	   *relident;
 
 	if (!sg_table_judged(rel) ||
-		OidIsValid(sg_primary_key_constraint(RelationGetRelid(rel))))
+		sg_primary_key_row(RelationGetRelid(rel)) != NULL)
 		return NIL;
 
 	relident = sg_relation_identity(RelationGetRelid(rel));

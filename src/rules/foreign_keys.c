@@ -89,13 +89,13 @@ sg_plain_array(ArrayType *arr, Oid elemtype, int n)
  * its operator family, and the collation the comparison runs under.
  */
 static bool
-sg_fkey_lookup_ops(HeapTuple contup, TupleDesc condesc, SgFkey *fk)
+sg_fkey_lookup_ops(HeapTuple contup, SgFkey *fk)
 {
 	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(contup);
 	bool		isnull1,
 				isnull2;
-	Datum		confkey = heap_getattr(contup, Anum_pg_constraint_confkey, condesc, &isnull1);
-	Datum		pfeqop = heap_getattr(contup, Anum_pg_constraint_conpfeqop, condesc, &isnull2);
+	Datum		confkey = SysCacheGetAttr(CONSTROID, contup, Anum_pg_constraint_confkey, &isnull1);
+	Datum		pfeqop = SysCacheGetAttr(CONSTROID, contup, Anum_pg_constraint_conpfeqop, &isnull2);
 	ArrayType  *pkarr;
 	ArrayType  *oparr;
 
@@ -132,19 +132,12 @@ sg_fkey_lookup_ops(HeapTuple contup, TupleDesc condesc, SgFkey *fk)
 static List *
 sg_relation_fkeys(Relation rel)
 {
-	Relation	conrel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
 	List	   *result = NIL;
+	ListCell   *lc;
 
-	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(RelationGetRelid(rel)));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
-							  NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	foreach(lc, sg_relation_constraints(RelationGetRelid(rel)))
 	{
+		HeapTuple	tup = lfirst(lc);
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
 		Datum		conkey;
 		bool		isnull;
@@ -155,8 +148,7 @@ sg_relation_fkeys(Relation rel)
 		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(con->conparentid) ||
 			!SG_CONSTRAINT_ENFORCED(con))
 			continue;
-		conkey = heap_getattr(tup, Anum_pg_constraint_conkey,
-							  RelationGetDescr(conrel), &isnull);
+		conkey = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &isnull);
 		if (isnull)
 			continue;
 		arr = DatumGetArrayTypeP(conkey);
@@ -170,7 +162,7 @@ sg_relation_fkeys(Relation rel)
 		fk->confrelid = con->confrelid;
 		fk->nkeys = fk->nall = ARR_DIMS(arr)[0];
 		memcpy(fk->keys, ARR_DATA_PTR(arr), fk->nkeys * sizeof(AttrNumber));
-		if (!sg_fkey_lookup_ops(tup, RelationGetDescr(conrel), fk))
+		if (!sg_fkey_lookup_ops(tup, fk))
 			continue;
 
 		/*
@@ -184,22 +176,18 @@ sg_relation_fkeys(Relation rel)
 			continue;
 		result = lappend(result, fk);
 	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
 	return result;
 }
 
 /* Is a partial index's predicate only "fk_col IS NOT NULL" clauses? */
 static bool
-sg_predicate_only_not_null(HeapTuple indtup, const SgFkey *fk)
+sg_predicate_only_not_null(const SgIndex *idx, const SgFkey *fk)
 {
-	bool		isnull;
-	Datum		pred = SysCacheGetAttr(INDEXRELID, indtup, Anum_pg_index_indpred, &isnull);
 	ListCell   *lc;
 
-	if (isnull)
+	if (idx->pred == NULL)
 		return true;
-	foreach(lc, make_ands_implicit((Expr *) stringToNode(TextDatumGetCString(pred))))
+	foreach(lc, make_ands_implicit((Expr *) copyObject(idx->pred)))
 	{
 		NullTest   *test = (NullTest *) lfirst(lc);
 
@@ -262,54 +250,35 @@ sg_attname_or_expression(Oid relid, AttrNumber attnum)
  * is a referencing one (a near miss), the reason goes into "why" if given.
  */
 static bool
-sg_index_serves_fkey(Oid indexoid, Oid relid, const SgFkey *fk, StringInfo why)
+sg_index_serves_fkey(const SgIndex *idx, Oid relid, const SgFkey *fk, StringInfo why)
 {
-	HeapTuple	indtup;
-	Form_pg_index idx;
 	int			ncols = sg_fkey_ncolumns(fk);
 	char	   *reason = NULL;
-	Oid			am = sg_index_access_method(indexoid);
-	bool		isnull1,
-				isnull2;
-	oidvector  *indclass;
-	oidvector  *indcoll;
 
-	indtup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
-	if (!HeapTupleIsValid(indtup))
+	if (idx->nkeyatts < 1 || !sg_fkey_has_column(fk, idx->keys[0]))
 		return false;
-	idx = (Form_pg_index) GETSTRUCT(indtup);
-	indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, indtup,
-															 Anum_pg_index_indclass, &isnull1));
-	indcoll = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, indtup,
-															Anum_pg_index_indcollation, &isnull2));
-	if (isnull1 || isnull2 || !OidIsValid(am) || idx->indnkeyatts < 1 ||
-		!sg_fkey_has_column(fk, idx->indkey.values[0]))
-	{
-		ReleaseSysCache(indtup);
-		return false;
-	}
 
-	if (am != BTREE_AM_OID && !(fk->period && am == GIST_AM_OID))
-		reason = psprintf("it is a %s index", get_am_name(am));
+	if (idx->am != BTREE_AM_OID && !(fk->period && idx->am == GIST_AM_OID))
+		reason = psprintf("it is a %s index", get_am_name(idx->am));
 
 	/* The first ncols key columns: the referencing columns, each once. */
 	for (int j = 0; reason == NULL && j < ncols; j++)
 	{
-		AttrNumber	attnum = j < idx->indnkeyatts ? idx->indkey.values[j] : 0;
+		AttrNumber	attnum = j < idx->nkeyatts ? idx->keys[j] : 0;
 		bool		repeated = false;
 
 		for (int k = 0; k < j; k++)
-			repeated |= (idx->indkey.values[k] == attnum);
-		if (j >= idx->indnkeyatts || repeated || !sg_fkey_has_column(fk, attnum))
+			repeated |= (idx->keys[k] == attnum);
+		if (j >= idx->nkeyatts || repeated || !sg_fkey_has_column(fk, attnum))
 		{
 			StringInfoData cols;
 
 			initStringInfo(&cols);
-			for (int k = 0; k < Min(ncols, idx->indnkeyatts); k++)
+			for (int k = 0; k < Min(ncols, idx->nkeyatts); k++)
 				appendStringInfo(&cols, "%s%s", k > 0 ? ", " : "",
-								 sg_attname_or_expression(relid, idx->indkey.values[k]));
+								 sg_attname_or_expression(relid, idx->keys[k]));
 			reason = psprintf("its first %s (%s)",
-							  Min(ncols, idx->indnkeyatts) == 1 ?
+							  Min(ncols, idx->nkeyatts) == 1 ?
 							  "key column is" : "key columns are",
 							  cols.data);
 			break;
@@ -318,55 +287,48 @@ sg_index_serves_fkey(Oid indexoid, Oid relid, const SgFkey *fk, StringInfo why)
 		{
 			if (fk->keys[i] != attnum)
 				continue;
-			if (!op_in_opfamily(fk->eqops[i], get_opclass_family(indclass->values[j])))
+			if (!op_in_opfamily(fk->eqops[i], get_opclass_family(idx->opclass[j])))
 				reason = psprintf("its operator class for %s does not have the operator %s the foreign key compares with",
 								  sg_attname_or_expression(relid, attnum),
 								  format_operator(fk->eqops[i]));
-			else if (OidIsValid(indcoll->values[j]) && indcoll->values[j] != fk->colls[i])
+			else if (OidIsValid(idx->coll[j]) && idx->coll[j] != fk->colls[i])
 				reason = psprintf("it sorts %s by collation \"%s\", the foreign key compares by \"%s\"",
 								  sg_attname_or_expression(relid, attnum),
-								  get_collation_name(indcoll->values[j]),
+								  get_collation_name(idx->coll[j]),
 								  get_collation_name(fk->colls[i]));
 		}
 	}
-	if (reason == NULL && !sg_predicate_only_not_null(indtup, fk))
+	if (reason == NULL && !sg_predicate_only_not_null(idx, fk))
 		reason = "it is partial";
-	if (reason == NULL && !idx->indisvalid)
+	if (reason == NULL && !idx->valid)
 		reason = "it is not valid";
-	ReleaseSysCache(indtup);
 
 	if (reason != NULL && why != NULL)
-	{
-		char	   *idxname = get_rel_name(indexoid);
-
-		/* NULL: the index went meanwhile, and there is nothing to say */
-		if (idxname != NULL)
-			appendStringInfo(why, " Index %s does not count: %s.",
-							 quote_identifier(idxname), reason);
-	}
+		appendStringInfo(why, " Index %s does not count: %s.",
+						 quote_identifier(idx->name), reason);
 	return reason == NULL;
 }
 
 static bool
-sg_fkey_covered(List *indexoids, Oid relid, const SgFkey *fk, StringInfo why)
+sg_fkey_covered(List *indexes, Oid relid, const SgFkey *fk, StringInfo why)
 {
 	ListCell   *lc;
 
-	foreach(lc, indexoids)
+	foreach(lc, indexes)
 	{
-		if (sg_index_serves_fkey(lfirst_oid(lc), relid, fk, why))
+		if (sg_index_serves_fkey(lfirst(lc), relid, fk, why))
 			return true;
 	}
 	return false;
 }
 
 /*
- * The indexes among indexoids that serve the lookups of a foreign key of
- * rel, as fk_unindexed judges them: the audit's index rules never propose
- * to drop one of them in favour of an index that would not.
+ * The OIDs of the indexes (SgIndex) that serve the lookups of a foreign
+ * key of rel, as fk_unindexed judges them: the audit's index rules never
+ * propose to drop one of them in favour of an index that would not.
  */
 List *
-sg_fkey_supporting_indexes(Relation rel, List *indexoids)
+sg_fkey_supporting_indexes(Relation rel, List *indexes)
 {
 	List	   *fkeys = sg_relation_fkeys(rel);
 	List	   *result = NIL;
@@ -374,16 +336,16 @@ sg_fkey_supporting_indexes(Relation rel, List *indexoids)
 
 	if (fkeys == NIL)
 		return NIL;
-	foreach(lc, indexoids)
+	foreach(lc, indexes)
 	{
+		SgIndex    *idx = lfirst(lc);
 		ListCell   *lc2;
 
 		foreach(lc2, fkeys)
 		{
-			if (sg_index_serves_fkey(lfirst_oid(lc), RelationGetRelid(rel),
-									 lfirst(lc2), NULL))
+			if (sg_index_serves_fkey(idx, RelationGetRelid(rel), lfirst(lc2), NULL))
 			{
-				result = lappend_oid(result, lfirst_oid(lc));
+				result = lappend_oid(result, idx->oid);
 				break;
 			}
 		}
@@ -536,7 +498,7 @@ sg_fk_unindexed_finding(Relation rel, const SgFkey *fk, const char *near_misses)
 List *
 sg_fk_unindexed_findings(Relation rel, List *only_names)
 {
-	List	   *indexoids = RelationGetIndexList(rel);
+	List	   *indexes = NIL;
 	List	   *findings = NIL;
 	ListCell   *lc;
 
@@ -557,11 +519,12 @@ sg_fk_unindexed_findings(Relation rel, List *only_names)
 			StringInfoData why;
 
 			initStringInfo(&why);
-			if (!sg_fkey_covered(indexoids, RelationGetRelid(rel), fk, &why))
+			if (indexes == NIL)
+				indexes = sg_relation_index_list(rel);
+			if (!sg_fkey_covered(indexes, RelationGetRelid(rel), fk, &why))
 				findings = lappend(findings, sg_fk_unindexed_finding(rel, fk, why.data));
 		}
 	}
-	list_free(indexoids);
 	return findings;
 }
 
@@ -588,8 +551,8 @@ static void
 sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 {
 	Relation	rel;
-	List	   *indexoids;
-	List	   *remaining;
+	List	   *indexes;
+	List	   *remaining = NIL;
 	List	   *findings = NIL;
 	ListCell   *lc;
 
@@ -604,14 +567,18 @@ sg_remember_covered_fkeys(Oid relid, Oid dropping_now)
 		(rel->rd_rel->relkind == RELKIND_RELATION ||
 		 rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE))
 	{
-		indexoids = RelationGetIndexList(rel);
-		remaining = list_difference_oid(indexoids, list_make1_oid(dropping_now));
+		indexes = sg_relation_index_list(rel);
+		foreach(lc, indexes)
+		{
+			if (((SgIndex *) lfirst(lc))->oid != dropping_now)
+				remaining = lappend(remaining, lfirst(lc));
+		}
 		foreach(lc, sg_relation_fkeys(rel))
 		{
 			SgFkey	   *fk = lfirst(lc);
 			StringInfoData why;
 
-			if (!sg_fkey_covered(indexoids, relid, fk, NULL))
+			if (!sg_fkey_covered(indexes, relid, fk, NULL))
 				continue;
 			initStringInfo(&why);
 			if (!OidIsValid(dropping_now))
@@ -942,32 +909,23 @@ sg_fk_missing_target(Relation rel, AttrNumber attnum, const char *stem,
 	{
 		char	   *name = plural ? psprintf("%ss", stem) : (char *) stem;
 		Oid			target = get_relname_relid(name, RelationGetNamespace(rel));
-		Relation	conrel;
-		SysScanDesc scan;
-		ScanKeyData key;
-		HeapTuple	tup;
+		ListCell   *lc;
 		AttrNumber	found = InvalidAttrNumber;
 
 		if (!OidIsValid(target) || strlen(name) >= NAMEDATALEN ||
 			(get_rel_relkind(target) != RELKIND_RELATION &&
 			 get_rel_relkind(target) != RELKIND_PARTITIONED_TABLE))
 			continue;
-		conrel = table_open(ConstraintRelationId, AccessShareLock);
-		ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(target));
-		scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
-								  NULL, 1, &key);
-		while (HeapTupleIsValid(tup = systable_getnext(scan)))
+		foreach(lc, sg_relation_constraints(target))
 		{
-			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+			HeapTuple	tup = lfirst(lc);
 			bool		isnull;
 			Datum		conkey;
 			ArrayType  *arr;
 
-			if (con->contype != CONSTRAINT_PRIMARY)
+			if (((Form_pg_constraint) GETSTRUCT(tup))->contype != CONSTRAINT_PRIMARY)
 				continue;
-			conkey = heap_getattr(tup, Anum_pg_constraint_conkey,
-								  RelationGetDescr(conrel), &isnull);
+			conkey = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conkey, &isnull);
 			if (isnull)
 				break;
 			arr = DatumGetArrayTypeP(conkey);
@@ -975,8 +933,6 @@ sg_fk_missing_target(Relation rel, AttrNumber attnum, const char *stem,
 				found = ((AttrNumber *) ARR_DATA_PTR(arr))[0];
 			break;
 		}
-		systable_endscan(scan);
-		table_close(conrel, AccessShareLock);
 		if (found != InvalidAttrNumber &&
 			!(target == RelationGetRelid(rel) && found == attnum))
 		{

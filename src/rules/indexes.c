@@ -61,34 +61,15 @@ sg_indexes_define_gucs(void)
 							NULL, NULL, NULL);
 }
 
-/* An index of the relation at hand, as its pg_index row describes it. */
-typedef struct SgIndex
+/*
+ * What the other indexes of the table are to one of them, found in one
+ * walk over the pairs for index_duplicate and index_redundant.
+ */
+typedef struct SgIndexPeers
 {
-	Oid			oid;
-	char	   *name;
-	char		relkind;		/* index or partitioned index */
-	bool		ispartition;	/* attached to an index of the parent */
-	Oid			am;
-	int			natts;
-	int			nkeyatts;
-	AttrNumber	keys[INDEX_MAX_KEYS];
-	Node	   *exprs[INDEX_MAX_KEYS];	/* the expression of a key 0 */
-	Oid			opclass[INDEX_MAX_KEYS];
-	Oid			coll[INDEX_MAX_KEYS];
-	int16		option[INDEX_MAX_KEYS];
-	bool		has_exprs;
-	Node	   *pred;			/* NULL: not partial */
-	bool		unique;
-	bool		nulls_not_distinct;
-	bool		immediate;
-	bool		primary;
-	bool		exclusion;
-	bool		valid;
-	bool		ready;
-	bool		replident;
-	bool		fkey;			/* serves a foreign key's lookups */
-	int64		pages;			/* pg_class.relpages */
-} SgIndex;
+	SgIndex    *keep;			/* the duplicate the table keeps rather than it */
+	SgIndex    *cover;			/* the narrowest index that serves its lookups */
+} SgIndexPeers;
 
 /* The indexes of the relation the audit is on, kept for its four rules. */
 typedef struct SgIndexCache
@@ -96,95 +77,19 @@ typedef struct SgIndexCache
 	MemoryContext cxt;
 	Oid			relid;
 	List	   *indexes;		/* SgIndex */
+	List	   *fkeys;			/* OIDs of those that serve a foreign key */
+	SgIndexPeers *peers;		/* by position in indexes; NULL until needed */
 } SgIndexCache;
-
-static SgIndex *
-sg_index_read(Oid indexoid)
-{
-	HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
-	HeapTuple	classtup;
-	Form_pg_index form;
-	SgIndex    *idx;
-	Datum		d;
-	bool		isnull;
-	List	   *exprs = NIL;
-	ListCell   *next;
-
-	if (!HeapTupleIsValid(tup))
-		return NULL;			/* dropped meanwhile (CONCURRENTLY) */
-	classtup = SearchSysCache1(RELOID, ObjectIdGetDatum(indexoid));
-	if (!HeapTupleIsValid(classtup))
-	{
-		ReleaseSysCache(tup);
-		return NULL;
-	}
-	form = (Form_pg_index) GETSTRUCT(tup);
-	idx = palloc0(sizeof(SgIndex));
-	idx->oid = indexoid;
-	idx->name = pstrdup(NameStr(((Form_pg_class) GETSTRUCT(classtup))->relname));
-	idx->relkind = ((Form_pg_class) GETSTRUCT(classtup))->relkind;
-	idx->ispartition = ((Form_pg_class) GETSTRUCT(classtup))->relispartition;
-	idx->am = ((Form_pg_class) GETSTRUCT(classtup))->relam;
-	idx->pages = ((Form_pg_class) GETSTRUCT(classtup))->relpages;
-	ReleaseSysCache(classtup);
-	idx->natts = form->indnatts;
-	idx->nkeyatts = form->indnkeyatts;
-	idx->unique = form->indisunique;
-#if PG_VERSION_NUM >= 150000
-	idx->nulls_not_distinct = form->indnullsnotdistinct;
-#endif
-	idx->immediate = form->indimmediate;
-	idx->primary = form->indisprimary;
-	idx->exclusion = form->indisexclusion;
-	idx->valid = form->indisvalid;
-	idx->ready = form->indisready;
-	idx->replident = form->indisreplident;
-
-	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indexprs, &isnull);
-	if (!isnull)
-		exprs = (List *) stringToNode(TextDatumGetCString(d));
-	idx->has_exprs = exprs != NIL;
-	next = list_head(exprs);
-	for (int i = 0; i < form->indnatts; i++)
-	{
-		idx->keys[i] = form->indkey.values[i];
-		if (idx->keys[i] == 0 && next != NULL)
-		{
-			idx->exprs[i] = lfirst(next);
-			next = lnext(exprs, next);
-		}
-	}
-	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indclass, &isnull);
-	if (!isnull)
-		for (int i = 0; i < idx->nkeyatts; i++)
-			idx->opclass[i] = ((oidvector *) DatumGetPointer(d))->values[i];
-	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indcollation, &isnull);
-	if (!isnull)
-		for (int i = 0; i < idx->nkeyatts; i++)
-			idx->coll[i] = ((oidvector *) DatumGetPointer(d))->values[i];
-	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indoption, &isnull);
-	if (!isnull)
-		for (int i = 0; i < idx->nkeyatts; i++)
-			idx->option[i] = ((int2vector *) DatumGetPointer(d))->values[i];
-	d = SysCacheGetAttr(INDEXRELID, tup, Anum_pg_index_indpred, &isnull);
-	if (!isnull)
-		idx->pred = (Node *) stringToNode(TextDatumGetCString(d));
-	ReleaseSysCache(tup);
-	return idx;
-}
 
 /*
  * The indexes of rel, read once for the four rules that judge it (they
  * run one after the other on the same relation).
  */
-static List *
-sg_relation_indexes(Relation rel, SgAudit *audit)
+static SgIndexCache *
+sg_index_cache(Relation rel, SgAudit *audit)
 {
 	SgIndexCache *cache = audit->state[SG_RULE_INDEX_INVALID];
 	MemoryContext old;
-	List	   *oids;
-	List	   *fkeys;
-	ListCell   *lc;
 
 	if (cache == NULL)
 	{
@@ -194,26 +99,22 @@ sg_relation_indexes(Relation rel, SgAudit *audit)
 		audit->state[SG_RULE_INDEX_INVALID] = cache;
 	}
 	if (cache->relid == RelationGetRelid(rel))
-		return cache->indexes;
+		return cache;
 
 	MemoryContextReset(cache->cxt);
 	cache->relid = RelationGetRelid(rel);
-	cache->indexes = NIL;
+	cache->peers = NULL;
 	old = MemoryContextSwitchTo(cache->cxt);
-	oids = RelationGetIndexList(rel);
-	fkeys = sg_fkey_supporting_indexes(rel, oids);
-	foreach(lc, oids)
-	{
-		SgIndex    *idx = sg_index_read(lfirst_oid(lc));
-
-		CHECK_FOR_INTERRUPTS();
-		if (idx == NULL)
-			continue;
-		idx->fkey = list_member_oid(fkeys, idx->oid);
-		cache->indexes = lappend(cache->indexes, idx);
-	}
+	cache->indexes = sg_relation_index_list(rel);
+	cache->fkeys = sg_fkey_supporting_indexes(rel, cache->indexes);
 	MemoryContextSwitchTo(old);
-	return cache->indexes;
+	return cache;
+}
+
+static bool
+sg_index_serves_fk(const SgIndexCache *cache, const SgIndex *idx)
+{
+	return list_member_oid(cache->fkeys, idx->oid);
 }
 
 /* Is column i of a the same column or expression as column j of b? */
@@ -417,7 +318,7 @@ sg_index_invalid_audit(Relation rel, SgAudit *audit)
 
 	if (!sg_audit_table_kind(rel))
 		return NIL;
-	indexes = sg_relation_indexes(rel, audit);
+	indexes = sg_index_cache(rel, audit)->indexes;
 	relident = sg_relation_identity(RelationGetRelid(rel));
 	foreach(lc, indexes)
 	{
@@ -505,54 +406,97 @@ sg_index_pair_evidence(const SgIndex *idx, const char *role, const SgIndex *othe
 					role, sg_index_size_json(other), role, sg_index_scans(other));
 }
 
-/* The duplicate of idx that the table keeps rather than idx, or NULL. */
-static SgIndex *
-sg_index_kept_duplicate(const SgIndex *idx, List *indexes)
+/*
+ * Does b serve every lookup a serves, so that a only costs writes?  Both
+ * btree; a's key columns the leading ones of b (compare as keys), a's
+ * INCLUDE columns among b's, the same predicate; and not the same index
+ * twice (index_duplicate's).  A unique, primary-key or exclusion index is
+ * never redundant (its constraint is stronger than any wider index's), nor
+ * one that serves a foreign key to a non-unique one.
+ */
+static bool
+sg_index_covers(const SgIndexCache *cache, const SgIndex *b, const SgIndex *a)
 {
-	SgIndex    *keep = NULL;
+	if (a->oid == b->oid || a->am != BTREE_AM_OID || b->am != BTREE_AM_OID ||
+		a->unique || a->primary || a->exclusion || a->replident ||
+		(!b->unique && sg_index_serves_fk(cache, a)) ||
+		!sg_index_same_keys(a, b, a->nkeyatts) ||
+		!sg_index_includes_covered(a, b) || !equal(a->pred, b->pred))
+		return false;
+	/* wider keys, more INCLUDE columns, or unique where a is not */
+	return a->nkeyatts < b->nkeyatts || a->natts < b->natts || b->unique;
+}
+
+/*
+ * For every index of the table that may be judged against the others (and
+ * is not attached to a partitioned one: two such are their parents'
+ * duplicates), the duplicate the table keeps rather than it, and the
+ * narrowest index that serves its lookups: one walk over the pairs, for
+ * index_duplicate and index_redundant.
+ */
+static SgIndexPeers *
+sg_index_peers(SgIndexCache *cache)
+{
 	ListCell   *lc;
 
-	foreach(lc, indexes)
+	if (cache->peers != NULL)
+		return cache->peers;
+	cache->peers = MemoryContextAllocZero(cache->cxt,
+										  Max(list_length(cache->indexes), 1) * sizeof(SgIndexPeers));
+	foreach(lc, cache->indexes)
 	{
-		SgIndex    *other = lfirst(lc);
+		SgIndex    *idx = lfirst(lc);
+		SgIndexPeers *peers = &cache->peers[foreach_current_index(lc)];
+		ListCell   *lc2;
 
-		if (sg_index_comparable(other) && sg_index_duplicates(idx, other) &&
-			sg_index_kept_before(other, idx) &&
-			(keep == NULL || sg_index_kept_before(other, keep)))
-			keep = other;
+		CHECK_FOR_INTERRUPTS();
+		if (!sg_index_comparable(idx) || idx->ispartition)
+			continue;
+		foreach(lc2, cache->indexes)
+		{
+			SgIndex    *other = lfirst(lc2);
+
+			if (!sg_index_comparable(other))
+				continue;
+			if (sg_index_duplicates(idx, other) && sg_index_kept_before(other, idx) &&
+				(peers->keep == NULL || sg_index_kept_before(other, peers->keep)))
+				peers->keep = other;
+			if (sg_index_covers(cache, other, idx) &&
+				(peers->cover == NULL || other->natts < peers->cover->natts ||
+				 (other->natts == peers->cover->natts && other->oid < peers->cover->oid)))
+				peers->cover = other;
+		}
 	}
-	return keep;
+	return cache->peers;
 }
 
 /*
  * index_duplicate: two indexes with the same definition; the one to drop
- * is reported, against the one the table keeps.  Two indexes attached to
- * partitioned ones are their parents' duplicate.
+ * is reported, against the one the table keeps.
  */
 List *
 sg_index_duplicate_audit(Relation rel, SgAudit *audit)
 {
 	List	   *findings = NIL;
-	List	   *indexes;
+	SgIndexCache *cache;
+	SgIndexPeers *peers;
 	ListCell   *lc;
 	char	   *relident;
 
 	if (!sg_audit_table_kind(rel))
 		return NIL;
-	indexes = sg_relation_indexes(rel, audit);
+	cache = sg_index_cache(rel, audit);
+	peers = sg_index_peers(cache);
 	relident = sg_relation_identity(RelationGetRelid(rel));
-	foreach(lc, indexes)
+	foreach(lc, cache->indexes)
 	{
 		SgIndex    *idx = lfirst(lc);
-		SgIndex    *keep;
+		SgIndex    *keep = peers[foreach_current_index(lc)].keep;
 		SgFinding  *finding;
 		Oid			conoid;
 
-		CHECK_FOR_INTERRUPTS();
-		if (!sg_index_comparable(idx) || idx->ispartition ||
-			(keep = sg_index_kept_duplicate(idx, indexes)) == NULL)
+		if (keep == NULL)
 			continue;
-
 		finding = sg_index_finding(SG_RULE_INDEX_DUPLICATE, rel, idx);
 		finding->message = psprintf("index %s of table %s duplicates index %s",
 									quote_identifier(idx->name), relident,
@@ -593,67 +537,33 @@ sg_index_duplicate_audit(Relation rel, SgAudit *audit)
 }
 
 /*
- * Does b serve every lookup a serves, so that a only costs writes?  Both
- * btree; a's key columns the leading ones of b (compare as keys), a's
- * INCLUDE columns among b's, the same predicate; and not the same index
- * twice (index_duplicate's).  A unique, primary-key or exclusion index is
- * never redundant (its constraint is stronger than any wider index's), nor
- * one that serves a foreign key to a non-unique one.
- */
-static bool
-sg_index_covers(const SgIndex *b, const SgIndex *a)
-{
-	if (a->oid == b->oid || a->am != BTREE_AM_OID || b->am != BTREE_AM_OID ||
-		a->unique || a->primary || a->exclusion || a->replident ||
-		(a->fkey && !b->unique) ||
-		!sg_index_same_keys(a, b, a->nkeyatts) ||
-		!sg_index_includes_covered(a, b) || !equal(a->pred, b->pred))
-		return false;
-	/* wider keys, more INCLUDE columns, or unique where a is not */
-	return a->nkeyatts < b->nkeyatts || a->natts < b->natts || b->unique;
-}
-
-/*
  * index_redundant: an index whose lookups another index of the table
- * serves as well; reported against the narrowest such index.
+ * serves as well; reported against the narrowest such index.  A duplicate
+ * to drop is index_duplicate's.
  */
 List *
 sg_index_redundant_audit(Relation rel, SgAudit *audit)
 {
 	List	   *findings = NIL;
-	List	   *indexes;
+	SgIndexCache *cache;
+	SgIndexPeers *peers;
 	ListCell   *lc;
 	char	   *relident;
 
 	if (!sg_audit_table_kind(rel))
 		return NIL;
-	indexes = sg_relation_indexes(rel, audit);
+	cache = sg_index_cache(rel, audit);
+	peers = sg_index_peers(cache);
 	relident = sg_relation_identity(RelationGetRelid(rel));
-	foreach(lc, indexes)
+	foreach(lc, cache->indexes)
 	{
 		SgIndex    *idx = lfirst(lc);
-		SgIndex    *cover = NULL;
+		SgIndex    *cover = peers[foreach_current_index(lc)].cover;
 		SgFinding  *finding;
-		ListCell   *lc2;
 		bool		reversed;
 
-		CHECK_FOR_INTERRUPTS();
-		/* a duplicate to drop is index_duplicate's */
-		if (!sg_index_comparable(idx) || idx->ispartition ||
-			sg_index_kept_duplicate(idx, indexes) != NULL)
+		if (cover == NULL || peers[foreach_current_index(lc)].keep != NULL)
 			continue;
-		foreach(lc2, indexes)
-		{
-			SgIndex    *other = lfirst(lc2);
-
-			if (sg_index_comparable(other) && sg_index_covers(other, idx) &&
-				(cover == NULL || other->natts < cover->natts ||
-				 (other->natts == cover->natts && other->oid < cover->oid)))
-				cover = other;
-		}
-		if (cover == NULL)
-			continue;
-
 		finding = sg_index_finding(SG_RULE_INDEX_REDUNDANT, rel, idx);
 		finding->message = psprintf("index %s of table %s is redundant: index %s serves its lookups",
 									quote_identifier(idx->name), relident,
@@ -738,6 +648,7 @@ List *
 sg_index_unused_audit(Relation rel, SgAudit *audit)
 {
 	List	   *findings = NIL;
+	SgIndexCache *cache;
 	ListCell   *lc;
 	char	   *relident;
 	TimestampTz now = GetCurrentTimestamp();
@@ -753,8 +664,9 @@ sg_index_unused_audit(Relation rel, SgAudit *audit)
 	if (reset != 0 &&
 		now - reset < (int64) sg_index_unused_min_age * USECS_PER_SEC)
 		return NIL;
+	cache = sg_index_cache(rel, audit);
 	relident = sg_relation_identity(RelationGetRelid(rel));
-	foreach(lc, sg_relation_indexes(rel, audit))
+	foreach(lc, cache->indexes)
 	{
 		SgIndex    *idx = lfirst(lc);
 		TimestampTz created = 0;
@@ -763,7 +675,7 @@ sg_index_unused_audit(Relation rel, SgAudit *audit)
 
 		CHECK_FOR_INTERRUPTS();
 		if (idx->unique || idx->primary || idx->exclusion || idx->replident ||
-			idx->fkey || idx->has_exprs || !idx->valid || idx->ispartition ||
+			sg_index_serves_fk(cache, idx) || idx->has_exprs || !idx->valid || idx->ispartition ||
 			sg_index_scans(idx) > 0)
 			continue;
 		entry = hash_search(sg_index_created_times(audit), &idx->oid, HASH_FIND, NULL);

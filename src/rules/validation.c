@@ -719,25 +719,17 @@ sg_partition_detach_not_concurrent_utility(Node *parsetree)
 List *
 sg_constraint_not_validated_audit(Relation rel, SgAudit *audit)
 {
-	Relation	conrel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tup;
 	List	   *findings = NIL;
+	ListCell   *lc;
 	char	   *relident;
 	char		kind = rel->rd_rel->relkind;
 
 	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
 		return NIL;
 	relident = sg_relation_identity(RelationGetRelid(rel));
-	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(RelationGetRelid(rel)));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
-							  NULL, 1, &key);
-	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	foreach(lc, sg_relation_constraints(RelationGetRelid(rel)))
 	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT((HeapTuple) lfirst(lc));
 		const char *conname = NameStr(con->conname);
 		SgFinding  *finding;
 		char	   *def;
@@ -764,7 +756,5 @@ sg_constraint_not_validated_audit(Relation rel, SgAudit *audit)
 		finding->evidence = psprintf("{\"definition\": %s}", sg_evidence_string(def));
 		findings = lappend(findings, finding);
 	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
 	return findings;
 }
