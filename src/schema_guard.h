@@ -432,6 +432,7 @@ extern void sg_empty_string_default_ddl_end(const SgDdlObject *object);
 extern List *sg_empty_string_default_findings(Relation rel, List *only_names);
 extern bool sg_table_judged(Relation rel);
 extern List *sg_columns_judged(Relation rel, List *only_names);
+extern AttrNumber sg_column_attnum(Relation rel, const char *name);
 extern bool sg_column_in_primary_key(Relation rel, AttrNumber attnum);
 
 /* rules/types.c */

@@ -77,6 +77,26 @@ sg_columns_judged(Relation rel, List *only_names)
 	return names;
 }
 
+/*
+ * The number of rel's column of that name, read from its descriptor (no
+ * catalog lookup); InvalidAttrNumber if there is none, as for a column
+ * dropped or renamed since its name was noted.
+ */
+AttrNumber
+sg_column_attnum(Relation rel, const char *name)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
+	}
+	return InvalidAttrNumber;
+}
+
 /* The pg_constraint row of the table's primary key, deferrable or not; NULL if none. */
 static HeapTuple
 sg_primary_key_row(Oid relid)
@@ -440,7 +460,7 @@ sg_empty_string_default_findings(Relation rel, List *only_names)
 	foreach(lc, sg_columns_judged(rel, only_names))
 	{
 		const char *colname = lfirst(lc);
-		AttrNumber	attnum = get_attnum(relid, colname);
+		AttrNumber	attnum = sg_column_attnum(rel, colname);
 		Form_pg_attribute att;
 		SgFinding  *finding;
 		char	   *relident;

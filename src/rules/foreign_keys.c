@@ -89,8 +89,9 @@ sg_plain_array(ArrayType *arr, Oid elemtype, int n)
  * its operator family, and the collation the comparison runs under.
  */
 static bool
-sg_fkey_lookup_ops(HeapTuple contup, SgFkey *fk)
+sg_fkey_lookup_ops(Relation rel, HeapTuple contup, SgFkey *fk)
 {
+	TupleDesc	desc = RelationGetDescr(rel);
 	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(contup);
 	bool		isnull1,
 				isnull2;
@@ -117,7 +118,11 @@ sg_fkey_lookup_ops(HeapTuple contup, SgFkey *fk)
 
 		fk->refkeys[i] = pkatt;
 		fk->eqops[i] = get_commutator(((Oid *) ARR_DATA_PTR(oparr))[i]);
-		get_atttypetypmodcoll(con->conrelid, fk->keys[i], &typid, &typmod, &fkcoll);
+		/* rel's own columns are in its descriptor */
+		if (fk->keys[i] > 0 && fk->keys[i] <= desc->natts)
+			fkcoll = TupleDescAttr(desc, fk->keys[i] - 1)->attcollation;
+		else
+			get_atttypetypmodcoll(con->conrelid, fk->keys[i], &typid, &typmod, &fkcoll);
 		get_atttypetypmodcoll(con->confrelid, pkatt, &typid, &typmod, &pkcoll);
 		if (OidIsValid(pkcoll) && pkcoll != fkcoll &&
 			!get_collation_isdeterministic(pkcoll))
@@ -162,7 +167,7 @@ sg_relation_fkeys(Relation rel)
 		fk->confrelid = con->confrelid;
 		fk->nkeys = fk->nall = ARR_DIMS(arr)[0];
 		memcpy(fk->keys, ARR_DATA_PTR(arr), fk->nkeys * sizeof(AttrNumber));
-		if (!sg_fkey_lookup_ops(tup, fk))
+		if (!sg_fkey_lookup_ops(rel, tup, fk))
 			continue;
 
 		/*
@@ -683,10 +688,20 @@ typedef struct SgColumnType
 	Oid			collation;
 } SgColumnType;
 
+/* rel: the relation relid when it is open (its descriptor has the column), or NULL */
 static void
-sg_column_type(Oid relid, AttrNumber attnum, SgColumnType *type)
+sg_column_type(Relation rel, Oid relid, AttrNumber attnum, SgColumnType *type)
 {
-	get_atttypetypmodcoll(relid, attnum, &type->typid, &type->typmod, &type->collation);
+	if (rel != NULL && attnum > 0 && attnum <= RelationGetDescr(rel)->natts)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+
+		type->typid = att->atttypid;
+		type->typmod = att->atttypmod;
+		type->collation = att->attcollation;
+	}
+	else
+		get_atttypetypmodcoll(relid, attnum, &type->typid, &type->typmod, &type->collation);
 	type->basetypmod = type->typmod;
 	type->basetype = getBaseTypeAndTypmod(type->typid, &type->basetypmod);
 }
@@ -760,22 +775,22 @@ sg_fk_type_mismatch_findings(Relation rel, List *only_names)
 		if (!wanted)
 			continue;
 
-		relident = sg_relation_identity(relid);
-		refident = sg_relation_identity(fk->confrelid);
 		initStringInfo(&detail);
 		initStringInfo(&fix);
 		for (int i = 0; i < fk->nall; i++)
 		{
 			SgColumnType mine;
 			SgColumnType theirs;
-			char	   *col = get_attname(relid, fk->keys[i], false);
-			char	   *refcol = get_attname(fk->confrelid, fk->refkeys[i], false);
+			char	   *col;
+			char	   *refcol;
 			bool		collate;
 
-			sg_column_type(relid, fk->keys[i], &mine);
-			sg_column_type(fk->confrelid, fk->refkeys[i], &theirs);
+			sg_column_type(rel, relid, fk->keys[i], &mine);
+			sg_column_type(NULL, fk->confrelid, fk->refkeys[i], &theirs);
 			if (sg_column_types_match(&mine, &theirs) || !sg_fkey_first_use(fk, i))
 				continue;
+			col = get_attname(relid, fk->keys[i], false);
+			refcol = get_attname(fk->confrelid, fk->refkeys[i], false);
 			collate = mine.collation != theirs.collation;
 			appendStringInfo(&detail, "%sColumn \"%s\" is %s, the column \"%s\" it references is %s.",
 							 nwrong > 0 ? " " : "", col, sg_column_type_sql(&mine, collate),
@@ -789,6 +804,8 @@ sg_fk_type_mismatch_findings(Relation rel, List *only_names)
 		if (nwrong == 0)
 			continue;
 
+		relident = sg_relation_identity(relid);
+		refident = sg_relation_identity(fk->confrelid);
 		finding = palloc0(sizeof(SgFinding));
 		finding->rule = SG_RULE_FK_TYPE_MISMATCH;
 		finding->relid = relid;
@@ -904,7 +921,7 @@ sg_fk_missing_target(Relation rel, AttrNumber attnum, const char *stem,
 {
 	SgColumnType mine;
 
-	sg_column_type(RelationGetRelid(rel), attnum, &mine);
+	sg_column_type(rel, RelationGetRelid(rel), attnum, &mine);
 	for (int plural = 0; plural < 2; plural++)
 	{
 		char	   *name = plural ? psprintf("%ss", stem) : (char *) stem;
@@ -938,7 +955,7 @@ sg_fk_missing_target(Relation rel, AttrNumber attnum, const char *stem,
 		{
 			SgColumnType theirs;
 
-			sg_column_type(target, found, &theirs);
+			sg_column_type(target == RelationGetRelid(rel) ? rel : NULL, target, found, &theirs);
 			if (sg_column_types_match(&mine, &theirs))
 			{
 				*keyattnum = found;
@@ -1032,7 +1049,7 @@ sg_fk_missing_findings(Relation rel, List *only_names)
 	foreach(lc, sg_columns_judged(rel, only_names))
 	{
 		const char *colname = lfirst(lc);
-		AttrNumber	attnum = get_attnum(relid, colname);
+		AttrNumber	attnum = sg_column_attnum(rel, colname);
 		AttrNumber	keyattnum;
 		Oid			target;
 		char	   *relident;

@@ -56,7 +56,7 @@ sg_type_findings(Relation rel, List *only_names, SgColumnJudge judge)
 	relident = sg_relation_identity(RelationGetRelid(rel));
 	foreach(lc, sg_columns_judged(rel, only_names))
 	{
-		AttrNumber	attnum = get_attnum(RelationGetRelid(rel), lfirst(lc));
+		AttrNumber	attnum = sg_column_attnum(rel, lfirst(lc));
 		SgFinding  *finding;
 
 		CHECK_FOR_INTERRUPTS();
