@@ -4,7 +4,8 @@
 # a relation a migration holds; when that migration drops other relations
 # and commits, the audit must go on without them, not fail on their
 # privileges (pg_class_aclmask) or their inheritance (find_all_inheritors of
-# a table orphaned_rows reads).  Two sessions: no pg_regress file can do it.
+# a table orphaned_rows reads); a relation the migration changed is judged
+# by what it committed.  Two sessions: no pg_regress file can do it.
 #
 # Run by test/run.sh, or alone: test/t_audit_race.sh
 set -euo pipefail
@@ -39,6 +40,12 @@ CREATE SCHEMA race2;
 CREATE TABLE race2.orders (id bigint PRIMARY KEY, customer_id bigint);
 CREATE TABLE race2.customers (id bigint PRIMARY KEY);
 INSERT INTO race2.orders VALUES (1, 1);
+CREATE SCHEMA race3;
+CREATE TABLE race3.parent (id bigint PRIMARY KEY);
+CREATE TABLE race3.child (id bigint PRIMARY KEY, parent_id bigint REFERENCES race3.parent);
+CREATE SCHEMA race4;
+CREATE TABLE race4.parent (id bigint PRIMARY KEY);
+CREATE TABLE race4.child (id bigint PRIMARY KEY, parent_id bigint REFERENCES race4.parent);
 SQL
 
 # $1: the audit's role; $2: what the migration locks; $3: what it drops;
@@ -69,6 +76,28 @@ if [ "$out" = "$want" ]; then
     ok "a table orphaned_rows reads, dropped while the audit waited for it, is said"
 else
     not_ok "a table orphaned_rows reads, dropped while the audit waited for it: got '$out', want '$want'"
+fi
+
+# The audit reads the indexes and constraints of every table once, at its
+# start (audit_catalog.c); a table changed since is read again once the
+# audit has its lock.  race3.child gets the index of its foreign key, and
+# race4.child loses its foreign key with the table it referenced, while
+# the audit waits: neither is judged by what the audit read at its start
+# (a stale copy of race4.child's foreign key names a table that is gone).
+out=$(race postgres race3.child "CREATE INDEX ON race3.child (parent_id)" \
+    "ARRAY['race3'], ARRAY['fk_unindexed', 'indexes']")
+if [ -z "$out" ]; then
+    ok "an index created while the audit waited for its table counts"
+else
+    not_ok "an index created while the audit waited for its table: $out"
+fi
+
+out=$(race postgres race4.child "SET client_min_messages = warning; DROP TABLE race4.parent CASCADE" \
+    "ARRAY['race4'], ARRAY['foreign_keys']")
+if [ -z "$out" ]; then
+    ok "a foreign key dropped while the audit waited for its table is gone"
+else
+    not_ok "a foreign key dropped while the audit waited for its table: $out"
 fi
 
 echo "$failures failure(s)"
