@@ -639,10 +639,10 @@ sg_audit(PG_FUNCTION_ARGS)
 	sg_audit_extension_members(&extension_nsps, &extension_rels);
 	relations = sg_audit_relations(sg_audit_schemas(schemas, extension_nsps),
 								   extension_rels);
-	/* the rules read indexes and constraints from one read of the catalog */
-	sg_audit_catalog_begin(audit.mcxt, extension_rels);
 	PG_TRY();
 	{
+		/* the rules read indexes and constraints from one read of the catalog */
+		sg_audit_catalog_begin(audit.mcxt, extension_rels);
 		foreach(lc, relations)
 		{
 			SgAuditRel *r = lfirst(lc);

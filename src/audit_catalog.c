@@ -225,8 +225,9 @@ sg_audit_catalog_read_constraints(void)
 }
 
 /*
- * Read the copy the rules consult until sg_audit_catalog_end(), in mcxt.
- * extension_rels: the relations that are members of an extension.
+ * Read the copy the rules consult until sg_audit_catalog_end(), in mcxt;
+ * the caller calls that one on error too.  extension_rels: the relations
+ * that are members of an extension.
  */
 void
 sg_audit_catalog_begin(MemoryContext mcxt, List *extension_rels)
@@ -241,7 +242,7 @@ sg_audit_catalog_begin(MemoryContext mcxt, List *extension_rels)
 		CacheRegisterRelcacheCallback(sg_audit_catalog_changed, (Datum) 0);
 		sg_catalog_callback_registered = true;
 	}
-	Assert(sg_catalog == NULL);
+	/* an audit within an audit replaces the copy, and the outer one reads afresh */
 	sg_catalog = palloc0(sizeof(SgAuditCatalog));
 	sg_catalog->rels = sg_oid_hash("schema_guard audit relations", sizeof(SgRelRows), mcxt);
 	sg_catalog->extension_rels = sg_oid_hash("schema_guard audit extension members",
