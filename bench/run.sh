@@ -26,6 +26,9 @@
 #   SG_BENCH_CATALOG [10000]  tables of the big catalog for fkcommit/audit
 #   SG_BENCH_FK_TX [300]   transactions per fkcommit run
 #   SG_BENCH_FK_RUNS [5]   alternating fkcommit runs per variant
+#   SG_BENCH_AUDIT_RUNS [5]  alternating audit runs per variant
+#   SG_BENCH_AUDIT_INSTRUCTIONS [1]  also count the audit's instructions with
+#                          callgrind when valgrind is installed (0 = do not)
 #   SG_BENCH_DOC [doc/performance.md]  where to write ("" = do not write)
 set -euo pipefail
 
@@ -35,6 +38,7 @@ cd "$(dirname "$0")/.."
 if [ "${SG_BENCH_QUICK:-}" = 1 ]; then
     : "${SG_BENCH_RUNS:=2}" "${SG_BENCH_SECONDS:=5}" "${SG_BENCH_SCALE:=2}" "${SG_BENCH_TABLES:=300}"
     : "${SG_BENCH_SCHEMA_RUNS:=2}" "${SG_BENCH_CATALOG:=1000}" "${SG_BENCH_FK_TX:=50}" "${SG_BENCH_FK_RUNS:=2}"
+    : "${SG_BENCH_AUDIT_RUNS:=3}"
 fi
 RUNS=${SG_BENCH_RUNS:-10}
 SECS=${SG_BENCH_SECONDS:-10}
@@ -45,10 +49,13 @@ SCHEMA_RUNS=${SG_BENCH_SCHEMA_RUNS:-5}
 CATALOG=${SG_BENCH_CATALOG:-10000}
 FK_TX=${SG_BENCH_FK_TX:-300}
 FK_RUNS=${SG_BENCH_FK_RUNS:-5}
+AUDIT_RUNS=${SG_BENCH_AUDIT_RUNS:-5}
+AUDIT_INSTRUCTIONS=${SG_BENCH_AUDIT_INSTRUCTIONS:-1}
 DOC=${SG_BENCH_DOC-doc/performance.md}
 export SG_BENCH_RUNS=$RUNS SG_BENCH_SECONDS=$SECS SG_BENCH_SCALE=$SCALE SG_BENCH_CLIENTS=$CLIENTS \
     SG_BENCH_TABLES=$TABLES SG_BENCH_SCHEMA_RUNS=$SCHEMA_RUNS SG_BENCH_CATALOG=$CATALOG \
-    SG_BENCH_FK_TX=$FK_TX SG_BENCH_FK_RUNS=$FK_RUNS
+    SG_BENCH_FK_TX=$FK_TX SG_BENCH_FK_RUNS=$FK_RUNS SG_BENCH_AUDIT_RUNS=$AUDIT_RUNS \
+    SG_BENCH_AUDIT_INSTRUCTIONS=$AUDIT_INSTRUCTIONS
 
 BENCHES=("$@")
 [ ${#BENCHES[@]} = 0 ] && BENCHES=(pgbench schema fkcommit audit)
@@ -467,6 +474,17 @@ EOF
 }
 
 # ---------------------------------------------------------------------------
+# Instructions of one new backend running SQL on cat_big: a single-user
+# backend of cluster a (stopped meanwhile) under callgrind.
+audit_instructions() {
+    local sql=$1
+    "$SG_BINDIR/pg_ctl" -D "$OUT/a" -m fast -w stop >/dev/null
+    tr '\n' ' ' <<<"$sql" | valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        "$SG_BINDIR/postgres" --single -D "$OUT/a" cat_big 2>&1 >/dev/null |
+        sed -n 's/^==[0-9]*== Collected : //p'
+    "$SG_BINDIR/pg_ctl" -D "$OUT/a" -l "$OUT/a.log" -w start >/dev/null
+}
+
 bench_audit() {
     build_catalogs
     if [ -z "$(q a -d cat_big -Atc "SELECT to_regproc('schema_guard.audit')")" ]; then
@@ -474,18 +492,20 @@ bench_audit() {
         return 0
     fi
     local r v t0 secs rows audit_list="" sql_list="" audit_rows="" sql_rows=""
-    local sql
+    local sql load_before load_after i_base="" i_audit="" i_sql=""
+    local audit_query="SELECT count(*) FROM schema_guard.audit()"
     # The same checks as catalog SQL, the popular tools' way (bench/audit_sql.sql).
     sql="SELECT count(*) FROM ($(grep -v '^--' bench/audit_sql.sql | sed 's/;$//')) q"
-    echo "bench audit: schema_guard.audit() vs the same checks as catalog SQL on $CATALOG tables, 3 runs each, alternating"
-    for r in 1 2 3; do
+    echo "bench audit: schema_guard.audit() vs the same checks as catalog SQL on $CATALOG tables, $AUDIT_RUNS runs each, alternating"
+    load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+    for ((r = 1; r <= AUDIT_RUNS; r++)); do
         for v in audit sql; do
             [ $((r % 2)) = 0 ] && v=$([ "$v" = audit ] && echo sql || echo audit)
             settle
             t0=$(now)
             # a new session each time, as a CI job runs it: cold caches
             if [ "$v" = audit ]; then
-                rows=$(q a -d cat_big -Atc "SELECT count(*) FROM schema_guard.audit()")
+                rows=$(q a -d cat_big -Atc "$audit_query")
             else
                 rows=$(q a -d cat_big -Atc "$sql")
             fi
@@ -500,6 +520,14 @@ bench_audit() {
             echo "  run $r, $v: $secs s, $rows rows"
         done
     done
+    load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+    if [ "$AUDIT_INSTRUCTIONS" = 1 ] && command -v valgrind >/dev/null; then
+        echo "bench audit: counting instructions (callgrind, single-user backend)"
+        i_base=$(audit_instructions "SELECT 1")
+        i_audit=$(audit_instructions "$audit_query")
+        i_sql=$(audit_instructions "$sql")
+        echo "  instructions: SELECT 1 $i_base, audit() $i_audit, SQL $i_sql"
+    fi
     local med_audit med_sql
     med_audit=$(tr ' ' '\n' <<<"$audit_list" | median)
     med_sql=$(tr ' ' '\n' <<<"$sql_list" | median)
@@ -509,12 +537,13 @@ bench_audit() {
         section_header
         echo
         echo "- Catalog: the big catalog of section 3 ($CATALOG tables, $((CATALOG - 1)) foreign keys, $((3 * CATALOG)) indexes)."
-        echo "- Timed commands, each in a new session (wall time, including the connection), 3 runs each, alternating:"
-        echo "  \`psql -Atc \"SELECT count(*) FROM schema_guard.audit()\" cat_big\` (every rule with the audit moment,"
+        echo "- Timed commands, each in a new session (wall time, including the connection), $AUDIT_RUNS runs each, alternating:"
+        echo "  \`psql -Atc \"$audit_query\" cat_big\` (every rule with the audit moment,"
         echo "  catalog only) and the same checks written as catalog SQL the way the popular tools write them,"
         echo "  one UNION query (\`bench/audit_sql.sql\`: unindexed foreign keys, duplicate, redundant, invalid and"
         echo "  unused indexes, NOT VALID constraints, sequence headroom)."
-        echo "- Produced by: \`SG_BENCH_CATALOG=$CATALOG bench/run.sh audit\`"
+        echo "- Load average (1, 5, 15 min) of the machine: $load_before before the timed runs, $load_after after."
+        echo "- Produced by: \`SG_BENCH_CATALOG=$CATALOG SG_BENCH_AUDIT_RUNS=$AUDIT_RUNS bench/run.sh audit\`"
         echo
         echo "| variant | seconds per run | median (s) | rows |"
         echo "|---|---|---|---|"
@@ -525,6 +554,19 @@ bench_audit() {
         echo "ratio audit() / catalog SQL: $(ratio "$med_audit" "$med_sql"). The rows differ: the SQL has the tools' false"
         echo "positives (an index that serves a foreign key called unused, keys compared as text), the audit has"
         echo "the other rules' findings too."
+        if [ -n "$i_audit" ] && [ -n "$i_sql" ] && [ -n "$i_base" ]; then
+            echo
+            echo "Instructions, which the machine's load does not move: each query once in a new single-user"
+            echo "backend of the same cluster (\`postgres --single ... cat_big\` under \`valgrind --tool=callgrind\`),"
+            echo "less the instructions of the same backend running \`SELECT 1\` (start-up and exit):"
+            echo
+            echo "| variant | instructions |"
+            echo "|---|---|"
+            echo "| schema_guard.audit() | $(awk -v a="$i_audit" -v b="$i_base" 'BEGIN { printf "%.0f", a - b }') |"
+            echo "| catalog SQL (bench/audit_sql.sql) | $(awk -v a="$i_sql" -v b="$i_base" 'BEGIN { printf "%.0f", a - b }') |"
+            echo
+            echo "Ratio audit() / catalog SQL in instructions: **$(awk -v a="$i_audit" -v s="$i_sql" -v b="$i_base" 'BEGIN { printf "%.3f", (a - b) / (s - b) }')**."
+        fi
     } >"$SECTIONS/audit.md"
 }
 

@@ -242,7 +242,8 @@ sg_audit_catalog_begin(MemoryContext mcxt, List *extension_rels)
 		CacheRegisterRelcacheCallback(sg_audit_catalog_changed, (Datum) 0);
 		sg_catalog_callback_registered = true;
 	}
-	/* an audit within an audit replaces the copy, and the outer one reads afresh */
+
+	/* an audit within an audit replaces the copy: the outer one reads afresh */
 	sg_catalog = palloc0(sizeof(SgAuditCatalog));
 	sg_catalog->rels = sg_oid_hash("schema_guard audit relations", sizeof(SgRelRows), mcxt);
 	sg_catalog->extension_rels = sg_oid_hash("schema_guard audit extension members",
@@ -251,9 +252,9 @@ sg_audit_catalog_begin(MemoryContext mcxt, List *extension_rels)
 		(void) hash_search(sg_catalog->extension_rels, &lfirst_oid(lc), HASH_ENTER, NULL);
 
 	/*
-	 * Invalidations are recorded from now on; every change the scans below
-	 * do not see is committed after their snapshot, and its invalidation
-	 * sent after that.
+	 * Invalidations are recorded from now on; every change the scans below do
+	 * not see is committed after their snapshot, and its invalidation sent
+	 * after that.
 	 */
 	AcceptInvalidationMessages();
 	InvalidateCatalogSnapshot();

@@ -67,7 +67,7 @@ sg_indexes_define_gucs(void)
  */
 typedef struct SgIndexPeers
 {
-	SgIndex    *keep;			/* the duplicate the table keeps rather than it */
+	SgIndex    *keep;			/* the duplicate the table keeps instead */
 	SgIndex    *cover;			/* the narrowest index that serves its lookups */
 } SgIndexPeers;
 
