@@ -39,6 +39,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -443,35 +444,68 @@ sg_audit_skip_row(const SgAuditRel *r, const bool *selected, SgAuditSkip why)
 	return row;
 }
 
-/*
- * The rules that have an exemption now: only their findings are put to
- * the guard's exemption test, a query each.
- */
-static void
-sg_audit_exempted_rules(bool *exempted)
+/* A rule, and a relation an exemption of it names (InvalidOid: none). */
+typedef struct SgAuditExemption
 {
+	SgRuleId	rule;
+	Oid			rel;
+} SgAuditExemption;
+
+/*
+ * What the exemptions name now, read once.  A finding can be exempt only
+ * when an exemption of its rule names its relation, or no relation (a
+ * schema's, the database's): only those findings are put to the guard's
+ * exemption test, a query each.
+ */
+static HTAB *
+sg_audit_exemptions(MemoryContext mcxt)
+{
+	HASHCTL		ctl = {0};
+	HTAB	   *exemptions;
 	SgSpi		spi;
 
+	ctl.keysize = sizeof(SgAuditExemption);
+	ctl.entrysize = sizeof(SgAuditExemption);
+	ctl.hcxt = mcxt;
+	exemptions = hash_create("schema_guard audit exemptions", 64, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	PushActiveSnapshot(GetLatestSnapshot());
 	sg_spi_connect(&spi, true);
-	if (SPI_execute("SELECT DISTINCT rule FROM schema_guard.exemption_rows",
+	if (SPI_execute("SELECT DISTINCT rule, rel::pg_catalog.oid FROM schema_guard.exemption_rows",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read schema_guard.exemption_rows");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		bool		isnull;
+		Datum		rel = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
 
 		for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
+		{
+			SgAuditExemption key = {rule, isnull ? InvalidOid : DatumGetObjectId(rel)};
+
 			if (name != NULL && strcmp(sg_rules[rule].name, name) == 0)
-				exempted[rule] = true;
+				(void) hash_search(exemptions, &key, HASH_ENTER, NULL);
+		}
 	}
 	sg_spi_finish(&spi);
 	PopActiveSnapshot();
+	return exemptions;
+}
+
+static bool
+sg_audit_may_be_exempt(HTAB *exemptions, const SgFinding *f)
+{
+	SgAuditExemption key = {f->rule, f->relid};
+	SgAuditExemption none = {f->rule, InvalidOid};
+
+	return hash_search(exemptions, &key, HASH_FIND, NULL) != NULL ||
+		hash_search(exemptions, &none, HASH_FIND, NULL) != NULL;
 }
 
 /* A finding as a row of the result, copied into the audit's context. */
 static SgAuditRow *
-sg_audit_finding_row(const SgFinding *f, MemoryContext mcxt, const bool *exempted)
+sg_audit_finding_row(const SgFinding *f, MemoryContext mcxt, HTAB *exemptions)
 {
 	MemoryContext old = MemoryContextSwitchTo(mcxt);
 	SgAuditRow *row = palloc0(sizeof(SgAuditRow));
@@ -495,7 +529,7 @@ sg_audit_finding_row(const SgFinding *f, MemoryContext mcxt, const bool *exempte
 	row->evidence = f->evidence ? pstrdup(f->evidence) : NULL;
 	MemoryContextSwitchTo(old);
 	/* the guard's own test, against what is committed now */
-	if (!f->skipped && exempted[f->rule])
+	if (!f->skipped && sg_audit_may_be_exempt(exemptions, f))
 		row->exempted = sg_is_exempt(f);
 	return row;
 }
@@ -507,7 +541,7 @@ sg_audit_finding_row(const SgFinding *f, MemoryContext mcxt, const bool *exempte
  * in the lock table).
  */
 static List *
-sg_audit_relation(const SgAuditRel *r, const bool *selected, const bool *exempted,
+sg_audit_relation(const SgAuditRel *r, const bool *selected, HTAB *exemptions,
 				  SgAudit *audit, List *rows, MemoryContext relcxt)
 {
 	ResourceOwner saved = CurrentResourceOwner;
@@ -538,7 +572,7 @@ sg_audit_relation(const SgAuditRel *r, const bool *selected, const bool *exempte
 				foreach(lc, findings)
 				{
 					SgAuditRow *row = sg_audit_finding_row(lfirst(lc), audit->mcxt,
-														   exempted);
+														   exemptions);
 
 					MemoryContextSwitchTo(audit->mcxt);
 					rows = lappend(rows, row);
@@ -601,7 +635,7 @@ sg_audit(PG_FUNCTION_ARGS)
 	ArrayType  *rules = PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1);
 	SgLevel		min_level;
 	bool		selected[SG_NUM_RULES];
-	bool		exempted[SG_NUM_RULES] = {false};
+	HTAB	   *exemptions;
 	bool		any = false;
 	SgAudit		audit = {0};
 	List	   *extension_nsps = NIL;
@@ -635,7 +669,7 @@ sg_audit(PG_FUNCTION_ARGS)
 
 	relcxt = AllocSetContextCreate(CurrentMemoryContext, "schema_guard audit relation",
 								   ALLOCSET_DEFAULT_SIZES);
-	sg_audit_exempted_rules(exempted);
+	exemptions = sg_audit_exemptions(audit.mcxt);
 	sg_audit_extension_members(&extension_nsps, &extension_rels);
 	relations = sg_audit_relations(sg_audit_schemas(schemas, extension_nsps),
 								   extension_rels);
@@ -663,7 +697,7 @@ sg_audit(PG_FUNCTION_ARGS)
 											   ACLMASK_ANY) != ACLCHECK_OK)
 				rows = lappend(rows, sg_audit_skip_row(r, selected, SG_SKIP_PRIVILEGE));
 			else
-				rows = sg_audit_relation(r, selected, exempted, &audit, rows, relcxt);
+				rows = sg_audit_relation(r, selected, exemptions, &audit, rows, relcxt);
 		}
 	}
 	PG_FINALLY();
