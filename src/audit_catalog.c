@@ -21,6 +21,7 @@
 #include "schema_guard.h"
 
 #include "access/genam.h"
+#include "access/heaptoast.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/dependency.h"
@@ -104,6 +105,18 @@ sg_audit_catalog_is_changed(Oid relid)
 	return false;
 }
 
+/*
+ * A copy of a catalog row with its out-of-line values read in, as the
+ * catalog caches keep theirs: it stays readable whatever the catalog does.
+ */
+static HeapTuple
+sg_catalog_row_copy(HeapTuple tup, Relation rel)
+{
+	if (HeapTupleHasExternal(tup))
+		return toast_flatten_tuple(tup, RelationGetDescr(rel));
+	return heap_copytuple(tup);
+}
+
 static HTAB *
 sg_oid_hash(const char *name, Size entrysize, MemoryContext mcxt)
 {
@@ -171,7 +184,7 @@ sg_audit_catalog_read_indexes(MemoryContext mcxt)
 		if (!form->indislive)
 			continue;
 		idx = hash_search(byoid, &form->indexrelid, HASH_ENTER, NULL);
-		idx->indextup = heap_copytuple(tup);
+		idx->indextup = sg_catalog_row_copy(tup, rel);
 		idx->has_class = false;
 		rows = sg_rel_rows_enter(form->indrelid);
 		rows->indexes = lappend(rows->indexes, idx);
@@ -218,7 +231,7 @@ sg_audit_catalog_read_constraints(void)
 		if (!OidIsValid(con->conrelid))
 			continue;
 		rows = sg_rel_rows_enter(con->conrelid);
-		rows->constraints = lappend(rows->constraints, heap_copytuple(tup));
+		rows->constraints = lappend(rows->constraints, sg_catalog_row_copy(tup, rel));
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -335,7 +348,7 @@ sg_relation_constraints(Oid relid)
 	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
 							  NULL, 1, &key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-		result = lappend(result, heap_copytuple(tup));
+		result = lappend(result, sg_catalog_row_copy(tup, conrel));
 	systable_endscan(scan);
 	table_close(conrel, AccessShareLock);
 	return result;
