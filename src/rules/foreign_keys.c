@@ -999,11 +999,10 @@ sg_column_polymorphic(Relation rel, const char *colname)
 
 	if (len < 2 || strcmp(colname + len - 2, "id") != 0)
 		return false;
-	typeatt = get_attnum(RelationGetRelid(rel),
-						 psprintf("%.*stype", (int) (len - 2), colname));
+	typeatt = sg_column_attnum(rel, psprintf("%.*stype", (int) (len - 2), colname));
 	if (typeatt <= 0)
 		return false;
-	get_type_category_preferred(getBaseType(get_atttype(RelationGetRelid(rel), typeatt)),
+	get_type_category_preferred(getBaseType(TupleDescAttr(RelationGetDescr(rel), typeatt - 1)->atttypid),
 								&category, &preferred);
 	return category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM;
 }
