@@ -377,6 +377,7 @@ CREATE FUNCTION schema_guard.session_findings(
     OUT fix text,
     OUT raised text,
     OUT at_commit boolean,
+    OUT statement bigint,
     OUT statement_line integer,
     OUT statement_position integer,
     OUT statement_length integer)
@@ -394,7 +395,24 @@ SET bytea_output = hex
 AS 'MODULE_PATHNAME', 'schema_guard_session_findings';
 
 COMMENT ON FUNCTION schema_guard.session_findings(boolean) IS
-    'the findings the guard raised in this session, with the line and position of the statement in its query string; reset forgets them';
+    'the findings the guard raised in this session, with the number of their statement and its line and position in its query string; reset forgets them';
+
+-- Backend-local state: never parallel, volatile (it numbers its caller).
+CREATE FUNCTION schema_guard.statement_number() RETURNS bigint
+LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET row_security = on
+SET standard_conforming_strings = on
+SET quote_all_identifiers = off
+SET array_nulls = on
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = postgres
+SET extra_float_digits = 1
+SET bytea_output = hex
+AS 'MODULE_PATHNAME', 'schema_guard_statement_number';
+
+COMMENT ON FUNCTION schema_guard.statement_number() IS
+    'the number this session gives the statement that calls it, as session_findings() names statements';
 
 CREATE FUNCTION schema_guard.check_pending() RETURNS void
 LANGUAGE C VOLATILE SECURITY INVOKER PARALLEL UNSAFE

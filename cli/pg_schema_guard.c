@@ -980,31 +980,71 @@ seen_at_commit(const char *file, const char *rule, const char *message)
 }
 
 /*
- * Collect what the guard raised since the last call.  A finding names the
- * line of its statement in the query string sent: sent for statement st of
- * the file, that maps onto the file from the line the chunk starts at (a
- * finding raised at the commit of an autocommitted statement, which has no
- * line, is the statement's).  Raised by our own command (check_pending(),
- * COMMIT), it is put at at_line.
+ * The numbers the session gave the file's statements it sent (those that
+ * got one): a finding at commit names the statement that made its object
+ * by that number.  Each file has a session, so numbers are the file's.
+ */
+typedef struct
+{
+	long long	number;
+	const Stmt *st;
+} Numbered;
+
+static Numbered *numbered;
+static int	nnumbered;
+static long long last_number;
+
+static const Stmt *
+numbered_stmt(long long number)
+{
+	for (int i = 0; i < nnumbered; i++)
+		if (numbered[i].number == number)
+			return numbered[i].st;
+	return NULL;
+}
+
+/*
+ * Collect what the guard raised since the last call, and the number of the
+ * statement asking: sent right after statement st of the file, a number
+ * that is not the last one asked plus one means that st got the one before.
+ * A finding names the line of its statement in the query string sent for
+ * it, which maps onto the file from the line the chunk starts at: raised
+ * while st ran, st; raised at a commit, the statement that made its
+ * object, when the file's.  Otherwise (a commit finding whose statement is
+ * not known, or is our own check_pending() or COMMIT) it is put at the
+ * line of st, or at at_line.
  */
 static bool
 collect_findings(PGconn *conn, const char *file, const Stmt *st, int at_line)
 {
 	PGresult   *res = PQexec(conn,
 							 "SELECT rule, level, object_type, object_identity, message, detail, fix, "
-							 "at_commit, statement_line FROM schema_guard.session_findings(true)");
+							 "at_commit, statement_line, statement, schema_guard.statement_number() "
+							 "FROM (VALUES (0)) AS asking LEFT JOIN schema_guard.session_findings(true) ON true");
+	long long	number;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1)
 	{
 		run_error(file, 0, "could not read schema_guard.session_findings(): %s",
 				  PQerrorMessage(conn));
 		PQclear(res);
 		return false;
 	}
+	number = atoll(PQgetvalue(res, 0, 10));
+	if (st && number > last_number + 1)
+	{
+		numbered = xrealloc(numbered, (nnumbered + 1) * sizeof(Numbered));
+		numbered[nnumbered].number = number - 1;
+		numbered[nnumbered++].st = st;
+	}
+	last_number = number;
 	for (int i = 0; i < PQntuples(res); i++)
 	{
 		Finding    *f;
+		const Stmt *by = st;
 
+		if (PQgetisnull(res, i, 0))
+			continue;
 		/* check_pending() in a savepoint leaves its items to the next */
 		if (strcmp(PQgetvalue(res, i, 7), "t") == 0 &&
 			seen_at_commit(file, PQgetvalue(res, i, 0), PQgetvalue(res, i, 4)))
@@ -1019,9 +1059,12 @@ collect_findings(PGconn *conn, const char *file, const Stmt *st, int at_line)
 		f->detail = PQgetisnull(res, i, 5) ? NULL : xstrdup(PQgetvalue(res, i, 5));
 		f->fix = PQgetisnull(res, i, 6) ? NULL : xstrdup(PQgetvalue(res, i, 6));
 		f->at_commit = strcmp(PQgetvalue(res, i, 7), "t") == 0;
-		f->line = st ? st->line : at_line;
-		if (st && !PQgetisnull(res, i, 8))
-			f->line = st->chunk_line + atoi(PQgetvalue(res, i, 8)) - 1;
+		if (f->at_commit)
+			by = PQgetisnull(res, i, 9) ? NULL :
+				numbered_stmt(atoll(PQgetvalue(res, i, 9)));
+		f->line = by ? by->line : st ? st->line : at_line;
+		if (by && !PQgetisnull(res, i, 8))
+			f->line = by->chunk_line + atoi(PQgetvalue(res, i, 8)) - 1;
 	}
 	PQclear(res);
 	return true;
@@ -1168,6 +1211,8 @@ check_file(const char *file, int filenum, int nfiles)
 
 	if (!read_file(file, &s))
 		return;
+	nnumbered = 0;
+	last_number = 0;
 	split_script(file, &s);
 	if (s.refused)
 		return;

@@ -1,6 +1,8 @@
 -- schema_guard.session_findings(): the findings the guard raised in this
--- session, with the line, position and length of the top-level statement
--- in its query string; check_pending(); the cap; forgetting them.
+-- session, with the number of their top-level statement and its line,
+-- position and length in its query string (for a finding at commit, the
+-- statement that made or last changed the object it judges);
+-- statement_number(); check_pending(); the cap; forgetting them.
 -- psql sends statements joined by \; as one query string, with the line
 -- breaks between them (and, from 15 on, the -- comments; before 15 it shows
 -- only the last result, so the other statements return no rows).
@@ -14,9 +16,9 @@ SELECT count(*) >= 0 AS forgotten FROM schema_guard.session_findings(true);
 
 -- Three statements in one query string, warn mode: a finding raised by a
 -- statement names its line (its first token, after the comment), position
--- and length; one raised when the string's implicit transaction commits has
--- no COMMIT statement to name.  level is the rule's, raised what the guard
--- raised.
+-- and length; one raised when the string's implicit transaction commits
+-- names the statement that made the column, the second, which has another
+-- number.  level is the rule's, raised what the guard raised.
 SET schema_guard.mode = warn;
 CREATE TABLE sf_parent (id int PRIMARY KEY) \;
 CREATE TABLE sf_child (id int PRIMARY KEY, parent_id int) \;
@@ -25,28 +27,28 @@ CREATE TABLE sf_child (id int PRIMARY KEY, parent_id int) \;
 SELECT rule, level, raised, object_identity, at_commit,
        statement_line, statement_position, statement_length
   FROM schema_guard.session_findings();
+SELECT count(DISTINCT statement) AS statements FROM schema_guard.session_findings();
 -- The columns a finding has everywhere.
 SELECT rule, object_type, message, detail, fix
   FROM schema_guard.session_findings(true) ORDER BY rule;
 SELECT count(*) AS after_reset FROM schema_guard.session_findings();
 
--- At commit: the COMMIT statement of the query string.
+-- At commit: the statement that made the column, not the COMMIT.
 BEGIN \;
 CREATE TABLE sf_doc (id int PRIMARY KEY, doc jsonb NOT NULL) \;
 COMMIT;
 SELECT rule, raised, at_commit, statement_line, statement_position, statement_length
   FROM schema_guard.session_findings(true);
--- PREPARE TRANSACTION, likewise.
+-- PREPARE TRANSACTION, likewise: the CREATE TABLE, a query string of its own.
 BEGIN;
 CREATE TABLE sf_prepared (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES sf_parent);
 SET search_path = public \; PREPARE TRANSACTION 'sf_prepared';
 ROLLBACK PREPARED 'sf_prepared';
 SELECT rule, at_commit, statement_line, statement_position, statement_length
   FROM schema_guard.session_findings(true);
--- In autocommit no COMMIT was written: the location is unknown.
+-- In autocommit no COMMIT was written: the statement itself.
 CREATE TABLE sf_fk2 (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES sf_parent);
-SELECT rule, at_commit, statement_line IS NULL AS unknown_line,
-       statement_position IS NULL AS unknown_position
+SELECT rule, at_commit, statement_line, statement_position, statement_length
   FROM schema_guard.session_findings(true);
 
 -- A DO block and a function are the statement that ran them.
@@ -87,14 +89,16 @@ CREATE TABLE sf_fk3 (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES sf_pa
 SELECT rule, raised, at_commit, statement_line, statement_position, statement_length
   FROM schema_guard.session_findings(true);
 
--- check_pending(): the commit's checks now, at the statement that called
--- it; COMMIT does not raise them again.
+-- check_pending(): the commit's checks now, at the statement that made the
+-- object (the number statement_number() gave the one before it), not the
+-- one that called it; COMMIT does not raise them again.
 SET schema_guard.mode = warn;
 BEGIN;
 CREATE TABLE sf_fk4 (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES sf_parent);
+SELECT schema_guard.statement_number() - 1 AS made \gset
 SET search_path = public \; SELECT schema_guard.check_pending();
 COMMIT;
-SELECT rule, raised, at_commit, statement_line, statement_position
+SELECT rule, raised, at_commit, statement = :made AS made_it, statement_line, statement_position
   FROM schema_guard.session_findings(true);
 -- Nothing pending: nothing raised.
 BEGIN;
@@ -117,6 +121,78 @@ SELECT schema_guard.check_pending();
 RELEASE SAVEPOINT s;
 COMMIT;
 SELECT rule, object_identity, statement_line FROM schema_guard.session_findings(true);
+
+-- statement_number(): the number of the statement that calls it; the
+-- guard numbers a statement the first time it needs one (one raising a
+-- finding or leaving work for the commit), so a statement that does
+-- neither has none, and the next number goes to the next statement that
+-- needs one.
+SELECT schema_guard.statement_number() AS n0 \gset
+SELECT 1 AS nothing_for_the_guard;
+SELECT schema_guard.statement_number() - :n0 AS one_more,
+       schema_guard.statement_number() - :n0 AS same_statement;
+SELECT schema_guard.statement_number() - :n0 AS next_one;
+-- Not a statement of the client's query string: a cursor's portal.
+BEGIN;
+DECLARE sf_cursor CURSOR FOR SELECT schema_guard.statement_number() IS NULL AS not_numbered;
+FETCH sf_cursor;
+COMMIT;
+
+-- The last statement that changed the object: a DROP INDEX that left the
+-- foreign key unindexed; rolled back to a savepoint, it is gone with its
+-- work, and the statement that made the foreign key is the one left.
+BEGIN;
+CREATE TABLE sf_sp (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES sf_parent);
+SELECT schema_guard.statement_number() - 1 AS made \gset
+CREATE INDEX sf_sp_parent_id_idx ON sf_sp (parent_id);
+SAVEPOINT s;
+DROP INDEX sf_sp_parent_id_idx;
+SELECT schema_guard.statement_number() - 1 AS dropped \gset
+ROLLBACK TO SAVEPOINT s;
+DROP INDEX sf_sp_parent_id_idx;
+SELECT schema_guard.statement_number() - 1 AS dropped_again \gset
+SELECT schema_guard.check_pending();
+ROLLBACK;
+SELECT rule, statement = :dropped_again AS by_the_drop_kept,
+       statement = :dropped AS by_the_drop_rolled_back, statement = :made AS by_the_create
+  FROM schema_guard.session_findings(true);
+BEGIN;
+CREATE TABLE sf_sp (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES sf_parent);
+SELECT schema_guard.statement_number() - 1 AS made \gset
+SAVEPOINT s;
+CREATE INDEX sf_sp_parent_id_idx ON sf_sp (parent_id);
+DROP INDEX sf_sp_parent_id_idx;
+ROLLBACK TO SAVEPOINT s;
+SELECT schema_guard.check_pending();
+ROLLBACK;
+SELECT rule, statement = :made AS by_the_create FROM schema_guard.session_findings(true);
+-- A rename is not what a rule judges: the statement that made the foreign
+-- key keeps it, under its new name.
+BEGIN;
+CREATE TABLE sf_sp (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES sf_parent);
+SELECT schema_guard.statement_number() - 1 AS made \gset
+ALTER TABLE sf_sp RENAME CONSTRAINT sf_sp_parent_id_fkey TO sf_sp_parent_fk;
+SELECT schema_guard.check_pending();
+ROLLBACK;
+SELECT rule, object_identity, statement = :made AS by_the_create
+  FROM schema_guard.session_findings(true);
+-- Work left by a statement under a cursor's portal has no statement: its
+-- finding is the COMMIT's, as when nothing made it.
+CREATE FUNCTION sf_make_fk() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TABLE sf_fk_cursor (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES sf_parent);
+    RETURN 1;
+END
+$$;
+BEGIN;
+DECLARE sf_cursor CURSOR FOR SELECT sf_make_fk();
+FETCH sf_cursor;
+SET search_path = public \; COMMIT;
+SELECT rule, at_commit, statement_line, statement_position, statement_length
+  FROM schema_guard.session_findings(true);
+DROP TABLE sf_fk_cursor;
+DROP FUNCTION sf_make_fk();
+
 -- Enforce mode: check_pending() raises the error COMMIT would.
 RESET schema_guard.mode;
 BEGIN;

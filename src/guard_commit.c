@@ -10,7 +10,9 @@
  * takes.  At commit each table is opened once, and each rule's commit
  * callback gets the names of its objects there.
  * Items are tagged with the subtransaction that added them: rolling back
- * to a savepoint forgets them, releasing it hands them to the parent.  At
+ * to a savepoint forgets them, releasing it hands them to the parent; and
+ * with the top-level statement that added them, to which session_findings()
+ * gives a finding at commit on their object (the last such statement).  At
  * pre-commit and pre-prepare every surviving item is checked, under the
  * extension's pinned settings (but the caller's search_path, as for the
  * statements), if the extension still exists; an ERROR
@@ -38,6 +40,8 @@ typedef struct SgPendingItem
 	Oid			relid;
 	char	   *name;			/* NULL for a column */
 	AttrNumber	attnum;			/* a column's number */
+	SgStatement statement;		/* the statement that added it */
+	char	   *found_name;		/* while checking: its name now, or NULL */
 } SgPendingItem;
 
 /* Cells and items live in TopTransactionContext. */
@@ -45,6 +49,9 @@ static List *sg_pending = NIL;
 
 /* Is sg_check_pending() running?  For the findings it raises. */
 static bool sg_in_commit_check = false;
+
+/* The statement of the finding being raised there, or NULL. */
+static const SgStatement *sg_raising_statement = NULL;
 
 /*
  * Names of the indexes this transaction dropped.  A commit-time HINT may
@@ -69,18 +76,23 @@ sg_index_names_dropped_in_xact(void)
 	return list_copy(sg_dropped_index_names);
 }
 
+/* An item added by statement, the one running now when NULL. */
 static void
 sg_pending_append(SgRuleId rule, Oid relid, const char *name,
-				  AttrNumber attnum)
+				  AttrNumber attnum, const SgStatement *statement)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-	SgPendingItem *item = palloc(sizeof(SgPendingItem));
+	SgPendingItem *item = palloc0(sizeof(SgPendingItem));
 
 	item->subid = GetCurrentSubTransactionId();
 	item->rule = rule;
 	item->relid = relid;
 	item->name = name ? pstrdup(name) : NULL;
 	item->attnum = attnum;
+	if (statement != NULL)
+		item->statement = *statement;
+	else
+		sg_current_statement(&item->statement);
 	sg_pending = lappend(sg_pending, item);
 	MemoryContextSwitchTo(old);
 }
@@ -88,7 +100,7 @@ sg_pending_append(SgRuleId rule, Oid relid, const char *name,
 void
 sg_pending_add(SgRuleId rule, Oid relid, const char *name)
 {
-	sg_pending_append(rule, relid, name, InvalidAttrNumber);
+	sg_pending_append(rule, relid, name, InvalidAttrNumber, NULL);
 }
 
 /*
@@ -99,7 +111,7 @@ sg_pending_add(SgRuleId rule, Oid relid, const char *name)
 void
 sg_pending_add_column(SgRuleId rule, Oid relid, AttrNumber attnum)
 {
-	sg_pending_append(rule, relid, NULL, attnum);
+	sg_pending_append(rule, relid, NULL, attnum, NULL);
 }
 
 /* The item's name now; NULL for a column dropped since. */
@@ -126,14 +138,15 @@ sg_pending_name(SgPendingItem *item)
 
 /*
  * An object of relid waited for by name was renamed: every rule waiting for
- * it waits for the new name too.  The old items stay, so that rolling back
- * to a savepoint before the rename (which drops the new items) leaves the
- * checks in place.
+ * it waits for the new name too, for what the statement that made it did
+ * (a rename is not what a rule judges).  The old items stay, so that
+ * rolling back to a savepoint before the rename (which drops the new
+ * items) leaves the checks in place.
  */
 void
 sg_pending_renamed(Oid relid, const char *oldname, const char *newname)
 {
-	bool		found[SG_NUM_RULES] = {false};
+	SgPendingItem *found[SG_NUM_RULES] = {NULL};
 	ListCell   *lc;
 
 	foreach(lc, sg_pending)
@@ -142,11 +155,12 @@ sg_pending_renamed(Oid relid, const char *oldname, const char *newname)
 
 		if (item->relid == relid && item->name != NULL &&
 			strcmp(item->name, oldname) == 0)
-			found[item->rule] = true;
+			found[item->rule] = item;
 	}
 	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
-		if (found[rule])
-			sg_pending_add(rule, relid, newname);
+		if (found[rule] != NULL)
+			sg_pending_append(rule, relid, newname, InvalidAttrNumber,
+							  &found[rule]->statement);
 }
 
 /*
@@ -167,6 +181,35 @@ sg_name_listed(List *names, const char *name)
 }
 
 /*
+ * The statement behind a finding on rel: that of the last item of its rule
+ * there naming its object (or the whole relation, by the empty name).
+ */
+static const SgStatement *
+sg_finding_statement(List *items, const SgFinding *finding)
+{
+	for (int i = list_length(items) - 1; i >= 0; i--)
+	{
+		SgPendingItem *item = list_nth(items, i);
+
+		if (item->rule == finding->rule &&
+			(item->found_name[0] == '\0' ||
+			 (finding->subname != NULL &&
+			  strcmp(item->found_name, finding->subname) == 0)))
+			return &item->statement;
+	}
+	return NULL;
+}
+
+/* Raise a finding at commit, as made by statement. */
+static void
+sg_raise_at_commit(const SgFinding *finding, const SgStatement *statement)
+{
+	sg_raising_statement = statement;
+	sg_raise(finding);
+	sg_raising_statement = NULL;
+}
+
+/*
  * Check every pending item, one table at a time, by each rule in registry
  * order whose level is not off now.  Warnings are raised as they come; the
  * first error-level finding aborts the commit after all warnings have been
@@ -178,7 +221,9 @@ sg_check_pending(void)
 	bool		enabled[SG_NUM_RULES];
 	List	   *relids = NIL;
 	List	   *errors = NIL;
+	List	   *error_statements = NIL;
 	ListCell   *lc;
+	ListCell   *lc2;
 
 	for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
 		enabled[rule] = sg_rule_enabled(rule, SG_MOMENT_COMMIT);
@@ -194,8 +239,8 @@ sg_check_pending(void)
 	{
 		Oid			relid = lfirst_oid(lc);
 		List	   *names[SG_NUM_RULES] = {NIL};
+		List	   *items = NIL;
 		Relation	rel;
-		ListCell   *lc2;
 
 		CHECK_FOR_INTERRUPTS();
 
@@ -212,13 +257,15 @@ sg_check_pending(void)
 		foreach(lc2, sg_pending)
 		{
 			SgPendingItem *item = lfirst(lc2);
-			char	   *name;
 
 			if (item->relid != relid || !enabled[item->rule])
 				continue;
-			name = sg_pending_name(item);
-			if (name != NULL && !sg_name_listed(names[item->rule], name))
-				names[item->rule] = lappend(names[item->rule], name);
+			item->found_name = sg_pending_name(item);
+			if (item->found_name == NULL)
+				continue;
+			items = lappend(items, item);
+			if (!sg_name_listed(names[item->rule], item->found_name))
+				names[item->rule] = lappend(names[item->rule], item->found_name);
 		}
 
 		for (SgRuleId rule = 0; rule < SG_NUM_RULES; rule++)
@@ -228,24 +275,34 @@ sg_check_pending(void)
 			foreach(lc2, sg_rules[rule].commit(rel, names[rule]))
 			{
 				SgFinding  *finding = lfirst(lc2);
+				const SgStatement *statement = sg_finding_statement(items, finding);
 
 				if (sg_effective_level(finding->rule) == SG_LEVEL_ERROR)
+				{
 					errors = lappend(errors, finding);
+					error_statements = lappend(error_statements, (void *) statement);
+				}
 				else
-					sg_raise(finding);
+					sg_raise_at_commit(finding, statement);
 			}
 		}
 		relation_close(rel, AccessShareLock);
 	}
 
-	foreach(lc, errors)
-		sg_raise(lfirst(lc));
+	forboth(lc, errors, lc2, error_statements)
+		sg_raise_at_commit(lfirst(lc), lfirst(lc2));
 }
 
 bool
 sg_checking_commit(void)
 {
 	return sg_in_commit_check;
+}
+
+const SgStatement *
+sg_commit_finding_statement(void)
+{
+	return sg_raising_statement;
 }
 
 /*
@@ -268,6 +325,7 @@ sg_run_commit_checks(void)
 	PG_FINALLY();
 	{
 		sg_in_commit_check = false;
+		sg_raising_statement = NULL;
 	}
 	PG_END_TRY();
 	sg_unpin_settings(nest);

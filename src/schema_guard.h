@@ -289,6 +289,19 @@ typedef struct SgFinding
 	SgAuditSkip skip;			/* skipped: why, which sets the row's level */
 } SgFinding;
 
+/*
+ * A top-level statement of the session: the number the session gave it
+ * (0: none, not a statement of the client's query string) and where it is
+ * in its query string (line 0: unknown).
+ */
+typedef struct SgStatement
+{
+	int64		number;
+	int			line;			/* 1-based line of its first token */
+	int			position;		/* 1-based character position of it */
+	int			length;			/* characters, up to its end */
+} SgStatement;
+
 /* schema_guard.c */
 extern int	sg_mode;
 
@@ -402,6 +415,7 @@ extern void sg_pending_renamed(Oid relid, const char *oldname, const char *newna
 extern void sg_note_dropped_index(const char *name);
 extern List *sg_index_names_dropped_in_xact(void);
 extern bool sg_checking_commit(void);
+extern const SgStatement *sg_commit_finding_statement(void);
 
 /* guard_events.c */
 extern uint64 sg_ddl_statements_ended;
@@ -559,7 +573,10 @@ extern void sg_require_extension_current(void);
 extern bool sg_is_own_extension_stmt(Node *parsetree);
 
 /* session_findings.c: what the guard raised in this session, and where */
+
+
 extern void sg_session_findings_init(void);
+extern void sg_current_statement(SgStatement *out);
 extern void sg_session_record(const SgFinding *finding, SgLevel raised);
 extern void sg_session_note_utility(PlannedStmt *pstmt, const char *queryString,
 									ProcessUtilityContext context, bool done);

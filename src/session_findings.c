@@ -10,11 +10,19 @@
  * the top-level one the client sent: the portal being run, when it runs the
  * query string the client sent (debug_query_string), whose PlannedStmt
  * carries stmt_location and stmt_len as the ProcessUtility hook sees them;
- * a DO block or a function call is one statement.  At commit no portal
- * runs: a finding then belongs to the COMMIT (or PREPARE TRANSACTION)
- * statement, which the ProcessUtility hook noted, or to the top-level
- * statement that committed (CALL of a procedure that commits,
- * schema_guard.check_pending()); otherwise its location is unknown.
+ * a DO block or a function call is one statement.  The session numbers
+ * these statements in the order the guard first asks for one (a statement
+ * that raises a finding, leaves work for the commit, commits, or calls
+ * schema_guard.statement_number()): a finding names its statement by that
+ * number too, which a client that sends one statement at a time can learn
+ * for each.  A finding raised at commit belongs to the statement that made
+ * or last changed the object it judges, which guard_commit.c remembers with
+ * the pending item; when that is not known (an item added while no
+ * statement of the client's query string ran, as under a cursor's portal),
+ * to the COMMIT (or PREPARE TRANSACTION) statement, which the
+ * ProcessUtility hook noted, or to the top-level statement that committed
+ * (CALL of a procedure that commits, schema_guard.check_pending());
+ * otherwise its location is unknown.
  *
  * Findings are kept in backend-local memory owned by TopMemoryContext, so
  * that a finding whose error aborts the transaction is kept too; at most
@@ -37,14 +45,6 @@
 #include "utils/memutils.h"
 #include "utils/portal.h"
 
-/* Where a statement is in its query string; line 0: unknown. */
-typedef struct SgLocation
-{
-	int			line;			/* 1-based line of its first token */
-	int			position;		/* 1-based character position of it */
-	int			length;			/* characters, up to its end */
-} SgLocation;
-
 typedef struct SgSessionFinding
 {
 	const char *rule;
@@ -56,7 +56,7 @@ typedef struct SgSessionFinding
 	char	   *detail;
 	char	   *fix;
 	bool		at_commit;
-	SgLocation	location;
+	SgStatement statement;
 } SgSessionFinding;
 
 static int	sg_session_findings_max = 1000;
@@ -66,7 +66,15 @@ static List *sg_findings = NIL;
 static int64 sg_findings_dropped = 0;
 
 /* The COMMIT statement of this transaction, as the hook saw it. */
-static SgLocation sg_commit_location;
+static SgStatement sg_commit_statement;
+
+/*
+ * The last statement that was given a number, while its portal lives;
+ * numbers are given in order, the first time a statement is asked for.
+ */
+static Portal sg_numbered_portal = NULL;
+static SgStatement sg_numbered_statement;
+static int64 sg_statements_numbered = 0;
 
 /* A copy in the findings' context, NULL stays NULL. */
 static char *
@@ -82,14 +90,14 @@ sg_keep(const char *s)
  * semicolon, with the comments and line breaks in between.
  */
 static void
-sg_locate(const char *query, int location, int len, SgLocation *out)
+sg_locate(const char *query, int location, int len, SgStatement *out)
 {
 	int			qlen = strlen(query);
 	const char *p;
 	const char *end;
 	int			line = 1;
 
-	memset(out, 0, sizeof(SgLocation));
+	memset(out, 0, sizeof(SgStatement));
 	if (location < 0 || location > qlen)
 		return;
 	if (len <= 0 || len > qlen - location)
@@ -130,23 +138,45 @@ sg_locate(const char *query, int location, int len, SgLocation *out)
 	out->length = pg_mbstrlen_with_len(p, end - p);
 }
 
+static void
+sg_portal_dropped(void *arg)
+{
+	if (sg_numbered_portal == (Portal) arg)
+		sg_numbered_portal = NULL;
+}
+
 /*
  * The top-level statement running now: the active portal's, if that
  * portal runs the query string the client sent (not a cursor's, nor a
- * prepared statement's).
+ * prepared statement's).  It is given the session's next number the first
+ * time it is asked for, and located then, once: a callback on the portal's
+ * memory tells when it is gone.  No catalog access.
  */
-static bool
-sg_portal_location(SgLocation *out)
+void
+sg_current_statement(SgStatement *out)
 {
 	PlannedStmt *stmt;
+	MemoryContextCallback *dropped;
 
+	memset(out, 0, sizeof(SgStatement));
 	if (ActivePortal == NULL || debug_query_string == NULL ||
 		ActivePortal->sourceText != debug_query_string ||
 		ActivePortal->stmts == NIL)
-		return false;
-	stmt = linitial_node(PlannedStmt, ActivePortal->stmts);
-	sg_locate(debug_query_string, stmt->stmt_location, stmt->stmt_len, out);
-	return out->line > 0;
+		return;
+	if (ActivePortal != sg_numbered_portal)
+	{
+		dropped = MemoryContextAlloc(ActivePortal->portalContext,
+									 sizeof(MemoryContextCallback));
+		dropped->func = sg_portal_dropped;
+		dropped->arg = ActivePortal;
+		MemoryContextRegisterResetCallback(ActivePortal->portalContext, dropped);
+		stmt = linitial_node(PlannedStmt, ActivePortal->stmts);
+		sg_locate(debug_query_string, stmt->stmt_location, stmt->stmt_len,
+				  &sg_numbered_statement);
+		sg_numbered_statement.number = ++sg_statements_numbered;
+		sg_numbered_portal = ActivePortal;
+	}
+	*out = sg_numbered_statement;
 }
 
 /*
@@ -159,6 +189,7 @@ sg_session_record(const SgFinding *finding, SgLevel raised)
 	MemoryContext old;
 	SgSessionFinding *kept;
 	bool		at_commit = sg_checking_commit();
+	const SgStatement *made;
 
 	if (list_length(sg_findings) >= sg_session_findings_max)
 	{
@@ -180,10 +211,13 @@ sg_session_record(const SgFinding *finding, SgLevel raised)
 	kept->detail = sg_keep(finding->detail);
 	kept->fix = sg_keep(finding->fix);
 	kept->at_commit = at_commit;
-	if (at_commit && sg_commit_location.line > 0)
-		kept->location = sg_commit_location;
+	made = at_commit ? sg_commit_finding_statement() : NULL;
+	if (made != NULL && made->number > 0)
+		kept->statement = *made;
+	else if (at_commit && sg_commit_statement.number > 0)
+		kept->statement = sg_commit_statement;
 	else
-		(void) sg_portal_location(&kept->location);
+		sg_current_statement(&kept->statement);
 	sg_findings = lappend(sg_findings, kept);
 	MemoryContextSwitchTo(old);
 }
@@ -220,8 +254,7 @@ sg_session_note_utility(PlannedStmt *pstmt, const char *queryString,
 		 ((TransactionStmt *) parsetree)->kind == TRANS_STMT_PREPARE) &&
 		context == PROCESS_UTILITY_TOPLEVEL && queryString != NULL &&
 		queryString == debug_query_string)
-		sg_locate(queryString, pstmt->stmt_location, pstmt->stmt_len,
-				  &sg_commit_location);
+		sg_current_statement(&sg_commit_statement);
 }
 
 static void
@@ -229,7 +262,7 @@ sg_session_xact_callback(XactEvent event, void *arg)
 {
 	if (event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PARALLEL_PRE_COMMIT &&
 		event != XACT_EVENT_PRE_PREPARE)
-		memset(&sg_commit_location, 0, sizeof(SgLocation));
+		memset(&sg_commit_statement, 0, sizeof(SgStatement));
 }
 
 void
@@ -272,8 +305,8 @@ schema_guard_session_findings(PG_FUNCTION_ARGS)
 	foreach(lc, sg_findings)
 	{
 		SgSessionFinding *f = lfirst(lc);
-		Datum		values[12];
-		bool		nulls[12] = {false};
+		Datum		values[13];
+		bool		nulls[13] = {false};
 
 		values[0] = CStringGetTextDatum(f->rule);
 		values[1] = CStringGetTextDatum(f->level);
@@ -284,10 +317,12 @@ schema_guard_session_findings(PG_FUNCTION_ARGS)
 		values[6] = sg_text_or_null(f->fix, &nulls[6]);
 		values[7] = CStringGetTextDatum(f->raised);
 		values[8] = BoolGetDatum(f->at_commit);
-		values[9] = Int32GetDatum(f->location.line);
-		values[10] = Int32GetDatum(f->location.position);
-		values[11] = Int32GetDatum(f->location.length);
-		nulls[9] = nulls[10] = nulls[11] = (f->location.line == 0);
+		values[9] = Int64GetDatum(f->statement.number);
+		nulls[9] = (f->statement.number == 0);
+		values[10] = Int32GetDatum(f->statement.line);
+		values[11] = Int32GetDatum(f->statement.position);
+		values[12] = Int32GetDatum(f->statement.length);
+		nulls[10] = nulls[11] = nulls[12] = (f->statement.line == 0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	if (reset)
@@ -300,4 +335,24 @@ schema_guard_session_findings(PG_FUNCTION_ARGS)
 						  sg_session_findings_max),
 				errhint("Raise schema_guard.session_findings_max, or forget the kept findings more often."));
 	return (Datum) 0;
+}
+
+/*
+ * schema_guard.statement_number(): the number of the statement that calls
+ * it, NULL when it is not a statement of the client's query string.  A
+ * client that asks after each statement it sends learns which number that
+ * statement was given, if any: the one before, when it is not the number
+ * it was told last time plus one.
+ */
+PG_FUNCTION_INFO_V1(schema_guard_statement_number);
+Datum
+schema_guard_statement_number(PG_FUNCTION_ARGS)
+{
+	SgStatement statement;
+
+	sg_require_extension_current();
+	sg_current_statement(&statement);
+	if (statement.number == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(statement.number);
 }

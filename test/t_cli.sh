@@ -121,13 +121,13 @@ SELECT 'a;b' AS "x;y", $q$;$q$ AS z;
 EOF
 run check findings.sql
 expect "a file with findings exits 1" 1 "$rc"
-expect "each finding at its file:line; commit findings at the last statement" \
+expect "each finding at its file:line; commit findings at the statement that made their object" \
 "findings.sql:3: warning: json_not_jsonb
 findings.sql:8: warning: json_not_jsonb
 findings.sql:10: warning: json_not_jsonb
 findings.sql:16: error: index_not_concurrent
-findings.sql:18: error: fk_unindexed
-findings.sql:18: error: implicit_nullable" "$(located)"
+findings.sql:3: error: fk_unindexed
+findings.sql:3: error: implicit_nullable" "$(located)"
 expect "findings raised at commit say so" 2 "$(grep -c '(at commit)$' "$SCRATCH/out")"
 expect "a finding's detail and fix follow it" 1 \
     "$(grep -c '^    fix: CREATE INDEX orders_customer_id_idx ON public.orders USING btree (customer_id);$' "$SCRATCH/out")"
@@ -159,21 +159,39 @@ run check --commit commit.sql
 expect "with --commit the table exists afterwards" "0 t" "$rc $(exists kept)"
 
 # A file with its own transaction: its BEGIN is ours, its COMMIT where the
-# commit's checks run.
+# commit's checks run; their findings at the statement that made the
+# object, not at the COMMIT, nor at a statement rolled back to a savepoint
+# (the DROP INDEX that left the foreign key unindexed again).
 cat >own_txn.sql <<'EOF'
 BEGIN;
 CREATE TABLE own_txn (id bigint PRIMARY KEY, extra text);
+CREATE TABLE own_child (id bigint PRIMARY KEY, own_txn_id bigint NOT NULL REFERENCES own_txn);
 SAVEPOINT s;
+CREATE INDEX own_child_idx ON own_child (own_txn_id);
+DROP INDEX own_child_idx;
 ROLLBACK TO SAVEPOINT s;
 COMMIT;
 SELECT 1;
 EOF
 run check own_txn.sql
-expect "a file's own COMMIT is where its commit findings are" "own_txn.sql:5: error: implicit_nullable" "$(located)"
+expect "a file's own COMMIT runs the commit's checks, their findings at the statements that made the objects" \
+    "own_txn.sql:2: error: implicit_nullable
+own_txn.sql:3: error: fk_unindexed" "$(located)"
 expect "... and the file is still rolled back" "1 f" "$rc $(exists own_txn)"
 run check --commit own_txn.sql
-expect "--commit runs a file with its own transaction as written" "own_txn.sql:5: error: implicit_nullable 1 t" \
-    "$(located) $rc $(exists own_txn)"
+expect "--commit runs a file with its own transaction as written" "own_txn.sql:2: error: implicit_nullable
+own_txn.sql:3: error: fk_unindexed 1 t" "$(located) $rc $(exists own_txn)"
+# Autocommitted statements (CONCURRENTLY makes the file run as written):
+# each commits, and its commit findings are its own, at its first line.
+cat >autocommit.sql <<'EOF'
+CREATE TABLE auto_a (id bigint PRIMARY KEY);
+CREATE INDEX CONCURRENTLY auto_a_id_idx ON auto_a (id);
+CREATE TABLE auto_b (id bigint PRIMARY KEY,
+    a_id bigint NOT NULL REFERENCES auto_a);
+EOF
+run check --commit autocommit.sql
+expect "--commit, autocommitted: a commit finding at its own statement" \
+    "autocommit.sql:3: error: fk_unindexed" "$(located)"
 
 # CONCURRENTLY cannot run in a transaction block: refused unless --commit.
 cat >concurrently.sql <<'EOF'
@@ -245,8 +263,8 @@ findings.sql:3: warning: json_not_jsonb
 findings.sql:8: warning: json_not_jsonb
 findings.sql:10: warning: json_not_jsonb
 findings.sql:16: error: index_not_concurrent
-findings.sql:18: error: fk_unindexed
-findings.sql:18: error: implicit_nullable" "$(located)"
+findings.sql:3: error: fk_unindexed
+findings.sql:3: error: implicit_nullable" "$(located)"
 expect "several files: counted" "3 file(s) checked: 3 error(s), 4 warning(s), 0 info" "$(tail -n 1 "$SCRATCH/out")"
 
 # --- formats ------------------------------------------------------------------
@@ -258,8 +276,8 @@ json_not_jsonb warning findings.sql 3 public.orders.doc
 json_not_jsonb warning findings.sql 8 public.tags.doc
 json_not_jsonb warning findings.sql 10 public.audit_log.payload
 index_not_concurrent error findings.sql 16 public.customer_name_idx
-fk_unindexed error findings.sql 18 orders_customer_id_fkey on public.orders
-implicit_nullable error findings.sql 18 public.orders.note
+fk_unindexed error findings.sql 3 orders_customer_id_fkey on public.orders
+implicit_nullable error findings.sql 3 public.orders.note
 rules ok" "$(python3 - "$SCRATCH/out" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
