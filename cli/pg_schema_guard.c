@@ -2543,6 +2543,24 @@ print_junit(void)
 }
 
 /* TAP 13: a test per unit; its findings as diagnostics. */
+/*
+ * A TAP description: one line, in which '#' would start a directive and
+ * '\\' escapes, both escaped with '\\' (TAP 14's escaping, which TAP 13
+ * parsers read as text); a control character becomes a space.
+ */
+static void
+tap_description(Buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		char		c = *p < 0x20 ? ' ' : (char) *p;
+
+		if (c == '#' || c == '\\')
+			buf_puts(b, "\\");
+		buf_append(b, &c, 1);
+	}
+}
+
 static void
 print_tap(void)
 {
@@ -2565,10 +2583,14 @@ print_tap(void)
 				continue;
 			bad |= failing(f);
 			text_line(&line, f);
-			buf_printf(&diag, "# %s", line.data);
+			/* a comment line per line of it: names may hold line breaks */
+			for (char *l = strtok(line.data, "\r\n"); l; l = strtok(NULL, "\r\n"))
+				buf_printf(&diag, "# %s\n", l);
 			free(line.data);
 		}
-		buf_printf(&b, "%s %d - %s\n", bad ? "not ok" : "ok", u + 1, units[u].name);
+		buf_printf(&b, "%s %d - ", bad ? "not ok" : "ok", u + 1);
+		tap_description(&b, units[u].name);
+		buf_puts(&b, "\n");
 		if (diag.len)
 			buf_puts(&b, diag.data);
 		free(diag.data);
