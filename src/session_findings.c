@@ -84,6 +84,31 @@ sg_keep(const char *s)
 }
 
 /*
+ * How far sg_locate() counted lines and characters in the query string of
+ * the message being run: the statements of a multi-statement string are
+ * located in order, each from where the one before was, so that a long
+ * string costs one pass.  Forgotten when MessageContext is reset for the
+ * next message, whose string may be at the same address.
+ */
+typedef struct SgCounted
+{
+	const char *query;			/* NULL: nothing counted */
+	int			qlen;
+	int			bytes;			/* counted up to there */
+	int			lines;			/* line breaks before it */
+	int			chars;			/* characters before it */
+} SgCounted;
+
+static SgCounted sg_counted;
+static MemoryContextCallback sg_counted_callback;
+
+static void
+sg_counted_forget(void *arg)
+{
+	sg_counted.query = NULL;
+}
+
+/*
  * Locate the statement at byte location (stmt_len bytes long, 0 for the
  * rest of the string) in query.  From its first token: before 18 a
  * statement of a multi-statement string starts right after the previous
@@ -92,11 +117,19 @@ sg_keep(const char *s)
 static void
 sg_locate(const char *query, int location, int len, SgStatement *out)
 {
-	int			qlen = strlen(query);
+	SgCounted	from = {query, 0, 0, 0, 0};
+	int			qlen;
 	const char *p;
 	const char *end;
-	int			line = 1;
 
+	if (query == sg_counted.query)
+	{
+		qlen = sg_counted.qlen;
+		if (location >= sg_counted.bytes)
+			from = sg_counted;
+	}
+	else
+		qlen = strlen(query);
 	memset(out, 0, sizeof(SgStatement));
 	if (location < 0 || location > qlen)
 		return;
@@ -130,12 +163,25 @@ sg_locate(const char *query, int location, int len, SgStatement *out)
 	}
 	while (end > p && isspace((unsigned char) end[-1]))
 		end--;
-	for (const char *c = query; c < p; c++)
+	for (const char *c = query + from.bytes; c < p; c++)
 		if (*c == '\n')
-			line++;
-	out->line = line;
-	out->position = pg_mbstrlen_with_len(query, p - query) + 1;
+			from.lines++;
+	from.chars += pg_mbstrlen_with_len(query + from.bytes, p - query - from.bytes);
+	from.bytes = p - query;
+	from.qlen = qlen;
+	out->line = from.lines + 1;
+	out->position = from.chars + 1;
 	out->length = pg_mbstrlen_with_len(p, end - p);
+
+	if (MessageContext != NULL)
+	{
+		if (sg_counted.query == NULL)
+		{
+			sg_counted_callback.func = sg_counted_forget;
+			MemoryContextRegisterResetCallback(MessageContext, &sg_counted_callback);
+		}
+		sg_counted = from;
+	}
 }
 
 static void
