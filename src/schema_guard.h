@@ -573,8 +573,6 @@ extern void sg_require_extension_current(void);
 extern bool sg_is_own_extension_stmt(Node *parsetree);
 
 /* session_findings.c: what the guard raised in this session, and where */
-
-
 extern void sg_session_findings_init(void);
 extern void sg_current_statement(SgStatement *out);
 extern void sg_session_record(const SgFinding *finding, SgLevel raised);
