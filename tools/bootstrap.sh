@@ -37,7 +37,7 @@ PACKAGES=(
     pg-bsd-indent                             # tools/indent.sh
     dpkg-dev                                  # apt-get source for tools/pg_source.sh (core regression suite)
     python3                                   # test/hints.py (test/t_hints.sh)
-    libxml2-utils                             # xmllint: test/t_report_formats.sh (its npm validators
+    libxml2-utils                             # xmllint: test/t_report_formats.sh, t_cli_formats.sh (npm validators
                                               # install with the machine's Node.js and npm)
     bison flex pkg-config libicu-dev libxml2-dev  # tools/pg_build.sh: servers of other majors
 )
