@@ -299,6 +299,7 @@ SELECT count(*) AS differences FROM schema_guard.schema_diff(schema_guard.schema
                                                               schema_guard.schema_fingerprint('{public}'));
 SELECT schema_guard.data_fingerprint('orders');
 SELECT count(*) FROM schema_guard.session_findings(true);
+SELECT schema_guard.statement_number() IS NOT NULL AS numbered;
 SELECT schema_guard.check_pending();
 SELECT txid_current_if_assigned() IS NULL AS no_transaction_id;
 COMMIT;
