@@ -9,6 +9,7 @@
 #                         format of the manual, section pg_schema_guard)
 #   check --format=junit  xmllint --schema against Jenkins' junit-4.xsd
 #   check --format=tap    tap-parser --strict and TAP::Parser (prove's)
+#   roundtrip --format=...  the same as check's (test/roundtrip/lossy)
 #   audit --format=...    the same validators: sarif, json (against
 #                         test/formats/report.schema.json: it prints
 #                         audit_report()'s document), junit, tap
@@ -99,6 +100,14 @@ run check.xml check --format=junit "${FILES[@]}"
 run check.tap check --format=tap "${FILES[@]}"
 run check-warning.xml check --format=junit --fail-level=warning "${FILES[@]}"
 run check-warning.tap check --format=tap --fail-level=warning "${FILES[@]}"
+# roundtrip, on test/roundtrip/lossy (test/t_cli.sh says what it reports)
+sg_psql -d postgres -c "CREATE DATABASE rt"
+sg_psql -d rt -c "CREATE EXTENSION schema_guard" -c "SET schema_guard.mode = off" \
+    -c "CREATE TABLE customer (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, email text)" \
+    -c "INSERT INTO customer (name, email) VALUES ('ann', 'ann@example.com'), ('bob', NULL)"
+for fmt in json:roundtrip.json sarif:roundtrip.sarif.json junit:roundtrip.xml tap:roundtrip.tap; do
+    run "${fmt#*:}" roundtrip -d rt --format="${fmt%%:*}" "$SG_ROOT/test/roundtrip/lossy"
+done
 run audit.json audit --format=json
 run audit.sarif.json audit --format=sarif
 run audit.xml audit --format=junit
@@ -130,6 +139,16 @@ for doc in check clean; do
     passes "$doc: tap-parser --strict reads the TAP without an error" tap_parser_js "$OUT/$doc.tap"
     passes "$doc: TAP::Parser reads the TAP without an error, plan met" tap_parser_pl "$OUT/$doc.tap"
 done
+passes "roundtrip: sarif valid against the SARIF 2.1.0 schema (ajv)" \
+    "${AJV[@]}" -s "$V/sarif-2.1.0.json" -d "$OUT/roundtrip.sarif.json"
+passes "roundtrip: json valid against test/formats/cli.schema.json (ajv)" \
+    "${AJV[@]}" -s "$SG_ROOT/test/formats/cli.schema.json" -d "$OUT/roundtrip.json"
+passes "roundtrip: junit valid against Jenkins' JUnit XSD (xmllint)" \
+    xmllint --noout --schema "$V/jenkins-junit.xsd" "$OUT/roundtrip.xml"
+passes "roundtrip: tap-parser --strict reads the TAP without an error" tap_parser_js "$OUT/roundtrip.tap"
+passes "roundtrip: TAP::Parser reads the TAP without an error, plan met" tap_parser_pl "$OUT/roundtrip.tap"
+check "roundtrip: its JSON findings have a migration and a kind (the schema's case)" \
+    "$(python3 -c 'import json,sys; print(all("migration" in f and "kind" in f for f in json.load(open(sys.argv[1]))["findings"]))' "$OUT/roundtrip.json")" True
 passes "check --fail-level=warning: junit valid" \
     xmllint --noout --schema "$V/jenkins-junit.xsd" "$OUT/check-warning.xml"
 passes "check --fail-level=warning: tap-parser reads the TAP" tap_parser_js "$OUT/check-warning.tap"
