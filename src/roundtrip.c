@@ -33,12 +33,15 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parser.h"
 #include "storage/lmgr.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
@@ -68,6 +71,8 @@ typedef struct SgRtRow
 typedef struct SgRtStmt
 {
 	char	   *sql;			/* as written */
+	int			location;		/* its first character in the script, from 1 */
+	RawStmt    *raw;			/* as parsed */
 	Node	   *plain;			/* the tree to run instead, or NULL */
 	const char *plain_note;		/* what the plain variant leaves out */
 } SgRtStmt;
@@ -100,6 +105,7 @@ typedef struct SgRt
 	char	   *timezone;		/* the caller's, under which up and down run */
 	Oid			extoid;			/* schema_guard, which every comparison needs */
 	Oid			extnsp;			/* and its schema, by name */
+	bool		filled;			/* fill_rows generated rows before up */
 } SgRt;
 
 /*
@@ -351,13 +357,19 @@ sg_rt_parse(const char *sql, const char *argname)
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
 		SgRtStmt   *s = palloc0(sizeof(SgRtStmt));
 		int			len = rs->stmt_len > 0 ? rs->stmt_len : (int) strlen(sql + rs->stmt_location);
+		int			skipped = 0;
 		const char *why;
 
 		n++;
 		s->sql = pnstrdup(sql + rs->stmt_location, len);
+		s->raw = rs;
 		/* what follows the previous statement's semicolon */
 		while (isspace((unsigned char) s->sql[0]))
+		{
 			s->sql++;
+			skipped++;
+		}
+		s->location = pg_mbstrlen_with_len(sql, rs->stmt_location + skipped) + 1;
 		why = sg_rt_refusal(rs->stmt);
 		if (why != NULL)
 			ereport(ERROR,
@@ -434,6 +446,29 @@ sg_rt_run_plain(const char *sql, RawStmt *rs)
 	CommandCounterIncrement();
 }
 
+/* Run one statement of a script: as written, or its plain variant. */
+static void
+sg_rt_exec(const char *sql, SgRtStmt *s)
+{
+	int			rc;
+
+	if (s->plain != NULL)
+	{
+		sg_rt_run_plain(sql, (RawStmt *) copyObject(s->plain));
+		return;
+	}
+	rc = SPI_execute(s->sql, false, 0);
+	if (rc < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the statement cannot run in a round trip: %s",
+						SPI_result_code_string(rc))));
+}
+
+static void sg_rt_add_failure(SgRt *rt, const char *phase, const char *sql,
+							  List *stmts, int n, SgRtStmt *failed,
+							  ErrorData *edata);
+
 typedef struct SgRtScript
 {
 	SgRt	   *rt;
@@ -457,23 +492,11 @@ sg_rt_run_script_cb(void *arg)
 		CHECK_FOR_INTERRUPTS();
 		sc->n++;
 		sc->current = s;
+		sg_rt_exec(sc->sql, s);
 		if (s->plain != NULL)
-		{
-			sg_rt_run_plain(sc->sql, (RawStmt *) copyObject(s->plain));
 			sg_rt_add(sc->rt, sc->phase, "statement", psprintf("statement %d", sc->n),
 					  "ran_not_concurrently",
 					  psprintf("%s: %s", s->plain_note, s->sql), -1, (Datum) 0);
-		}
-		else
-		{
-			int			rc = SPI_execute(s->sql, false, 0);
-
-			if (rc < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("the statement cannot run in a round trip: %s",
-								SPI_result_code_string(rc))));
-		}
 		sg_rt_check_extension(sc->rt);
 	}
 }
@@ -493,14 +516,7 @@ sg_rt_run_script(SgRt *rt, const char *phase, const char *sql, List *stmts)
 		return true;
 	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 		ReThrowError(edata);
-	/* the error's DETAIL often names the row (a failing row, a key) */
-	sg_rt_add(rt, phase, "statement", psprintf("statement %d", sc.n), "failed",
-			  psprintf("%s%s%s (SQLSTATE %s) in: %s", edata->message,
-					   edata->detail ? ": " : "",
-					   edata->detail ? edata->detail : "",
-					   unpack_sql_state(edata->sqlerrcode),
-					   sc.current ? sc.current->sql : ""),
-			  -1, (Datum) 0);
+	sg_rt_add_failure(rt, phase, sql, stmts, sc.n, sc.current, edata);
 	return false;
 }
 
@@ -1221,6 +1237,298 @@ sg_rt_fill(SgRt *rt, int rows, Datum schemas, bool schemas_null)
 	return true;
 }
 
+/* ---- up failing on the filled data ---- */
+
+/* A relation's identity, schema-qualified; NULL when it does not exist. */
+static char *
+sg_rt_relation_ident(Oid relid)
+{
+	char	   *nsp;
+	char	   *rel;
+
+	if (!OidIsValid(relid))
+		return NULL;
+	nsp = get_namespace_name(get_rel_namespace(relid));
+	rel = get_rel_name(relid);
+	return nsp && rel ? quote_qualified_identifier(nsp, rel) : NULL;
+}
+
+/* The foreign key a failing ALTER TABLE adds, the error's if it names one. */
+static Constraint *
+sg_rt_failed_foreign_key(Node *stmt, ErrorData *edata)
+{
+	ListCell   *lc;
+
+	if (!IsA(stmt, AlterTableStmt))
+		return NULL;
+	foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		Constraint *c = (Constraint *) cmd->def;
+
+		if (cmd->subtype == AT_AddConstraint && c != NULL && IsA(c, Constraint) &&
+			c->contype == CONSTR_FOREIGN &&
+			(edata->constraint_name == NULL || c->conname == NULL ||
+			 strcmp(c->conname, edata->constraint_name) == 0))
+			return c;
+	}
+	return NULL;
+}
+
+/* A failing ALTER TABLE's column type changes alone, on another relation. */
+static RawStmt *
+sg_rt_type_changes_on(RawStmt *raw, RangeVar *rel)
+{
+	AlterTableStmt *alter;
+	List	   *cmds = NIL;
+	ListCell   *lc;
+	RawStmt    *copy;
+
+	if (!IsA(raw->stmt, AlterTableStmt))
+		return NULL;
+	alter = copyObject((AlterTableStmt *) raw->stmt);
+	foreach(lc, alter->cmds)
+	{
+		if (lfirst_node(AlterTableCmd, lc)->subtype == AT_AlterColumnType)
+			cmds = lappend(cmds, lfirst(lc));
+	}
+	if (cmds == NIL)
+		return NULL;
+	alter->cmds = cmds;
+	alter->relation = rel;
+	copy = makeNode(RawStmt);
+	copy->stmt = (Node *) alter;
+	copy->stmt_location = raw->stmt_location;
+	copy->stmt_len = raw->stmt_len;
+	return copy;
+}
+
+/* A row copied into the empty copy of its table, and the type changes run. */
+typedef struct SgRtRowTry
+{
+	const char *sql;			/* up */
+	RawStmt    *change;
+	const char *copy;
+	const char *ident;
+	const char *ctid;
+} SgRtRowTry;
+
+static void
+sg_rt_fails_on_row_cb(void *arg)
+{
+	SgRtRowTry *t = arg;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(t->ctid)};
+
+	sg_rt_query(psprintf("INSERT INTO %s SELECT * FROM ONLY %s WHERE ctid = $1::tid",
+						 t->copy, t->ident), 1, argtypes, args, NULL);
+	sg_rt_run_plain(t->sql, copyObject(t->change));
+}
+
+/*
+ * Whether the type changes fail with that error on one row alone: the row,
+ * copied into an empty copy of its table, in a subtransaction rolled back.
+ */
+static bool
+sg_rt_fails_on_row(SgRtRowTry *t, int sqlerrcode)
+{
+	ErrorData  *edata = sg_rt_try(sg_rt_fails_on_row_cb, t, true);
+
+	if (edata != NULL && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	return edata != NULL && edata->sqlerrcode == sqlerrcode;
+}
+
+/* At most this many rows are tried one by one for a failing type change. */
+#define SG_RT_ROWS_TRIED 1000
+
+/*
+ * A row the failing statement of up fails on, as "table row", or NULL;
+ * the statements before it have run again.  A foreign key: a row whose
+ * key has no match; a NOT NULL: a row with the column NULL; a type change
+ * (a cast meeting a value it cannot read): the first row on which the
+ * change alone fails; otherwise the first row of the table the error or
+ * the statement names.
+ */
+static char *
+sg_rt_find_example(const char *sql, SgRtStmt *failed, ErrorData *edata)
+{
+	Node	   *stmt = failed->raw->stmt;
+	Oid			relid = InvalidOid;
+	char	   *ident;
+	Constraint *fk;
+	RawStmt    *change;
+	StringInfoData q;
+
+	if (edata->table_name != NULL && edata->schema_name != NULL)
+		relid = get_relname_relid(edata->table_name,
+								  get_namespace_oid(edata->schema_name, true));
+	else if (IsA(stmt, AlterTableStmt))
+		relid = RangeVarGetRelid(((AlterTableStmt *) stmt)->relation, NoLock, true);
+	ident = sg_rt_relation_ident(relid);
+	if (ident == NULL || pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return NULL;
+
+	initStringInfo(&q);
+	appendStringInfo(&q, "SELECT %s || ' ' || sg_rt_example::text FROM ONLY %s sg_rt_example",
+					 quote_literal_cstr(ident), ident);
+	fk = sg_rt_failed_foreign_key(stmt, edata);
+	change = sg_rt_type_changes_on(failed->raw, makeRangeVar("pg_temp", "sg_roundtrip_example", -1));
+	if (fk != NULL && edata->sqlerrcode == ERRCODE_FOREIGN_KEY_VIOLATION)
+	{
+		Oid			pkrelid = RangeVarGetRelid(fk->pktable, NoLock, true);
+		char	   *pkident = sg_rt_relation_ident(pkrelid);
+		List	   *pkcols = fk->pk_attrs;
+		ListCell   *f;
+		ListCell   *p;
+
+		if (pkident == NULL)
+			return NULL;
+		if (pkcols == NIL)
+		{
+			pkcols = NIL;
+			foreach(p, sg_rt_primary_key(pkrelid))
+				pkcols = lappend(pkcols, makeString(lfirst(p)));
+		}
+		if (list_length(pkcols) != list_length(fk->fk_attrs))
+			return NULL;
+		appendStringInfoString(&q, " WHERE ");
+		foreach(f, fk->fk_attrs)
+			appendStringInfo(&q, "sg_rt_example.%s IS NOT NULL AND ",
+							 quote_identifier(strVal(lfirst(f))));
+		appendStringInfo(&q, "NOT EXISTS (SELECT FROM %s sg_rt_key WHERE true", pkident);
+		forboth(f, fk->fk_attrs, p, pkcols)
+			appendStringInfo(&q, " AND sg_rt_key.%s = sg_rt_example.%s",
+							 quote_identifier(strVal(lfirst(p))),
+							 quote_identifier(strVal(lfirst(f))));
+		appendStringInfoChar(&q, ')');
+	}
+	else if (edata->sqlerrcode == ERRCODE_NOT_NULL_VIOLATION && edata->column_name != NULL)
+		appendStringInfo(&q, " WHERE sg_rt_example.%s IS NULL",
+						 quote_identifier(edata->column_name));
+	else if (change != NULL &&
+			 ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION)
+	{
+		List	   *rows = NIL;
+		ListCell   *lc;
+		SgRtRowTry	t = {sql, change, "pg_temp.sg_roundtrip_example", ident, NULL};
+
+		resetStringInfo(&q);
+		appendStringInfo(&q, "SELECT ctid::text, %s || ' ' || sg_rt_example::text"
+						 " FROM ONLY %s sg_rt_example LIMIT %d",
+						 quote_literal_cstr(ident), ident, SG_RT_ROWS_TRIED);
+		sg_rt_query(q.data, 0, NULL, NULL, NULL);
+		for (uint64 i = 0; i < SPI_processed; i++)
+			rows = lappend(rows, list_make2(sg_rt_getstr(i, 1), sg_rt_getstr(i, 2)));
+		sg_rt_query(psprintf("CREATE TEMPORARY TABLE pg_temp.sg_roundtrip_example AS"
+							 " SELECT * FROM ONLY %s LIMIT 0", ident),
+					0, NULL, NULL, NULL);
+		foreach(lc, rows)
+		{
+			List	   *row = lfirst(lc);
+
+			CHECK_FOR_INTERRUPTS();
+			t.ctid = linitial(row);
+			if (sg_rt_fails_on_row(&t, edata->sqlerrcode))
+				return lsecond(row);
+		}
+		return NULL;
+	}
+	appendStringInfoString(&q, " LIMIT 1");
+	sg_rt_query(q.data, 0, NULL, NULL, NULL);
+	return SPI_processed == 1 ? sg_rt_getstr(0, 1) : NULL;
+}
+
+/* sg_rt_find_example()'s arguments, and its result. */
+typedef struct SgRtExample
+{
+	const char *sql;			/* up */
+	List	   *stmts;
+	int			n;				/* the failing statement */
+	SgRtStmt   *failed;
+	ErrorData  *edata;
+	char	   *example;
+	MemoryContext cxt;			/* where the example is kept */
+} SgRtExample;
+
+static void
+sg_rt_example_row_cb(void *arg)
+{
+	SgRtExample *e = arg;
+	ListCell   *lc;
+	char	   *example;
+
+	foreach(lc, e->stmts)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (foreach_current_index(lc) >= e->n - 1)
+			break;
+		sg_rt_exec(e->sql, lfirst(lc));
+	}
+	example = sg_rt_find_example(e->sql, e->failed, e->edata);
+	if (example != NULL)
+		e->example = MemoryContextStrdup(e->cxt, example);
+}
+
+/*
+ * sg_rt_find_example() where the failing statement ran: the statements of
+ * up before it run again, in a subtransaction rolled back after.  NULL
+ * when it finds none or fails.
+ */
+static char *
+sg_rt_example_row(const char *sql, List *stmts, int n, SgRtStmt *failed,
+				  ErrorData *edata)
+{
+	SgRtExample e = {sql, stmts, n, failed, edata, NULL, CurrentMemoryContext};
+	ErrorData  *err = sg_rt_try(sg_rt_example_row_cb, &e, true);
+
+	if (err != NULL && err->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(err);
+	return err == NULL ? e.example : NULL;
+}
+
+/*
+ * A failing statement of a script, as a row of the report.  When up fails
+ * on data (an error of class 22 or 23) after fill_rows generated rows,
+ * that is its own outcome: generated rows know nothing of the
+ * application's invariants, and the user can supply rows instead.
+ */
+static void
+sg_rt_add_failure(SgRt *rt, const char *phase, const char *sql, List *stmts,
+				  int n, SgRtStmt *failed, ErrorData *edata)
+{
+	/* the error's DETAIL often names the row (a failing row, a key) */
+	char	   *error = psprintf("%s%s%s (SQLSTATE %s)", edata->message,
+								 edata->detail ? ": " : "",
+								 edata->detail ? edata->detail : "",
+								 unpack_sql_state(edata->sqlerrcode));
+	char	   *example;
+	Datum		examples = (Datum) 0;
+
+	if (!rt->filled || strcmp(phase, "up") != 0 || failed == NULL ||
+		(ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
+		 ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION))
+	{
+		sg_rt_add(rt, phase, "statement", psprintf("statement %d", n), "failed",
+				  psprintf("%s in: %s", error, failed ? failed->sql : ""),
+				  -1, (Datum) 0);
+		return;
+	}
+	example = sg_rt_example_row(sql, stmts, n, failed, edata);
+	if (example != NULL)
+	{
+		Datum		elem = CStringGetTextDatum(example);
+
+		examples = PointerGetDatum(construct_array(&elem, 1, TEXTOID, -1, false,
+												   TYPALIGN_INT));
+	}
+	sg_rt_add(rt, phase, "statement", psprintf("statement %d", n), "fails_on_filled_data",
+			  psprintf("%s at character %d of up: %s\n"
+					   "The tables hold rows that fill_rows generated from the declared schema, which knows nothing of the application's invariants: pass rows that hold them as seed_sql instead, with fill_rows => 0.",
+					   error, failed->location, failed->sql),
+			  -1, examples);
+}
+
 /* ---- The round trip ---- */
 
 /* What a round trip runs. */
@@ -1259,6 +1567,7 @@ sg_rt_body(void *arg)
 		return;
 	if (run->fill_rows > 0 && !sg_rt_fill(rt, run->fill_rows, schemas, schemas_null))
 		return;
+	rt->filled = run->fill_rows > 0;
 	fp_before = sg_rt_schema_fingerprint(schemas, schemas_null);
 	tables = sg_rt_tables(fp_before);
 	foreach(lc, tables)
