@@ -184,8 +184,9 @@ SELECT * FROM rt_fill('ALTER TABLE rtc_fill.child ALTER COLUMN code DROP NOT NUL
 -- ANALYZE and CREATE INDEX in up: the planner statistics (pg_statistic)
 -- go with the rollback; a table's size estimates and its relhasindex do
 -- not (PostgreSQL writes them in place).  rtc_log has no index and was
--- never analyzed.
-SELECT relpages, reltuples, relhasindex FROM pg_class WHERE oid = 'rtc_log'::regclass;
+-- never analyzed (reltuples -1, 0 on 13).
+SELECT relpages, greatest(reltuples, 0) AS reltuples, relhasindex FROM pg_class
+ WHERE oid = 'rtc_log'::regclass;
 SELECT * FROM rt('CREATE INDEX rtc_log_msg_idx ON rtc_log (msg); ANALYZE rtc_log',
                  'DROP INDEX rtc_log_msg_idx');
 SELECT relpages, reltuples, relhasindex FROM pg_class WHERE oid = 'rtc_log'::regclass;
