@@ -1898,7 +1898,9 @@ roundtrip_one(PGconn *conn, const RtScripts *rs, int *up_failed)
 					   PQgetisnull(res, i, 6) ? "" : ", e.g. ",
 					   PQgetisnull(res, i, 6) ? "" : PQgetvalue(res, i, 6));
 		f->message = msg.data;
-		if (strcmp(phase, "up") == 0 && strcmp(kind, "failed") == 0 && *up_failed < 0)
+		/* fails_on_filled_data: roundtrip()'s own word for failing on fill's rows */
+		if (strcmp(phase, "up") == 0 && *up_failed < 0 &&
+			(strcmp(kind, "failed") == 0 || strcmp(kind, "fails_on_filled_data") == 0))
 			*up_failed = f - findings;
 	}
 	PQclear(res);
@@ -1959,8 +1961,9 @@ apply_up(PGconn *conn, const RtScripts *rs, int up_failed)
 		Finding    *f = &findings[up_failed];
 		Buf			msg = {0};
 
+		/* the message is "up KIND: statement N" */
 		buf_printf(&msg, "up failed on the seeded or filled rows only: %s",
-				   f->message + strlen("up failed: "));
+				   strstr(f->message, ": ") + 2);
 		f->message = msg.data;
 		f->level = xstrdup("warning");
 	}
