@@ -1724,6 +1724,8 @@ row_rule(const char *phase, const char *kind, bool has_count, Finding *f)
 		else if (strcmp(kind, "skipped") == 0)
 			level = "warning";
 	}
+	else if (strcmp(kind, "released") == 0)
+		rule = "roundtrip_session_lock", level = "warning";
 	else if (strncmp(kind, "sequence_", 9) == 0)
 	{
 		rule = "roundtrip_sequence";
@@ -1893,7 +1895,9 @@ roundtrip_one(PGconn *conn, const RtScripts *rs, int *up_failed)
 			f->object_type = xstrdup(object_type);
 			f->object_identity = xstrdup(identity);
 		}
-		if (!PQgetisnull(res, i, 5))
+		if (!PQgetisnull(res, i, 5) && strcmp(kind, "released") == 0)
+			buf_printf(&msg, " (taken %s time(s))", PQgetvalue(res, i, 5));
+		else if (!PQgetisnull(res, i, 5))
 			buf_printf(&msg, " (%s row(s)%s%s)", PQgetvalue(res, i, 5),
 					   PQgetisnull(res, i, 6) ? "" : ", e.g. ",
 					   PQgetisnull(res, i, 6) ? "" : PQgetvalue(res, i, 6));
@@ -2333,6 +2337,7 @@ static const char *const own_rules[][2] = {
 	{"roundtrip_schema", "after up then down, the schema is not what it was"},
 	{"roundtrip_data", "after up then down, rows or values are not what they were"},
 	{"roundtrip_sequence", "after up then down, a sequence is not where it was"},
+	{"roundtrip_session_lock", "up or down takes a session-level advisory lock that it never releases"},
 	{"roundtrip_setup", "the seed rows or generated rows of the round trip, or a table it could not read"},
 	{"roundtrip_not_concurrently", "a CONCURRENTLY statement ran without it in the round trip"},
 	{"roundtrip_not_run", "not round-tripped: an earlier migration of the history does not apply"},

@@ -477,6 +477,14 @@ rt/lossy/002_walk_in/down.sql:1: warning: roundtrip_sequence: round trip sequenc
 rt/lossy/002_walk_in/down.sql:1: error: roundtrip_data: round trip rows_added: table public.customer (1 row(s), e.g. {4})
 2 migration(s) round-tripped: 4 error(s), 1 warning(s), 0 info" "$rc $(reported)"
 expect "roundtrip lossy: the database is as it was (its sequence too)" untouched "$(untouched)"
+# A session-level advisory lock that up takes and never releases: the
+# rollback does not release it; the round trip does, and says so (warning:
+# exit 0 at the default fail level).
+run roundtrip -d rt rt/lock
+expect "roundtrip lock: the advisory lock up leaves held is a warning" \
+"0 rt/lock/001_audit_log/down.sql:1: warning: roundtrip_session_lock: round trip released: advisory lock 4711 (taken 1 time(s))
+1 migration(s) round-tripped: 0 error(s), 1 warning(s), 0 info" "$rc $(reported)"
+expect "roundtrip lock: ... and the session that ran it holds no advisory lock" untouched "$(untouched)"
 printf "INSERT INTO customer (name, email) VALUES ('dee', 'dee@example.com');\n" >seed.sql
 run roundtrip -d rt --seed-sql=seed.sql rt/lossy
 expect "roundtrip --seed-sql: its rows are round-tripped too" \
