@@ -384,7 +384,7 @@ sg_audit_lock(Oid relid)
 	for (;;)
 	{
 		long		left = sg_audit_lock_timeout -
-			TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
+		TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
 
 		if (left <= 0)
 			return false;

@@ -374,8 +374,8 @@ sg_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 
 	/*
 	 * Items are in the order they were added, so those of the ending
-	 * subtransaction (its own and those its committed children handed up)
-	 * are the tail of the list: walk only them.  A savepoint per statement
+	 * subtransaction (its own and those its committed children handed up) are
+	 * the tail of the list: walk only them.  A savepoint per statement
 	 * (psql's ON_ERROR_ROLLBACK) or a PL/pgSQL exception block per row then
 	 * costs nothing per pending item.
 	 */

@@ -425,8 +425,8 @@ sg_ddl_end_rename(Node *parsetree)
 	if (stmt->renameType == OBJECT_INDEX || stmt->renameType == OBJECT_TABLE)
 	{
 		/*
-		 * A renamed index, and its constraint, take the new name.  (Not in
-		 * an extension script: ours may be reshaping the exemptions table.)
+		 * A renamed index, and its constraint, take the new name.  (Not in an
+		 * extension script: ours may be reshaping the exemptions table.)
 		 */
 		if (!creating_extension)
 		{

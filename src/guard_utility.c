@@ -70,7 +70,7 @@ static bool
 sg_runs_here(Node *parsetree, ProcessUtilityContext context)
 {
 	bool		outside = context == PROCESS_UTILITY_TOPLEVEL &&
-		!IsTransactionBlock() && !IsSubTransaction();
+	!IsTransactionBlock() && !IsSubTransaction();
 
 	if (IsA(parsetree, VacuumStmt))
 		return outside;

@@ -503,6 +503,7 @@ extern void sg_lossy_define_gucs(void);
 extern void sg_destructive_drop_utility(Node *parsetree);
 extern void sg_rename_breaks_clients_utility(Node *parsetree);
 extern void sg_lossy_type_change_utility(Node *parsetree);
+
 /* rules/indexes.c */
 extern void sg_indexes_define_gucs(void);
 extern void sg_index_unused_ddl_end(const SgDdlObject *object);

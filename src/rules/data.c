@@ -461,7 +461,11 @@ sg_check_values(Node *conjunct, AttrNumber *attnum)
 		right->constisnull ||
 		!op_mergejoinable(saop->opno, exprType(linitial(saop->args))))
 		return NULL;
-	/* the audit calls it as the caller: only the type's own equality, never a table owner's */
+
+	/*
+	 * The audit calls it as the caller: only the type's own equality, never a
+	 * table owner's
+	 */
 	if (saop->opno != lookup_type_cache(getBaseType(exprType(linitial(saop->args))),
 										TYPECACHE_EQ_OPR)->eq_opr)
 		return NULL;

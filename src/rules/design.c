@@ -437,6 +437,7 @@ sg_default_is_empty_string(Relation rel, AttrNumber attnum)
 		return false;
 	getTypeOutputInfo(con->consttype, &typoutput, &isvarlena);
 	text = OidOutputFunctionCall(typoutput, con->constvalue);
+
 	if (getBaseType(con->consttype) == BPCHAROID)
 		return strspn(text, " ") == strlen(text);
 	return text[0] == '\0';
@@ -488,8 +489,8 @@ sg_empty_string_default_findings(Relation rel, List *only_names)
 								  "tells a missing value from a real one and readers must test for both.");
 
 		/*
-		 * Missing values become NULL.  NOT NULL stays where PostgreSQL
-		 * will not drop it (a key column, a domain's, a parent's): then the
+		 * Missing values become NULL.  NOT NULL stays where PostgreSQL will
+		 * not drop it (a key column, a domain's, a parent's): then the
 		 * writers must give a value.
 		 */
 		if (att->attnotnull && att->attinhcount == 0 &&

@@ -172,9 +172,9 @@ sg_relation_fkeys(Relation rel)
 
 		/*
 		 * A PERIOD foreign key looks its rows up by equality on the other
-		 * columns and by overlap (&&) on the last one, which no btree
-		 * serves: an index must lead with the other columns, a btree or a
-		 * GiST (btree_gist) one.
+		 * columns and by overlap (&&) on the last one, which no btree serves:
+		 * an index must lead with the other columns, a btree or a GiST
+		 * (btree_gist) one.
 		 */
 		fk->period = SG_CONSTRAINT_PERIOD(con);
 		if (fk->period && --fk->nkeys < 1)
@@ -1081,12 +1081,12 @@ sg_fk_missing_findings(Relation rel, List *only_names)
 												RelationGetNamespace(rel), relid, false, &avoid));
 
 		/*
-		 * A table of this transaction: the add validates what the
-		 * transaction wrote.  An existing table: NOT VALID, which takes a
-		 * brief lock and checks new rows only; the existing rows are
-		 * validated in a later transaction (VALIDATE in the same one would
-		 * hold the add's lock through the scan).  Before PostgreSQL 18 a
-		 * partitioned table takes no NOT VALID foreign key.
+		 * A table of this transaction: the add validates what the transaction
+		 * wrote.  An existing table: NOT VALID, which takes a brief lock and
+		 * checks new rows only; the existing rows are validated in a later
+		 * transaction (VALIDATE in the same one would hold the add's lock
+		 * through the scan).  Before PostgreSQL 18 a partitioned table takes
+		 * no NOT VALID foreign key.
 		 */
 		if (sg_relation_is_new(rel))
 			finding->fix = psprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s);",

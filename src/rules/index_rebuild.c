@@ -64,7 +64,7 @@ static struct
 	uint64		statement;
 	LocalTransactionId lxid;
 	SubTransactionId subxid;
-}			sg_before;
+} sg_before;
 
 static Oid
 sg_relfilenode(Oid relid)
@@ -161,11 +161,13 @@ sg_index_rebuild_utility(Node *parsetree)
 		tables = list_concat_unique_oid(tables, find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
 
 	if (sg_before.context == NULL)
-		sg_before.context = AllocSetContextCreate(TopMemoryContext,
-												  "schema_guard index_rebuild",
-												  ALLOCSET_SMALL_SIZES);
+		sg_before.	context = AllocSetContextCreate(TopMemoryContext,
+													"schema_guard index_rebuild",
+													ALLOCSET_SMALL_SIZES);
+
 	MemoryContextReset(sg_before.context);
-	sg_before.tables = NIL;
+	sg_before.	tables = NIL;
+
 	foreach(lc, tables)
 	{
 		Relation	rel;
@@ -191,13 +193,14 @@ sg_index_rebuild_utility(Node *parsetree)
 		foreach(lc2, RelationGetIndexList(rel))
 			storage->index_nodes = lappend_oid(storage->index_nodes,
 											   sg_relfilenode(lfirst_oid(lc2)));
-		sg_before.tables = lappend(sg_before.tables, storage);
+		sg_before.	tables = lappend(sg_before.tables, storage);
+
 		MemoryContextSwitchTo(old);
 		relation_close(rel, AccessShareLock);
 	}
-	sg_before.statement = sg_ddl_statements_ended;
-	sg_before.lxid = SG_LOCAL_XID;
-	sg_before.subxid = GetCurrentSubTransactionId();
+	sg_before.	statement = sg_ddl_statements_ended;
+	sg_before.	lxid = SG_LOCAL_XID;
+	sg_before.	subxid = GetCurrentSubTransactionId();
 }
 
 /* The storage recorded for relid before this statement, or NULL. */
@@ -277,7 +280,8 @@ sg_index_rebuild_ddl_end(const SgDdlObject *object)
 	rebuilt = sg_rebuilt_indexes(object->indexes);
 	/* Once per statement. */
 	MemoryContextReset(sg_before.context);
-	sg_before.tables = NIL;
+	sg_before.	tables = NIL;
+
 	if (rebuilt == NIL)
 		return;
 	target = try_relation_open(object->relid, AccessShareLock);

@@ -264,7 +264,7 @@ sg_read_statement_locks(Node *parsetree)
 						sg_add_owned_lock(&locks, relid, AccessExclusiveLock);
 					else if (OidIsValid(relid) && get_rel_relkind(relid) == RELKIND_INDEX)
 						sg_add_owned_lock(&locks, IndexGetRelation(relid, true),
-									stmt->concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock);
+										  stmt->concurrent ? ShareUpdateExclusiveLock : AccessExclusiveLock);
 				}
 				break;
 			}
@@ -297,7 +297,7 @@ sg_read_statement_locks(Node *parsetree)
 			break;
 		case T_CreatePolicyStmt:
 			sg_add_owned_lock_rv(&locks, ((CreatePolicyStmt *) parsetree)->table,
-						   AccessExclusiveLock);
+								 AccessExclusiveLock);
 			break;
 		case T_RefreshMatViewStmt:
 			{

@@ -505,8 +505,8 @@ sg_drop_index_not_concurrent_utility(Node *parsetree)
 
 		/*
 		 * The table first, then the index, as DROP INDEX locks them; both
-		 * stay locked while their names are read, so a concurrent drop
-		 * cannot take them away meanwhile.
+		 * stay locked while their names are read, so a concurrent drop cannot
+		 * take them away meanwhile.
 		 */
 		rel = sg_open_existing_table(relid);
 		if (rel == NULL)
@@ -614,7 +614,11 @@ sg_reindex_not_concurrent_utility(Node *parsetree)
 				rel = sg_open_existing_table(relid);
 				if (rel == NULL)
 					return;
-				/* Locked after its table, as REINDEX does; gone: nothing to say. */
+
+				/*
+				 * Locked after its table, as REINDEX does; gone: nothing to
+				 * say.
+				 */
 				if (stmt->kind == REINDEX_OBJECT_INDEX)
 				{
 					index = try_relation_open(indexoid, AccessShareLock);
@@ -1010,7 +1014,7 @@ static struct
 	uint64		statement;
 	LocalTransactionId lxid;
 	SubTransactionId subxid;
-}			sg_rewrite_judged;
+} sg_rewrite_judged;
 
 /*
  * "public.pt_1 (8192 bytes now), ...": the existing, guarded leaf
@@ -1071,6 +1075,7 @@ sg_table_rewrite_rewrite(Oid relid, int reason, Node *parsetree)
 		sg_rewrite_judged.statement = sg_ddl_statements_ended;
 		sg_rewrite_judged.lxid = SG_LOCAL_XID;
 		sg_rewrite_judged.subxid = GetCurrentSubTransactionId();
+
 		partitions = sg_rewritten_partitions(parent, NULL);
 		if (partitions == NULL)
 			return;

@@ -527,7 +527,11 @@ sg_set_not_null_scan_utility(Node *parsetree)
 			columns = sg_primary_key_columns(rel, (Constraint *) cmd->def);
 		else
 			continue;
-		/* SET NOT NULL reaches the children unless ONLY; a key the partitions. */
+
+		/*
+		 * SET NOT NULL reaches the children unless ONLY; a key the
+		 * partitions.
+		 */
 		candidates = sg_checked_tables(relid, is_key ? partitioned : stmt->relation->inh);
 
 		initStringInfo(&first);
