@@ -2119,6 +2119,14 @@ json_string(Buf *b, const char *s)
 	buf_puts(b, "\"");
 }
 
+/* ", \"key\": value" */
+static void
+json_member(Buf *b, const char *key, const char *value)
+{
+	buf_printf(b, ", \"%s\": ", key);
+	json_string(b, value);
+}
+
 static void
 xml_string(Buf *b, const char *s)
 {
@@ -2300,25 +2308,16 @@ print_json(void)
 			buf_puts(&b, ", \"line\": null");
 		if (f->migration)
 		{
-			buf_puts(&b, ", \"migration\": ");
-			json_string(&b, f->migration);
-			buf_puts(&b, ", \"kind\": ");
-			json_string(&b, f->kind);
+			json_member(&b, "migration", f->migration);
+			json_member(&b, "kind", f->kind);
 		}
-		buf_puts(&b, ", \"rule\": ");
-		json_string(&b, f->rule);
-		buf_puts(&b, ", \"level\": ");
-		json_string(&b, f->level);
-		buf_puts(&b, ", \"object_type\": ");
-		json_string(&b, f->object_type);
-		buf_puts(&b, ", \"object_identity\": ");
-		json_string(&b, f->object_identity);
-		buf_puts(&b, ", \"message\": ");
-		json_string(&b, f->message);
-		buf_puts(&b, ", \"detail\": ");
-		json_string(&b, f->detail);
-		buf_puts(&b, ", \"fix\": ");
-		json_string(&b, f->fix);
+		json_member(&b, "rule", f->rule);
+		json_member(&b, "level", f->level);
+		json_member(&b, "object_type", f->object_type);
+		json_member(&b, "object_identity", f->object_identity);
+		json_member(&b, "message", f->message);
+		json_member(&b, "detail", f->detail);
+		json_member(&b, "fix", f->fix);
 		buf_printf(&b, ", \"at_commit\": %s, \"exempted\": %s, \"failing\": %s}",
 				   f->at_commit ? "true" : "false", f->exempted ? "true" : "false",
 				   failing(f) ? "true" : "false");
@@ -2429,10 +2428,7 @@ print_sarif(void)
 			buf_puts(&b, "\"logicalLocations\": [{\"fullyQualifiedName\": ");
 			json_string(&b, f->object_identity);
 			if (f->object_type)
-			{
-				buf_puts(&b, ", \"kind\": ");
-				json_string(&b, f->object_type);
-			}
+				json_member(&b, "kind", f->object_type);
 			buf_puts(&b, "}]");
 		}
 		buf_puts(&b, "}]");
