@@ -712,11 +712,15 @@ sg_index_unused_audit(Relation rel, SgAudit *audit)
 /*
  * index_unused at ddl_end: remember when the index was created, so that a
  * new index is not called unused.  The table is the guard's bookkeeping,
- * written as the extension owner.
+ * written as the extension owner.  Every CREATE INDEX (and every primary
+ * key and unique constraint) comes here: the statement is planned once per
+ * session and kept (the plan cache plans it again when the table changes,
+ * or is dropped and created again with the extension).
  */
 void
 sg_index_unused_ddl_end(const SgDdlObject *object)
 {
+	static SPIPlanPtr plan = NULL;
 	Oid			argtypes[1] = {OIDOID};
 	Datum		args[1];
 	SgSpi		spi;
@@ -725,10 +729,18 @@ sg_index_unused_ddl_end(const SgDdlObject *object)
 		return;
 	args[0] = ObjectIdGetDatum(object->objid);
 	sg_spi_connect(&spi, true);
-	if (SPI_execute_with_args("INSERT INTO schema_guard.index_created AS c (indexrelid) "
-							  "VALUES ($1) ON CONFLICT (indexrelid) DO UPDATE "
-							  "SET created_at = pg_catalog.now()",
-							  1, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+	if (plan == NULL)
+	{
+		SPIPlanPtr	fresh = SPI_prepare("INSERT INTO schema_guard.index_created AS c (indexrelid) "
+										"VALUES ($1) ON CONFLICT (indexrelid) DO UPDATE "
+										"SET created_at = pg_catalog.now()",
+										1, argtypes);
+
+		if (fresh == NULL || SPI_keepplan(fresh) != 0)
+			elog(ERROR, "could not prepare the insert into schema_guard.index_created");
+		plan = fresh;
+	}
+	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write schema_guard.index_created");
 	sg_spi_finish(&spi);
 }

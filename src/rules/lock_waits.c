@@ -106,18 +106,17 @@ sg_a_lock(LOCKMODE mode)
 }
 
 /*
- * The kind and name of a table the guard judges locks on, "table
- * public.t", or NULL: the relation is gone, not guarded, new in this
- * transaction, or no table.  Read from the relation cache without a lock:
+ * The kind of a table the guard judges locks on ("table", "partitioned
+ * table", "materialized view"), or NULL: the relation is gone, not guarded,
+ * new in this transaction, or no table.  Read from the relation cache without a lock:
  * the statement has not queued for its own yet, and the guard must not
  * queue before it.
  */
-static char *
-sg_existing_table_name(Oid relid)
+static const char *
+sg_existing_table_kind(Oid relid)
 {
 	Relation	rel;
 	const char *kind = NULL;
-	char	   *name = NULL;
 
 	if (!OidIsValid(relid))
 		return NULL;
@@ -134,9 +133,16 @@ sg_existing_table_name(Oid relid)
 			kind = "materialized view";
 	}
 	RelationClose(rel);
-	if (kind != NULL)
-		name = psprintf("%s %s", kind, sg_relation_identity(relid));
-	return name;
+	return kind;
+}
+
+/* "table public.t", or NULL: see sg_existing_table_kind() */
+static char *
+sg_existing_table_name(Oid relid)
+{
+	const char *kind = sg_existing_table_kind(relid);
+
+	return kind != NULL ? psprintf("%s %s", kind, sg_relation_identity(relid)) : NULL;
 }
 
 static void
@@ -145,7 +151,7 @@ sg_add_lock(List **locks, Oid relid, LOCKMODE mode)
 	SgStatementLock *lock;
 	ListCell   *lc;
 
-	if (sg_existing_table_name(relid) == NULL)
+	if (sg_existing_table_kind(relid) == NULL)
 		return;
 	foreach(lc, *locks)
 	{
